@@ -1,0 +1,64 @@
+# Public entry points. Every target installs what it needs (cached outside the clone under
+# $${XDG_CACHE_HOME:-~/.cache}/exactly, keyed by version), so a fresh clone needs only `make`.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+INSTALL := test/infra/install
+# Node >= 22: the system one if new enough, otherwise Node 24 from the npm registry.
+NODE_DIR := $(shell bash $(INSTALL)/node.sh)
+export PATH := $(NODE_DIR):$(PATH)
+# Quiet a warning from this machine's global npm config that is not ours to fix.
+export npm_config_update_notifier := false
+
+.PHONY: help setup deps components test test-unit test-integration lint typecheck demo up down status clean-stacks
+
+help:
+	@echo "make demo    run the whole system on an embedded local stack"
+	@echo "make test    run all tests (unit, integration against real Kafka, S3 and Kubernetes)"
+	@echo "make up      start the local stack in the background; make down stops it"
+	@echo "make lint / make typecheck"
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+deps: node_modules/.installed
+
+# Each script is a no-op when its version is already cached.
+components:
+	bash $(INSTALL)/kafka.sh >/dev/null
+	bash $(INSTALL)/etcd.sh >/dev/null
+	bash $(INSTALL)/kubectl-helm.sh >/dev/null
+	bash $(INSTALL)/seaweedfs.sh >/dev/null
+	bash $(INSTALL)/kube.sh >/dev/null
+
+setup: deps components
+
+typecheck: deps
+	npx tsc --noEmit -p tsconfig.json
+
+lint: deps
+	npx biome check .
+
+test-unit: deps
+	npx vitest run --project unit
+
+test-integration: setup
+	npx vitest run --project integration
+
+# All tests; prints one closing line "tests: N passed, N failed".
+test: setup typecheck lint
+	node test/run-all.ts
+
+demo: setup
+	node test/infra/demo.ts
+
+up: setup
+	node test/infra/stack-cli.ts up
+
+down:
+	node test/infra/stack-cli.ts down
+
+status:
+	node test/infra/stack-cli.ts status

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Apache Kafka broker jars from Maven Central (no tarball download: only the registry is reachable).
+source "$(dirname "$0")/lib.sh"
+KAFKA_VERSION="${KAFKA_VERSION:-4.3.1}"
+DIR="$EXACTLY_CACHE/kafka-$KAFKA_VERSION"
+POM="$(cd "$(dirname "$0")" && pwd)/kafka/pom.xml"
+
+build() {
+  local out="$1"
+  command -v java >/dev/null || die "java not found: Kafka $KAFKA_VERSION needs a Java 17+ runtime"
+  command -v mvn >/dev/null || die "mvn not found: it fetches the Kafka jars from Maven Central"
+  mvn -B -q -f "$POM" "-Dkafka.version=$KAFKA_VERSION" \
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+    -DincludeScope=runtime "-DoutputDirectory=$out/libs" >&2
+  ls "$out/libs" | grep -q "^kafka_2.13-$KAFKA_VERSION.jar$" && touch "$out/libs/.complete"
+}
+
+log "kafka $KAFKA_VERSION: fetching broker jars from Maven Central (first time only)"
+build_once "$DIR" libs/.complete build
+echo "$DIR/libs"

@@ -1,0 +1,71 @@
+/** Small helpers over kafkajs's public API for integration tests (topics, read-all). */
+import { randomUUID } from 'node:crypto'
+import { Kafka, logLevel } from 'kafkajs'
+
+export function kafkaFor(bootstrap: string, clientId = 'exactly-test'): Kafka {
+  return new Kafka({ clientId, brokers: [bootstrap], logLevel: logLevel.NOTHING })
+}
+
+export async function createTopic(kafka: Kafka, prefix: string, partitions = 1): Promise<string> {
+  const topic = `${prefix}-${randomUUID().slice(0, 8)}`
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+      waitForLeaders: true,
+    })
+  } finally {
+    await admin.disconnect()
+  }
+  return topic
+}
+
+export interface ReadRecord {
+  partition: number
+  offset: string
+  key: string | null
+  value: string | null
+}
+
+/**
+ * Reads `topic` from the beginning until `until` says it has what it needs, or `timeoutMs`
+ * passes. `readUncommitted` shows records of open and aborted transactions too.
+ */
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  until: (records: ReadRecord[]) => boolean,
+  options: { readUncommitted?: boolean; timeoutMs?: number } = {},
+): Promise<ReadRecord[]> {
+  const consumer = kafka.consumer({
+    groupId: `reader-${randomUUID()}`,
+    readUncommitted: options.readUncommitted ?? false,
+  })
+  const records: ReadRecord[] = []
+  await consumer.connect()
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true })
+    let done: () => void = () => {}
+    const finished = new Promise<void>((resolve) => {
+      done = resolve
+    })
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        records.push({
+          partition,
+          offset: message.offset,
+          key: message.key?.toString() ?? null,
+          value: message.value?.toString() ?? null,
+        })
+        if (until(records)) done()
+      },
+    })
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, options.timeoutMs ?? 20_000))
+    await Promise.race([finished, timeout])
+  } finally {
+    await consumer.disconnect()
+  }
+  return records
+}

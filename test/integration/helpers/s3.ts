@@ -1,0 +1,22 @@
+import { S3Client } from '@aws-sdk/client-s3'
+import type { StackInfo } from '../../infra/stack.ts'
+
+export function s3For(stack: StackInfo): { client: S3Client; bucket: string } {
+  const s3 = stack.s3
+  if (!s3) throw new Error('The integration stack has no S3 server')
+  const client = new S3Client({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    // S3 clones differ in how they treat the SDK's default CRC checksums; send them only when required.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  })
+  return { client, bucket: s3.bucket }
+}
+
+/** The HTTP status of an S3 error (412 for a failed precondition). */
+export function httpStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+}

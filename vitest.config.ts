@@ -1,0 +1,26 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.it.test.ts'],
+          // Starts real Kafka, SeaweedFS, etcd, kube-apiserver, kube-controller-manager and the node agent.
+          globalSetup: ['test/infra/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // Two cores: one test file at a time keeps timings honest and the broker responsive.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+})
