@@ -11,7 +11,7 @@ export PATH := $(NODE_DIR):$(PATH)
 # Quiet a warning from this machine's global npm config that is not ours to fix.
 export npm_config_update_notifier := false
 
-.PHONY: help setup deps components test test-unit test-integration lint typecheck demo up down status clean-stacks
+.PHONY: help setup deps components component-% test test-unit test-integration lint typecheck demo up down status clean-stacks
 
 help:
 	@echo "make demo    run the whole system on an embedded local stack"
@@ -25,13 +25,14 @@ node_modules/.installed: package.json package-lock.json
 
 deps: node_modules/.installed
 
-# Each script is a no-op when its version is already cached.
+# Each script is a no-op when its version is already cached. The two long Go builds
+# (kube, seaweedfs) run side by side; on 2 cores that is ~17 min instead of ~25.
+COMPONENTS := kafka etcd kubectl-helm seaweedfs kube
 components:
-	bash $(INSTALL)/kafka.sh >/dev/null
-	bash $(INSTALL)/etcd.sh >/dev/null
-	bash $(INSTALL)/kubectl-helm.sh >/dev/null
-	bash $(INSTALL)/seaweedfs.sh >/dev/null
-	bash $(INSTALL)/kube.sh >/dev/null
+	@$(MAKE) --no-print-directory -j $(words $(COMPONENTS)) $(addprefix component-,$(COMPONENTS))
+
+component-%:
+	@bash $(INSTALL)/$*.sh >/dev/null
 
 setup: deps components
 

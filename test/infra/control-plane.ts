@@ -3,7 +3,7 @@
  * the flags controller-runtime's envtest uses, plus the controller-manager for garbage
  * collection, namespaces and service accounts. Real binaries built from the Go module proxy.
  */
-import { readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { request } from 'node:https'
 import { join } from 'node:path'
 import { type ControlPlaneCerts, createControlPlaneCerts, kubeconfigYaml } from './certs.ts'
@@ -22,6 +22,7 @@ type Launch = (name: string, command: string, args: string[]) => ManagedProcess
 
 export async function startControlPlane(dir: string, launch: Launch): Promise<ControlPlane> {
   const [etcdBin, kubeBin] = await Promise.all([componentDir('etcd'), componentDir('kube')])
+  await mkdir(dir, { recursive: true })
   const certs = await createControlPlaneCerts(dir)
 
   const [clientPort, peerPort, apiPort, kcmPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()])

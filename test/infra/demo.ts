@@ -54,7 +54,7 @@ try {
           {
             name: 'hello',
             image: 'exactly:dev',
-            command: ['node', '-e', 'console.log(`hello from ${process.env.POD_NAME} at ${process.env.POD_IP}`)'],
+            command: ['node', '-e', 'console.log("hello from " + process.env.POD_NAME + " at " + process.env.POD_IP)'],
             env: [
               { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
               { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },

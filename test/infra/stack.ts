@@ -77,37 +77,39 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let plane: ControlPlane | undefined
   let agent: NodeAgentHandle | undefined
   const started = Date.now()
-  try {
-    await Promise.all([
-      options.kafka &&
-        (async () => {
-          say('starting Kafka (KRaft, one node)…')
-          kafka = await startKafka(join(dir, 'kafka'), launch)
-          info.kafka = { bootstrap: kafka.bootstrap }
-          say(`Kafka ready at ${kafka.bootstrap} (${seconds(started)})`)
-        })(),
-      options.s3 &&
-        (async () => {
-          say('starting the S3 server (SeaweedFS)…')
-          s3 = await startS3(join(dir, 's3'), launch)
-          info.s3 = s3.info
-          say(`S3 ready at ${s3.info.endpoint} (${seconds(started)})`)
-        })(),
-      options.kube &&
-        (async () => {
-          say('starting etcd, kube-apiserver and kube-controller-manager…')
-          plane = await startControlPlane(join(dir, 'kube'), launch)
-          say(`Kubernetes API ready at ${plane.server} (${seconds(started)}); starting the node agent…`)
-          agent = await startNodeAgent(dir, plane, launch)
-          info.kube = { server: plane.server, kubeconfig: plane.kubeconfig, nodeName: agent.nodeName }
-          say(`node ${agent.nodeName} is Ready (${seconds(started)})`)
-        })(),
-    ])
-    writeInfo()
-  } catch (error) {
+  // allSettled, not all: when one part fails, the others must finish starting before
+  // the tear-down, or they would come up after it and be left running.
+  const results = await Promise.allSettled([
+    options.kafka &&
+      (async () => {
+        say('starting Kafka (KRaft, one node)…')
+        kafka = await startKafka(join(dir, 'kafka'), launch)
+        info.kafka = { bootstrap: kafka.bootstrap }
+        say(`Kafka ready at ${kafka.bootstrap} (${seconds(started)})`)
+      })(),
+    options.s3 &&
+      (async () => {
+        say('starting the S3 server (SeaweedFS)…')
+        s3 = await startS3(join(dir, 's3'), launch)
+        info.s3 = s3.info
+        say(`S3 ready at ${s3.info.endpoint} (${seconds(started)})`)
+      })(),
+    options.kube &&
+      (async () => {
+        say('starting etcd, kube-apiserver and kube-controller-manager…')
+        plane = await startControlPlane(join(dir, 'kube'), launch)
+        say(`Kubernetes API ready at ${plane.server} (${seconds(started)}); starting the node agent…`)
+        agent = await startNodeAgent(dir, plane, launch)
+        info.kube = { server: plane.server, kubeconfig: plane.kubeconfig, nodeName: agent.nodeName }
+        say(`node ${agent.nodeName} is Ready (${seconds(started)})`)
+      })(),
+  ])
+  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason)
+  if (failures.length > 0) {
     await stopAll()
-    throw error
+    throw failures.length === 1 ? failures[0] : new AggregateError(failures, failures.map(String).join('\n'))
   }
+  writeInfo()
 
   return {
     info,

@@ -27,6 +27,5 @@ GO
     && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/bin/etcd" .)
 }
 
-log "etcd $ETCD_VERSION: building from the Go module proxy (first time only)"
-build_once "$DIR" bin/etcd build
+build_once "$DIR" bin/etcd build "etcd $ETCD_VERSION: building from the Go module proxy (first time only)"
 echo "$DIR/bin"

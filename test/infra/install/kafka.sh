@@ -15,6 +15,5 @@ build() {
   ls "$out/libs" | grep -q "^kafka_2.13-$KAFKA_VERSION.jar$" && touch "$out/libs/.complete"
 }
 
-log "kafka $KAFKA_VERSION: fetching broker jars from Maven Central (first time only)"
-build_once "$DIR" libs/.complete build
+build_once "$DIR" libs/.complete build "kafka $KAFKA_VERSION: fetching broker jars from Maven Central (first time only)"
 echo "$DIR/libs"

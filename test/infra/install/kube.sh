@@ -66,6 +66,5 @@ GO
   rm -rf "$src"
 }
 
-log "kube $KUBE_VERSION: building kube-apiserver and kube-controller-manager (first time only, ~10-20 min)"
-build_once "$DIR" bin/kube-controller-manager build
+build_once "$DIR" bin/kube-controller-manager build "kube $KUBE_VERSION: building kube-apiserver and kube-controller-manager (first time only, ~10-20 min)"
 echo "$DIR/bin"

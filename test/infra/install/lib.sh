@@ -10,10 +10,11 @@ die() { printf '[install] error: %s\n' "$*" >&2; exit 1; }
 
 # Run a build into a temporary directory and move it into place only when it succeeded,
 # so an interrupted build never leaves a half-filled cache entry that looks complete.
-# usage: build_once <final-dir> <marker-file-inside> <function-name>
+# usage: build_once <final-dir> <marker-file-inside> <function-name> <what-to-say>
 build_once() {
-  local final="$1" marker="$2" fn="$3"
+  local final="$1" marker="$2" fn="$3" what="$4"
   if [[ -e "$final/$marker" ]]; then return 0; fi
+  log "$what"
   BUILD_TMP="$final.tmp.$$"
   rm -rf "$BUILD_TMP"; mkdir -p "$BUILD_TMP"
   # Called plainly (not inside `if`) so that `set -e` stops the build at its first error;

@@ -26,6 +26,5 @@ build() {
   # npm itself comes from the system install; the binary is all we need from the package.
 }
 
-log "node $NODE_VERSION: system Node is too old, installing $pkg from npm (first time only)"
-build_once "$DIR" bin/node build
+build_once "$DIR" bin/node build "node $NODE_VERSION: system Node is too old, installing $pkg from npm (first time only)"
 echo "$DIR/bin"

@@ -34,6 +34,5 @@ GO
   rm -rf "$src"
 }
 
-log "seaweedfs $SEAWEEDFS_VERSION: building weed from the Go module proxy (first time only, ~10-20 min)"
-build_once "$DIR" bin/weed build
+build_once "$DIR" bin/weed build "seaweedfs $SEAWEEDFS_VERSION: building weed from the Go module proxy (first time only, ~10-20 min)"
 echo "$DIR/bin"

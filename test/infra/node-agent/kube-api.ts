@@ -128,7 +128,9 @@ export class AgentKubeApi {
   /** Renews the node's heartbeat Lease, which the node-lifecycle controller watches. */
   async renewLease(nodeName: string, durationSeconds: number, now: Date): Promise<void> {
     const namespace = 'kube-node-lease'
-    const spec = { holderIdentity: nodeName, leaseDurationSeconds: durationSeconds, renewTime: now }
+    // Lease times are MicroTime (six fractional digits); the client would send a Date with three.
+    const renewTime = now.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date
+    const spec = { holderIdentity: nodeName, leaseDurationSeconds: durationSeconds, renewTime }
     try {
       const lease = await this.coordination.readNamespacedLease({ name: nodeName, namespace })
       lease.spec = { ...lease.spec, ...spec }
