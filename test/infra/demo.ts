@@ -5,7 +5,7 @@
  * KEEP=1 leaves the stack up afterwards and says how to reach it.
  */
 import { execFile } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -71,6 +71,8 @@ try {
     phase = await k('get', 'pod', 'hello', '-o', 'jsonpath={.status.phase}')
   }
   show(await k('get', 'pod', 'hello', '-o', 'wide'))
+  const uid = await k('get', 'pod', 'hello', '-o', 'jsonpath={.metadata.uid}')
+  show(`its output: ${(await readFile(join(dir, 'pods', `default_hello_${uid}`, 'hello.log'), 'utf8')).trim()}`)
   check(phase === 'Succeeded', 'the pod ran to completion')
 
   say('Kafka: one transaction committed, one aborted; a read_committed reader sees only the first')

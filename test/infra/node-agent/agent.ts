@@ -5,6 +5,7 @@
  * reacts to deletion. See docs/testing.md for what it does not do.
  */
 import { readFileSync } from 'node:fs'
+import { release } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type KubeConfig, makeInformer, type V1Node, type V1Pod } from '@kubernetes/client-node'
 import { LoopbackIpPool } from './ip-pool.ts'
@@ -92,7 +93,7 @@ export class NodeAgent {
           architecture: 'amd64',
           operatingSystem: 'linux',
           osImage: 'local processes (exactly node agent)',
-          kernelVersion: '',
+          kernelVersion: release(),
           kubeletVersion: 'v1.36.3',
           kubeProxyVersion: '',
           containerRuntimeVersion: 'local://1',
