@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest'
+import { planRecovery, RestoreMismatchError } from '../../../../runtime/recovery/recovery-plan.ts'
+
+const pool = ['j-g1-s0-0', 'j-g1-s0-1', 'j-g1-s0-2']
+const committable = { transactionalId: 'j-g1-s0-1', producerId: '4000', epoch: 3 }
+const stored = (partition: number) => ({
+  partition,
+  offsets: { words: String(100 + partition) },
+  snapshot: { key: `cp/4/task-${partition}.snap`, checksum: `sum-${partition}` },
+})
+
+describe('planRecovery()', () => {
+  it('commits the head committable, marks it done, then fences, then restores — in that order', () => {
+    const plan = planRecovery({
+      partitions: [0, 2],
+      headCheckpoint: { checkpointId: 4, tasks: [stored(0), stored(2)], committable, committableDone: false },
+      startFrom: 'earliest',
+      pool,
+    })
+    expect(plan.steps.map((s) => s.kind)).toEqual(['commit', 'markCommittableDone', 'fence', 'restore'])
+    expect(plan.steps[0]).toEqual({ kind: 'commit', committable, checkpointId: 4 })
+    expect(plan.steps[2]).toEqual({ kind: 'fence', transactionalIds: pool })
+    expect(plan.nextCheckpointId).toBe(5)
+  })
+
+  it('does not commit again what an earlier attempt already committed', () => {
+    const plan = planRecovery({
+      partitions: [0],
+      headCheckpoint: { checkpointId: 4, tasks: [stored(0)], committable, committableDone: true },
+      startFrom: 'earliest',
+      pool,
+    })
+    expect(plan.steps.map((s) => s.kind)).toEqual(['fence', 'restore'])
+  })
+
+  it('has nothing to commit when the checkpoint wrote no records', () => {
+    const plan = planRecovery({
+      partitions: [0],
+      headCheckpoint: { checkpointId: 2, tasks: [stored(0)], committable: null, committableDone: false },
+      startFrom: 'earliest',
+      pool,
+    })
+    expect(plan.steps.map((s) => s.kind)).toEqual(['fence', 'restore'])
+  })
+
+  it('restores each task from its snapshot and offsets', () => {
+    const plan = planRecovery({
+      partitions: [2],
+      headCheckpoint: { checkpointId: 4, tasks: [stored(0), stored(2)], committable, committableDone: true },
+      startFrom: 'earliest',
+      pool,
+    })
+    expect(plan.steps.at(-1)).toEqual({
+      kind: 'restore',
+      tasks: [
+        {
+          kind: 'snapshot',
+          partition: 2,
+          snapshotKey: 'cp/4/task-2.snap',
+          checksum: 'sum-2',
+          offsets: { words: '102' },
+        },
+      ],
+    })
+  })
+
+  it('starts fresh from startFrom when nothing is stored, and still fences the pool', () => {
+    const plan = planRecovery({ partitions: [1, 3], startFrom: 'latest', pool })
+    expect(plan.steps).toEqual([
+      { kind: 'fence', transactionalIds: pool },
+      {
+        kind: 'restore',
+        tasks: [
+          { kind: 'fresh', partition: 1, startFrom: 'latest' },
+          { kind: 'fresh', partition: 3, startFrom: 'latest' },
+        ],
+      },
+    ])
+    expect(plan.nextCheckpointId).toBe(1)
+  })
+
+  it('a new generation restores from the restore point when its head has no checkpoint yet', () => {
+    const plan = planRecovery({
+      partitions: [0, 3],
+      restorePoint: { tasks: [0, 1, 2, 3].map(stored) },
+      startFrom: 'earliest',
+      pool,
+    })
+    const restore = plan.steps.at(-1)
+    expect(restore?.kind === 'restore' && restore.tasks.map((t) => t.kind)).toEqual(['snapshot', 'snapshot'])
+  })
+
+  it('refuses to restore a task the stored checkpoint does not hold, instead of starting it empty', () => {
+    expect(() =>
+      planRecovery({
+        partitions: [5],
+        headCheckpoint: { checkpointId: 4, tasks: [stored(0)], committable, committableDone: true },
+        startFrom: 'earliest',
+        pool,
+      }),
+    ).toThrow(RestoreMismatchError)
+  })
+})
