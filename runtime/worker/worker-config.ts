@@ -1,0 +1,98 @@
+/**
+ * The configuration of one worker process, as the operator writes it into the pod: JSON in the
+ * environment variable EXACTLY_WORKER_CONFIG (or a file named by `exactly worker --config F`).
+ * Secrets never appear here: S3 credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+ * (or the SDK's other sources), set by the pod spec from `checkpoint.storage.credentialsSecretRef`.
+ * The format is documented in docs/worker.md; change both together.
+ */
+import { z } from 'zod'
+
+const topicName = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a Kafka topic name (letters, digits, . _ -)')
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
+
+export const workerConfigSchema = z.object({
+  formatVersion: z.literal(1),
+  job: z.object({
+    namespace: z.string().min(1),
+    name: z.string().min(1),
+    uid: z.string().min(1),
+    /** Path of the job module inside the image, e.g. /app/examples/word-count/job.ts. */
+    module: z.string().min(1),
+    config: z.unknown().default({}),
+    onError: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('fail') }),
+        z.object({ kind: z.literal('dead-letter'), topic: topicName }),
+      ])
+      .default({ kind: 'fail' }),
+  }),
+  slot: z.number().int().min(0),
+  parallelism: z.number().int().min(1).max(1024),
+  generation: z.number().int().min(1),
+  attempt: z.number().int().min(1),
+  kafka: z.object({
+    bootstrapServers: z.array(hostPort).min(1),
+    sourceTopics: z.array(topicName).min(1),
+    startFrom: z.enum(['earliest', 'latest']).default('earliest'),
+    sinkTopic: topicName,
+    transactionTimeoutMs: z.number().int().positive(),
+    clientId: z.string().optional(),
+  }),
+  checkpoint: z.object({
+    intervalMs: z.number().int().positive(),
+    timeoutMs: z.number().int().positive(),
+    retained: z.number().int().min(1).default(3),
+    storage: z.object({
+      bucket: z.string().min(1),
+      prefix: z.string().default(''),
+      endpoint: z.string().url().optional(),
+      region: z.string().default('us-east-1'),
+      forcePathStyle: z.boolean().default(true),
+    }),
+  }),
+  http: z
+    .object({ host: z.string().default('0.0.0.0'), port: z.number().int().min(1).max(65535).default(8080) })
+    .default({
+      host: '0.0.0.0',
+      port: 8080,
+    }),
+})
+
+export type WorkerConfig = z.infer<typeof workerConfigSchema>
+
+export class WorkerConfigError extends Error {
+  override name = 'WorkerConfigError'
+  readonly code = 'EXACTLY_WORKER_CONFIG'
+}
+
+/** Parses and checks a worker configuration; the error lists every bad field by its path. */
+export function parseWorkerConfig(json: string): WorkerConfig {
+  let raw: unknown
+  try {
+    raw = JSON.parse(json)
+  } catch (error) {
+    throw new WorkerConfigError(`Invalid worker config: not JSON (${(error as Error).message})`)
+  }
+  const result = workerConfigSchema.safeParse(raw)
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    throw new WorkerConfigError(`Invalid worker config: ${problems.join('; ')}`)
+  }
+  const config = result.data
+  if (config.slot >= config.parallelism) {
+    throw new WorkerConfigError(
+      `Invalid worker config: slot: must be below parallelism (${config.parallelism}), got ${config.slot}`,
+    )
+  }
+  if (config.kafka.sourceTopics.includes(config.kafka.sinkTopic)) {
+    throw new WorkerConfigError(
+      `Invalid worker config: kafka.sinkTopic: "${config.kafka.sinkTopic}" is also a source topic`,
+    )
+  }
+  if (config.kafka.transactionTimeoutMs <= config.checkpoint.intervalMs + config.checkpoint.timeoutMs) {
+    throw new WorkerConfigError(
+      'Invalid worker config: kafka.transactionTimeoutMs: must exceed checkpoint.intervalMs + checkpoint.timeoutMs, or the broker aborts pre-committed transactions',
+    )
+  }
+  return config
+}
