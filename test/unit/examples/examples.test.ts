@@ -145,11 +145,8 @@ describe('compareOutput()', () => {
     const output = run(bankJob, records, { creditsTopic: 'bank-credits' }, 'bank-credits')
     const debit = output.find((r) => r.value?.includes('"debit"'))!
     const replayed = [...output, debit]
-    expect(expectedBank(records).invariants!(replayed)).toEqual(
-      [
-        'account acc-1: debit t1 of 30 moved the balance from 70 to 70',
-        'the balances add up to 100, but 100 was deposited'.replace('100, but', '100, but'),
-      ].slice(0, 1),
-    )
+    expect(expectedBank(records).invariants!(replayed)).toEqual([
+      'account acc-1: debit t1 of 30 moved the balance from 70 to 70',
+    ])
   })
 })
