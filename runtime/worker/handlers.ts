@@ -1,0 +1,53 @@
+/**
+ * The worker's HTTP endpoints as `(Request) → Response` over a status snapshot, so tests call
+ * them without a server; `serve.ts` binds them to node:http.
+ *   GET /healthz  200 while the process is alive and not Failed
+ *   GET /readyz   200 once restored and running
+ *   GET /metrics  Prometheus text
+ *   GET /status   WorkerStatus JSON (what the operator reads)
+ *   POST /stop    graceful stop: final checkpoint, commit, exit 0 (202 Accepted)
+ */
+import type { Registry } from 'prom-client'
+import type { WorkerStatus } from './worker-status.ts'
+
+export interface WorkerEndpoints {
+  status(): WorkerStatus
+  registry: Registry
+  requestStop(reason: string): void
+}
+
+export function workerHandler(endpoints: WorkerEndpoints): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const { pathname } = new URL(request.url)
+    const method = request.method
+    const status = endpoints.status()
+    if (method === 'GET' && pathname === '/healthz') {
+      return status.phase === 'Failed'
+        ? text(500, `failed: ${status.failure?.message ?? 'unknown'}\n`)
+        : text(200, 'ok\n')
+    }
+    if (method === 'GET' && pathname === '/readyz') {
+      return status.ready ? text(200, 'ready\n') : text(503, `not ready: ${status.phase}\n`)
+    }
+    if (method === 'GET' && pathname === '/metrics') {
+      return new Response(await endpoints.registry.metrics(), {
+        headers: { 'content-type': endpoints.registry.contentType },
+      })
+    }
+    if (method === 'GET' && pathname === '/status') {
+      return new Response(JSON.stringify(status), { headers: { 'content-type': 'application/json' } })
+    }
+    if (method === 'POST' && pathname === '/stop') {
+      endpoints.requestStop('stop requested over HTTP')
+      return text(202, 'stopping: final checkpoint, then exit\n')
+    }
+    if (['/healthz', '/readyz', '/metrics', '/status', '/stop'].includes(pathname)) {
+      return text(405, `${method} is not allowed on ${pathname}\n`)
+    }
+    return text(404, `no such endpoint ${pathname}; try /status, /metrics, /healthz, /readyz or POST /stop\n`)
+  }
+}
+
+function text(status: number, body: string): Response {
+  return new Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } })
+}

@@ -1,0 +1,74 @@
+/** The worker's Prometheus metrics (prom-client), one registry per worker, labelled by job and slot. */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+
+export interface WorkerMetrics {
+  registry: Registry
+  recordsIn: Counter
+  recordsOut: Counter
+  deadLetters: Counter
+  checkpointDuration: Histogram
+  checkpointBytes: Gauge
+  checkpointFailures: Counter
+  restoreDuration: Gauge
+  commitLatency: Histogram
+  transactionsExpired: Counter
+  partitionLag: Gauge<'topic' | 'partition'>
+}
+
+export function createWorkerMetrics(labels: { job: string; namespace: string; slot: number }): WorkerMetrics {
+  const registry = new Registry()
+  registry.setDefaultLabels({ job: labels.job, namespace: labels.namespace, slot: String(labels.slot) })
+  const registers = [registry]
+  return {
+    registry,
+    recordsIn: new Counter({ name: 'exactly_records_in_total', help: 'Source records processed', registers }),
+    recordsOut: new Counter({
+      name: 'exactly_records_out_total',
+      help: 'Records written into transactions',
+      registers,
+    }),
+    deadLetters: new Counter({
+      name: 'exactly_dead_letters_total',
+      help: 'Records sent to the dead-letter topic',
+      registers,
+    }),
+    checkpointDuration: new Histogram({
+      name: 'exactly_checkpoint_duration_seconds',
+      help: 'From barrier to head moved (checkpoint complete)',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    checkpointBytes: new Gauge({
+      name: 'exactly_checkpoint_size_bytes',
+      help: 'Snapshot bytes of the last checkpoint',
+      registers,
+    }),
+    checkpointFailures: new Counter({
+      name: 'exactly_checkpoint_failures_total',
+      help: 'Checkpoints that failed',
+      registers,
+    }),
+    restoreDuration: new Gauge({
+      name: 'exactly_restore_duration_seconds',
+      help: 'Time the last restore took',
+      registers,
+    }),
+    commitLatency: new Histogram({
+      name: 'exactly_commit_latency_seconds',
+      help: 'EndTxn(commit) round trip after the head moved',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers,
+    }),
+    transactionsExpired: new Counter({
+      name: 'exactly_transactions_expired_total',
+      help: 'Pre-committed transactions the broker aborted before we could commit them (data loss alarm)',
+      registers,
+    }),
+    partitionLag: new Gauge({
+      name: 'exactly_partition_lag_records',
+      help: 'Records between the next offset and the last stable offset',
+      labelNames: ['topic', 'partition'] as const,
+      registers,
+    }),
+  }
+}

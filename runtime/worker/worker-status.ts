@@ -1,0 +1,71 @@
+/**
+ * What a worker reports about itself at GET /status; the operator turns it into
+ * `status.workers[]` and conditions. Plain data, versioned with the worker config.
+ */
+
+export type WorkerPhase = 'Starting' | 'Restoring' | 'Running' | 'Stopping' | 'Stopped' | 'Failed'
+
+export interface CheckpointSummary {
+  id: number
+  completedAt: string
+  durationMs: number
+  bytes: number
+}
+
+export interface WorkerAlarm {
+  /** CamelCase, like condition reasons: TransactionExpired, CheckpointFailing, … */
+  reason: string
+  message: string
+  since: string
+}
+
+export interface WorkerStatus {
+  formatVersion: 1
+  job: { namespace: string; name: string }
+  slot: number
+  generation: number
+  attempt: number
+  phase: WorkerPhase
+  ready: boolean
+  tasks: number[]
+  lastCheckpoint?: CheckpointSummary
+  checkpointFailures: number
+  /** Failures since the last completed checkpoint; 0 when checkpoints are healthy. */
+  consecutiveCheckpointFailures: number
+  lastCheckpointError?: string
+  /** False while a transaction this worker owns may have been lost (expired or fenced before commit). */
+  transactionsClean: boolean
+  alarms: WorkerAlarm[]
+  recordsIn: number
+  recordsOut: number
+  /** Records behind the last stable offset, summed over the slot's source partitions. */
+  lag: number
+  restoreDurationMs?: number
+  failure?: { reason: string; message: string }
+}
+
+export function initialWorkerStatus(identity: {
+  namespace: string
+  name: string
+  slot: number
+  generation: number
+  attempt: number
+}): WorkerStatus {
+  return {
+    formatVersion: 1,
+    job: { namespace: identity.namespace, name: identity.name },
+    slot: identity.slot,
+    generation: identity.generation,
+    attempt: identity.attempt,
+    phase: 'Starting',
+    ready: false,
+    tasks: [],
+    checkpointFailures: 0,
+    consecutiveCheckpointFailures: 0,
+    transactionsClean: true,
+    alarms: [],
+    recordsIn: 0,
+    recordsOut: 0,
+    lag: 0,
+  }
+}
