@@ -1,0 +1,175 @@
+/**
+ * The kafkajs 2.2.4 internals this adapter uses, with minimal local types. kafkajs ships its
+ * CommonJS sources (`src/`) without an `exports` map, so they resolve by path; package.json pins
+ * the exact version, and `test/integration/kafka-client-kafkajs.it.test.ts` pins the behaviour.
+ * Only the members we call are declared; shapes follow the kafkajs sources of 2.2.4.
+ */
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+
+export interface KafkajsLogEntry {
+  namespace: string
+  level: number
+  label: string
+  log: { message: string; [key: string]: unknown }
+}
+
+export type KafkajsLogCreator = (logLevel: number) => (entry: KafkajsLogEntry) => void
+
+export interface KafkajsLogger {
+  namespace(name: string): KafkajsLogger
+}
+
+export interface PartitionMetadata {
+  partitionId: number
+  leader: number
+  partitionErrorCode: number
+}
+
+export interface RequestQueueInternals {
+  pending: unknown[]
+  throttledUntil: number
+  throttleCheckTimeoutId: ReturnType<typeof setTimeout> | null
+  checkPendingRequests(): void
+  scheduleCheckPendingRequests(): void
+}
+
+export interface ConnectionPoolInternals {
+  pool: { requestQueue: RequestQueueInternals }[]
+}
+
+export interface ConnectionPoolBuilder {
+  build(destination?: { host?: string; port?: number; rack?: string }): Promise<ConnectionPoolInternals>
+}
+
+/** A decoded record from a Fetch response (`src/protocol/recordBatch/record/v0/decoder.js`). */
+export interface DecodedRecord {
+  offset: string
+  timestamp: string
+  key: Buffer | null
+  value: Buffer | null
+  headers: Record<string, Buffer | null | (Buffer | null)[]>
+  isControlRecord: boolean
+  /** Shared by every record of one record batch. */
+  batchContext: {
+    firstOffset: string
+    lastOffsetDelta: number
+    producerId: string
+    inTransaction: boolean
+    isControlBatch: boolean
+  }
+}
+
+export interface FetchPartitionResponse {
+  partition: number
+  errorCode: number
+  highWatermark: string
+  lastStableOffset: string
+  abortedTransactions: { producerId: string; firstOffset: string }[] | null
+  messages: DecodedRecord[]
+}
+
+export interface FetchResponse {
+  responses: { topicName: string; partitions: FetchPartitionResponse[] }[]
+}
+
+export interface ProduceMessage {
+  key: Buffer | null
+  value: Buffer | null
+  headers: Record<string, Buffer | string>
+  timestamp: number
+}
+
+export interface ProduceTopicData {
+  topic: string
+  partitions: { partition: number; firstSequence: number; messages: ProduceMessage[] }[]
+}
+
+export interface KafkajsBroker {
+  fetch(request: {
+    isolationLevel: number
+    maxWaitTime: number
+    minBytes: number
+    maxBytes: number
+    topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[]
+  }): Promise<FetchResponse>
+  listOffsets(request: {
+    isolationLevel: number
+    topics: { topic: string; partitions: { partition: number; timestamp: number }[] }[]
+  }): Promise<{ responses: { topic: string; partitions: { partition: number; offset: string }[] }[] }>
+  produce(request: {
+    topicData: ProduceTopicData[]
+    transactionalId: string
+    producerId: string
+    producerEpoch: number
+    acks: number
+    timeout: number
+    compression: number
+  }): Promise<unknown>
+  initProducerId(request: {
+    transactionalId: string
+    transactionTimeout: number
+  }): Promise<{ producerId: string; producerEpoch: number }>
+  addPartitionsToTxn(request: {
+    transactionalId: string
+    producerId: string
+    producerEpoch: number
+    topics: { topic: string; partitions: number[] }[]
+  }): Promise<unknown>
+  endTxn(request: {
+    transactionalId: string
+    producerId: string
+    producerEpoch: number
+    transactionResult: boolean
+  }): Promise<unknown>
+}
+
+export interface ClusterOptions {
+  logger: KafkajsLogger
+  socketFactory: unknown
+  brokers: string[]
+  ssl?: unknown
+  sasl?: unknown
+  clientId: string
+  connectionTimeout: number
+  authenticationTimeout?: number
+  requestTimeout: number
+  enforceRequestTimeout: boolean
+  metadataMaxAge: number
+  retry: { retries: number; initialRetryTime: number; maxRetryTime: number; factor: number; multiplier: number }
+  allowAutoTopicCreation: boolean
+  maxInFlightRequests: number | null
+  isolationLevel: number
+}
+
+export interface KafkajsCluster {
+  connectionPoolBuilder: ConnectionPoolBuilder
+  connect(): Promise<void>
+  disconnect(): Promise<void>
+  refreshMetadata(): Promise<void>
+  addMultipleTargetTopics(topics: string[]): Promise<void>
+  findTopicPartitionMetadata(topic: string): PartitionMetadata[]
+  findBroker(options: { nodeId: number | string }): Promise<KafkajsBroker>
+  findGroupCoordinator(options: { groupId: string; coordinatorType: number }): Promise<KafkajsBroker>
+}
+
+export const Cluster = require('kafkajs/src/cluster') as new (options: ClusterOptions) => KafkajsCluster
+
+export const { createLogger, LEVELS: LOG_LEVELS } = require('kafkajs/src/loggers') as {
+  createLogger(options: { level: number; logCreator: KafkajsLogCreator }): KafkajsLogger
+  LEVELS: { NOTHING: number; ERROR: number; WARN: number; INFO: number; DEBUG: number }
+}
+
+export const createSocketFactory = require('kafkajs/src/network/socketFactory') as () => unknown
+
+/** FindCoordinator key types (`src/protocol/coordinatorTypes.js`). */
+export const COORDINATOR_TYPE_TRANSACTION = 1
+
+/** Fetch/ListOffsets isolation levels (`src/protocol/isolationLevel.js`). */
+export const READ_UNCOMMITTED = 0
+export const READ_COMMITTED = 1
+
+/** ListOffsets timestamps (`src/constants.js`). */
+export const EARLIEST_OFFSET = -2
+export const LATEST_OFFSET = -1

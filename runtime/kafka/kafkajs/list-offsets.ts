@@ -1,0 +1,55 @@
+/**
+ * ListOffsets of chosen partitions, one request per leader. `latest` is the high watermark:
+ * the request uses READ_UNCOMMITTED, because under READ_COMMITTED the broker answers the last
+ * stable offset instead (Fetch reports that one as `lastStableOffset`).
+ */
+import { type Offset, partitionKey, type TopicPartition } from '../kafka-client.ts'
+import { groupByTopic } from './group-by-leader.ts'
+import { EARLIEST_OFFSET, type KafkajsCluster, LATEST_OFFSET, READ_UNCOMMITTED } from './internals.ts'
+import { partitionsByLeader } from './metadata.ts'
+import { retryUntilDeadline } from './retry.ts'
+
+export async function listOffsets(
+  cluster: KafkajsCluster,
+  partitions: readonly TopicPartition[],
+  which: 'earliest' | 'latest',
+  requestTimeoutMs: number,
+): Promise<Map<string, Offset>> {
+  if (which !== 'earliest' && which !== 'latest') {
+    throw new TypeError(`Cannot list offsets: 'which' must be "earliest" or "latest", got "${String(which)}"`)
+  }
+  if (partitions.length === 0) return new Map()
+  const action = `Cannot list ${which} offsets of ${partitions.map((p) => `"${partitionKey(p)}"`).join(', ')}`
+  const timestamp = which === 'earliest' ? EARLIEST_OFFSET : LATEST_OFFSET
+  return retryUntilDeadline(
+    async () => {
+      const offsets = new Map<string, Offset>()
+      const byLeader = await partitionsByLeader(cluster, partitions, action)
+      await Promise.all(
+        [...byLeader].map(async ([leader, group]) => {
+          const broker = await cluster.findBroker({ nodeId: leader })
+          const { responses } = await broker.listOffsets({
+            isolationLevel: READ_UNCOMMITTED,
+            topics: groupByTopic(group, (tp) => ({ partition: tp.partition, timestamp })),
+          })
+          for (const { topic, partitions: answered } of responses) {
+            for (const { partition, offset } of answered)
+              offsets.set(partitionKey({ topic, partition }), BigInt(offset))
+          }
+        }),
+      )
+      return offsets
+    },
+    {
+      action,
+      deadline: Date.now() + requestTimeoutMs,
+      onError: async (info) => {
+        if (info.kind === 'staleMetadata' || info.kind === 'network' || info.kind === 'unknownTopic') {
+          await cluster.refreshMetadata().catch(() => {})
+          return 'retry'
+        }
+        return info.kind === 'retriable' ? 'retry' : 'stop'
+      },
+    },
+  )
+}

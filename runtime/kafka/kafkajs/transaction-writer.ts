@@ -1,0 +1,379 @@
+/**
+ * One open transaction written by this process (Kafka Streams' RecordCollector pattern):
+ * `send()` only queues records and returns; a pump turns the queues into Produce requests
+ * (`planProduceRequests`: one in flight per broker, one batch in flight per partition) while new
+ * records keep accumulating; `flush()` waits for every acknowledgement. The first failure is
+ * kept and thrown by every later `send()` and `flush()`; nothing is logged and dropped.
+ *
+ * Each partition is registered with the transaction (AddPartitionsToTxn, serialized, batched)
+ * before its first Produce, since the broker verifies it. Sequence numbers start at 0 for the
+ * identity's epoch and grow per partition; a batch that failed retriably (leader moved, network)
+ * is resent unchanged, so the broker can deduplicate it, until `deliveryTimeoutMs`.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  type OutgoingRecord,
+  type ProducerIdentity,
+  partitionKey,
+  type TopicPartition,
+  type TransactionWriter,
+} from '../kafka-client.ts'
+import { KafkaRequestError, KafkaUnavailableError, ProducerFencedError, UnknownTopicError } from '../kafka-errors.ts'
+import { backoffDelayMs } from './backoff.ts'
+import { classifyKafkaError, isExactlyError, kafkaErrorMessage } from './classify-error.ts'
+import { groupByTopic } from './group-by-leader.ts'
+import type { KafkajsCluster, ProduceMessage } from './internals.ts'
+import { ensureTopics, leaderOf } from './metadata.ts'
+import { estimateRecordBytes, type PlannedRequest, planProduceRequests } from './produce-plan.ts'
+import type { TransactionCoordinator } from './transaction-coordinator.ts'
+
+export interface TransactionWriterSettings {
+  requestTimeoutMs: number
+  deliveryTimeoutMs: number
+  maxBatchBytes: number
+  maxRequestBytes: number
+  maxBufferedBytes: number
+}
+
+interface Batch {
+  firstSequence: number
+  messages: ProduceMessage[]
+  bytes: number
+  failures: number
+  firstFailureAt: number | undefined
+}
+
+interface PartitionQueue extends TopicPartition {
+  key: string
+  queued: OutgoingRecord[]
+  sizes: number[]
+  nextSequence: number
+  registered: boolean
+  inFlight: Batch | undefined
+  /** A batch that failed retriably: resent unchanged before anything newer. */
+  retry: Batch | undefined
+}
+
+interface Waiter {
+  done: () => boolean
+  resolve: () => void
+  reject: (error: Error) => void
+}
+
+const SEQUENCE_MODULUS = 2 ** 31
+const LEADER_RETRY_MS = 200
+
+export class KafkajsTransactionWriter implements TransactionWriter {
+  readonly identity: ProducerIdentity
+  readonly #cluster: KafkajsCluster
+  readonly #coordinator: TransactionCoordinator
+  readonly #settings: TransactionWriterSettings
+  readonly #partitions = new Map<string, PartitionQueue>()
+  readonly #busyBrokers = new Set<number>()
+  readonly #knownTopics = new Set<string>()
+  #waiters: Waiter[] = []
+  #failure: Error | undefined
+  #recordCount = 0
+  #bufferedBytes = 0
+  #accepting: Promise<void> = Promise.resolve()
+  #registering: Promise<void> = Promise.resolve()
+  #leaderlessSince: number | undefined
+  #refreshingLeaders = false
+
+  constructor(
+    cluster: KafkajsCluster,
+    coordinator: TransactionCoordinator,
+    identity: ProducerIdentity,
+    settings: TransactionWriterSettings,
+  ) {
+    this.#cluster = cluster
+    this.#coordinator = coordinator
+    this.identity = identity
+    this.#settings = settings
+  }
+
+  get recordCount(): number {
+    return this.#recordCount
+  }
+
+  send(records: readonly OutgoingRecord[]): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure)
+    // Sends are accepted in call order, so a send waiting for topic metadata cannot be overtaken.
+    const accepted = this.#accepting.then(() => this.#accept(records))
+    this.#accepting = accepted.catch(() => {})
+    return accepted
+  }
+
+  async flush(): Promise<void> {
+    await this.#accepting
+    this.#pump()
+    await this.#waitFor(() => this.#isIdle())
+  }
+
+  async #accept(records: readonly OutgoingRecord[]): Promise<void> {
+    if (this.#failure) throw this.#failure
+    try {
+      await this.#enqueue(records)
+    } catch (error) {
+      // A record that was not queued must never be committed: the transaction is failed.
+      this.#fail(error instanceof Error ? error : new Error(String(error)))
+      throw this.#failure
+    }
+    if (this.#bufferedBytes > this.#settings.maxBufferedBytes) {
+      await this.#waitFor(() => this.#bufferedBytes <= this.#settings.maxBufferedBytes)
+    }
+  }
+
+  /** Validates, loads metadata once per new topic or partition, then queues without awaiting. */
+  async #enqueue(records: readonly OutgoingRecord[]): Promise<void> {
+    const action = `Cannot send to transaction "${this.identity.transactionalId}"`
+    for (const record of records) validateRecord(record, action)
+    const newTopics = new Set(records.map((r) => r.topic).filter((t) => !this.#knownTopics.has(t)))
+    if (newTopics.size > 0) {
+      await ensureTopics(this.#cluster, newTopics, action)
+      for (const topic of newTopics) this.#knownTopics.add(topic)
+    }
+    const newPartitions = records.filter((r) => !this.#partitions.has(partitionKey(r)))
+    if (newPartitions.some((tp) => leaderOf(this.#cluster, tp) === undefined)) await this.#cluster.refreshMetadata()
+    for (const tp of newPartitions) {
+      if (leaderOf(this.#cluster, tp) === undefined) {
+        throw new UnknownTopicError(`${action}: topic "${tp.topic}" has no partition ${tp.partition}`, tp.topic)
+      }
+    }
+    for (const record of records) {
+      const queue = this.#partitions.get(partitionKey(record)) ?? this.#newPartition(record)
+      const size = estimateRecordBytes(record)
+      queue.queued.push(record.timestamp === undefined ? { ...record, timestamp: Date.now() } : record)
+      queue.sizes.push(size)
+      this.#bufferedBytes += size
+    }
+    this.#recordCount += records.length
+    this.#pump()
+  }
+
+  #newPartition(tp: TopicPartition): PartitionQueue {
+    const queue: PartitionQueue = {
+      topic: tp.topic,
+      partition: tp.partition,
+      key: partitionKey(tp),
+      queued: [],
+      sizes: [],
+      nextSequence: 0,
+      registered: false,
+      inFlight: undefined,
+      retry: undefined,
+    }
+    this.#partitions.set(queue.key, queue)
+    return queue
+  }
+
+  /** Starts every Produce request the plan allows now; called whenever something changed. */
+  #pump(): void {
+    if (this.#failure) return
+    const partitions = [...this.#partitions.values()]
+    const plan = planProduceRequests(
+      partitions.map((p) => ({
+        key: p.key,
+        leader: leaderOf(this.#cluster, p),
+        inFlight: p.inFlight !== undefined,
+        retryBytes: p.retry?.bytes,
+        queuedSizes: p.sizes,
+      })),
+      this.#busyBrokers,
+      this.#settings,
+    )
+    for (const request of plan) this.#start(request)
+    const waitingForLeader = partitions.some(
+      (p) => !p.inFlight && (p.retry || p.queued.length > 0) && (leaderOf(this.#cluster, p) ?? -1) < 0,
+    )
+    if (waitingForLeader) this.#refreshLeadersSoon()
+    else this.#leaderlessSince = undefined
+  }
+
+  #start(request: PlannedRequest): void {
+    const sending: [PartitionQueue, Batch][] = request.batches.map((planned) => {
+      const queue = this.#partitions.get(planned.key)!
+      const batch = planned.retry ? queue.retry! : this.#takeBatch(queue, planned.count)
+      queue.retry = undefined
+      queue.inFlight = batch
+      return [queue, batch]
+    })
+    this.#busyBrokers.add(request.leader)
+    this.#produce(request.leader, sending)
+      .then(
+        () => this.#acknowledged(sending),
+        (error: unknown) => this.#failed(sending, error),
+      )
+      .catch((error: unknown) => this.#fail(error instanceof Error ? error : new Error(String(error))))
+      .finally(() => {
+        this.#busyBrokers.delete(request.leader)
+        this.#pump()
+      })
+  }
+
+  #takeBatch(queue: PartitionQueue, count: number): Batch {
+    const records = queue.queued.splice(0, count)
+    const bytes = queue.sizes.splice(0, count).reduce((a, b) => a + b, 0)
+    const firstSequence = queue.nextSequence
+    queue.nextSequence = (queue.nextSequence + count) % SEQUENCE_MODULUS
+    const messages = records.map((r) => ({
+      key: r.key,
+      value: r.value,
+      headers: r.headers ?? {},
+      timestamp: r.timestamp!,
+    }))
+    return { firstSequence, messages, bytes, failures: 0, firstFailureAt: undefined }
+  }
+
+  async #produce(leader: number, sending: [PartitionQueue, Batch][]): Promise<void> {
+    if (sending.some(([queue]) => !queue.registered)) await this.#register()
+    const broker = await this.#cluster.findBroker({ nodeId: leader })
+    await broker.produce({
+      transactionalId: this.identity.transactionalId,
+      producerId: this.identity.producerId,
+      producerEpoch: this.identity.epoch,
+      acks: -1,
+      timeout: this.#settings.requestTimeoutMs,
+      compression: 0,
+      topicData: groupByTopic(
+        sending.map(([queue, batch]) => ({ topic: queue.topic, partition: queue.partition, batch })),
+        ({ partition, batch }) => ({ partition, firstSequence: batch.firstSequence, messages: batch.messages }),
+      ),
+    })
+  }
+
+  /** AddPartitionsToTxn for every partition not yet registered, one request at a time. */
+  #register(): Promise<void> {
+    const next = this.#registering.then(async () => {
+      const pending = [...this.#partitions.values()].filter((p) => !p.registered)
+      if (pending.length === 0) return
+      await this.#coordinator.addPartitions(this.identity, pending)
+      for (const p of pending) p.registered = true
+    })
+    this.#registering = next.catch(() => {})
+    return next
+  }
+
+  #acknowledged(sending: [PartitionQueue, Batch][]): void {
+    for (const [queue, batch] of sending) {
+      queue.inFlight = undefined
+      this.#bufferedBytes -= batch.bytes
+    }
+    this.#notify()
+  }
+
+  async #failed(sending: [PartitionQueue, Batch][], error: unknown): Promise<void> {
+    const info = classifyKafkaError(error)
+    const where = sending.map(([q]) => `"${q.key}"`).join(', ')
+    const action = `Cannot produce to ${where} in transaction "${this.identity.transactionalId}"`
+    if (isExactlyError(error)) return this.#fail(error as Error)
+    if (info.kind === 'duplicate') return this.#acknowledged(sending)
+    if (info.kind === 'fenced' || info.kind === 'invalidState') {
+      return this.#fail(
+        new ProducerFencedError(`${action}: producer was fenced (${info.errorType})`, info.errorType, { cause: error }),
+      )
+    }
+    const retriable = ['retriable', 'staleMetadata', 'network', 'unknownTopic'].includes(info.kind)
+    if (!retriable) {
+      return this.#fail(
+        new KafkaRequestError(
+          `${action}: the broker answered ${info.errorType} (${kafkaErrorMessage(error)})`,
+          info.errorType,
+          {
+            cause: error,
+          },
+        ),
+      )
+    }
+    const now = Date.now()
+    const first = sending[0]![1]
+    const firstFailureAt = first.firstFailureAt ?? now
+    const remaining = firstFailureAt + this.#settings.deliveryTimeoutMs - now
+    if (remaining <= 0) {
+      return this.#fail(
+        new KafkaUnavailableError(
+          `${action}: Kafka kept answering ${info.errorType} for ${this.#settings.deliveryTimeoutMs} ms`,
+          {
+            cause: error,
+          },
+        ),
+      )
+    }
+    if (info.kind !== 'retriable') await this.#cluster.refreshMetadata().catch(() => {})
+    await sleep(backoffDelayMs(first.failures, Math.random(), remaining))
+    for (const [queue, batch] of sending) {
+      batch.failures++
+      batch.firstFailureAt = firstFailureAt
+      queue.inFlight = undefined
+      queue.retry = batch
+    }
+  }
+
+  #refreshLeadersSoon(): void {
+    const now = Date.now()
+    this.#leaderlessSince ??= now
+    if (now - this.#leaderlessSince > this.#settings.deliveryTimeoutMs) {
+      this.#fail(
+        new KafkaUnavailableError(
+          `Cannot send to transaction "${this.identity.transactionalId}": a partition has had no leader for ${this.#settings.deliveryTimeoutMs} ms`,
+        ),
+      )
+      return
+    }
+    if (this.#refreshingLeaders) return
+    this.#refreshingLeaders = true
+    sleep(LEADER_RETRY_MS)
+      .then(() => this.#cluster.refreshMetadata())
+      .catch(() => {})
+      .finally(() => {
+        this.#refreshingLeaders = false
+        this.#pump()
+      })
+  }
+
+  #isIdle(): boolean {
+    for (const p of this.#partitions.values()) {
+      if (p.queued.length > 0 || p.inFlight || p.retry) return false
+    }
+    return true
+  }
+
+  #waitFor(done: () => boolean): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure)
+    if (done()) return Promise.resolve()
+    return new Promise((resolve, reject) => this.#waiters.push({ done, resolve, reject }))
+  }
+
+  #notify(): void {
+    const waiting = this.#waiters
+    this.#waiters = []
+    for (const waiter of waiting) {
+      if (waiter.done()) waiter.resolve()
+      else this.#waiters.push(waiter)
+    }
+  }
+
+  #fail(error: Error): void {
+    this.#failure ??= error
+    const waiting = this.#waiters
+    this.#waiters = []
+    for (const waiter of waiting) waiter.reject(this.#failure)
+  }
+}
+
+function validateRecord(record: OutgoingRecord, action: string): void {
+  if (typeof record.topic !== 'string' || record.topic === '') {
+    throw new TypeError(`${action}: a record's topic must be a non-empty string`)
+  }
+  if (!Number.isInteger(record.partition) || record.partition < 0) {
+    throw new RangeError(
+      `${action}: partition must be a non-negative integer, got ${record.partition} for "${record.topic}"`,
+    )
+  }
+  if (
+    (record.key !== null && !Buffer.isBuffer(record.key)) ||
+    (record.value !== null && !Buffer.isBuffer(record.value))
+  ) {
+    throw new TypeError(`${action}: key and value must be Buffers or null (topic "${record.topic}")`)
+  }
+}
