@@ -31,7 +31,7 @@ export function expectedBank(input: readonly InputRecord[]): ExpectedOutput {
       records.push({ key: command.to, value: `credit:${command.id}` })
     }
   }
-  return { records, invariants: (actual) => bankInvariants(actual, deposited) }
+  return { records, invariants: (actual) => bankInvariants(actual, deposited), project: projectBankEvent }
 }
 
 /** `actual` in output order (per key, the order the job wrote them). */

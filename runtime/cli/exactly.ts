@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `exactly` command. Subcommands arrive with the parts that implement them (worker,
- * recover, checkpoints, verify, operator); only the ones listed in HELP exist today.
+ * The `exactly` command. Subcommands arrive with the parts that implement them; only the ones
+ * listed in HELP exist today. Each is imported lazily, so `exactly help` loads no client.
  */
 import { readFileSync } from 'node:fs'
 
@@ -10,6 +10,8 @@ const HELP = `exactly: Kafka-to-Kafka stateful jobs with exactly-once results
 usage: exactly <command>
 
 commands:
+  worker    run one slot of a StreamJob (config: EXACTLY_WORKER_CONFIG or --config FILE; docs/worker.md)
+  verify    audit an example job's output topic against its input (exactly verify --help)
   version   print the version
   help      print this help
 `
@@ -19,8 +21,24 @@ function version(): string {
   return pkg.version
 }
 
-const [command = 'help'] = process.argv.slice(2)
+const [command = 'help', ...rest] = process.argv.slice(2)
 switch (command) {
+  case 'worker': {
+    // Imported lazily so `exactly help` does not load Kafka and S3 clients.
+    const { runWorker } = await import('../worker/worker.ts')
+    // Exit explicitly: client sockets and timers must not keep a finished worker alive.
+    process.exit(await runWorker(rest, process.env))
+    break
+  }
+  case 'verify': {
+    const { runVerify, VERIFY_USAGE } = await import('./verify.ts')
+    if (rest.includes('--help')) {
+      process.stdout.write(VERIFY_USAGE)
+      break
+    }
+    process.exit(await runVerify(rest))
+    break
+  }
   case 'version':
   case '--version':
     process.stdout.write(`exactly ${version()}\n`)

@@ -69,3 +69,27 @@ export async function readTopic(
   }
   return records
 }
+
+/** Produces `count` records from `make(i)` in batches of `batch`, pausing `pauseMs` between batches. */
+export async function produceSlowly(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  make: (i: number) => { key: string; value: string },
+  options: { batch: number; pauseMs: number; signal?: AbortSignal },
+): Promise<number> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+  await producer.connect()
+  let sent = 0
+  try {
+    while (sent < count && !options.signal?.aborted) {
+      const n = Math.min(options.batch, count - sent)
+      await producer.send({ topic, messages: Array.from({ length: n }, (_, j) => make(sent + j)) })
+      sent += n
+      await new Promise((resolve) => setTimeout(resolve, options.pauseMs))
+    }
+  } finally {
+    await producer.disconnect()
+  }
+  return sent
+}

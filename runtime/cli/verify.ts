@@ -1,0 +1,142 @@
+/**
+ * `exactly verify`: audits an example job's output topic against its input topic. Reads both
+ * read_committed to the end, recomputes the expected output with the example's independent
+ * model, and reports duplicates, missing and unexpected records, broken invariants and any
+ * transaction still open on the output. Exits 1 on any finding, 2 on bad arguments.
+ *
+ *   exactly verify --bootstrap HOST:PORT --example word-count --input words --output counts [--json]
+ */
+import { parseArgs } from 'node:util'
+import { EXPECTATIONS } from '../../examples/expectations.ts'
+import { compareOutput, type InputRecord, type VerifyReport } from '../../examples/verify-model.ts'
+import type { FetchedRecord } from '../kafka/kafka-client.ts'
+import { KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
+import { readToEnd } from '../kafka/read-to-end.ts'
+
+export const VERIFY_USAGE = `usage: exactly verify --bootstrap HOST:PORT --example NAME --input TOPIC[,TOPIC] --output TOPIC [--json]
+
+  --example   one of: ${Object.keys(EXPECTATIONS).join(', ')}
+  --input     the job's external source topic(s), read in offset order per partition
+  --output    the job's sink topic
+  --json      print the report as JSON instead of a summary
+`
+
+export interface VerifyResult {
+  report: VerifyReport
+  inputRecords: number
+  openTransactions: string[]
+  ok: boolean
+}
+
+class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+export async function verifyTopics(options: {
+  bootstrap: string
+  example: string
+  inputTopics: string[]
+  outputTopic: string
+  progress?: (line: string) => void
+}): Promise<VerifyResult> {
+  const model = EXPECTATIONS[options.example]
+  if (!model) {
+    throw new UsageError(
+      `Cannot verify: unknown example "${options.example}"; use one of ${Object.keys(EXPECTATIONS).join(', ')}`,
+    )
+  }
+  const client = new KafkajsClient({ brokers: [options.bootstrap], clientId: 'exactly-verify' })
+  await client.connect()
+  try {
+    const input: FetchedRecord[] = []
+    for (const topic of options.inputTopics) {
+      options.progress?.(`reading input topic "${topic}"`)
+      input.push(...(await readToEnd(client, topic)).records)
+    }
+    options.progress?.(`reading output topic "${options.outputTopic}"`)
+    const output = await readToEnd(client, options.outputTopic)
+    const report = compareOutput(
+      model(input.map(toInputRecord)),
+      output.records.map((r) => ({ key: r.key?.toString() ?? null, value: r.value?.toString() ?? null })),
+    )
+    return {
+      report,
+      inputRecords: input.length,
+      openTransactions: output.openTransactions,
+      ok: report.ok && output.openTransactions.length === 0,
+    }
+  } finally {
+    await client.close()
+  }
+}
+
+function toInputRecord(r: FetchedRecord): InputRecord {
+  return {
+    topic: r.topic,
+    partition: r.partition,
+    offset: r.offset.toString(),
+    key: r.key?.toString() ?? null,
+    value: r.value?.toString() ?? null,
+  }
+}
+
+export function formatVerifyResult(result: VerifyResult): string {
+  const { report } = result
+  const show = (records: Array<{ record: { key: string | null; value: string | null } }>) =>
+    records
+      .slice(0, 10)
+      .map(({ record }) => `    ${record.key} → ${record.value}`)
+      .join('\n')
+  const lines = [
+    `input records:        ${result.inputRecords}`,
+    `output records:       ${report.actual} (expected ${report.expected})`,
+    `duplicates:           ${report.duplicates.reduce((n, d) => n + d.extra, 0)}`,
+    `missing:              ${report.missing.reduce((n, m) => n + m.count, 0)}`,
+    `unexpected:           ${report.unexpected.reduce((n, u) => n + u.count, 0)}`,
+    `invariant violations: ${report.invariantViolations.length}`,
+    `open transactions:    ${result.openTransactions.length}`,
+  ]
+  if (report.duplicates.length) lines.push('  first duplicates:', show(report.duplicates))
+  if (report.missing.length) lines.push('  first missing:', show(report.missing))
+  if (report.unexpected.length) lines.push('  first unexpected:', show(report.unexpected))
+  for (const v of report.invariantViolations.slice(0, 10)) lines.push(`  invariant: ${v}`)
+  for (const t of result.openTransactions) lines.push(`  open: ${t}`)
+  lines.push(result.ok ? 'verify: OK, every record exactly once' : 'verify: FAILED')
+  return lines.join('\n')
+}
+
+/** The CLI entry: resolves with the exit code. */
+export async function runVerify(args: string[]): Promise<number> {
+  try {
+    const { values } = parseArgs({
+      args,
+      options: {
+        bootstrap: { type: 'string' },
+        example: { type: 'string' },
+        input: { type: 'string' },
+        output: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    })
+    for (const name of ['bootstrap', 'example', 'input', 'output'] as const) {
+      if (!values[name]) throw new UsageError(`Cannot verify: --${name} is required`)
+    }
+    const result = await verifyTopics({
+      bootstrap: values.bootstrap!,
+      example: values.example!,
+      inputTopics: values.input!.split(','),
+      outputTopic: values.output!,
+      progress: (line) => process.stderr.write(`verify: ${line}\n`),
+    })
+    process.stdout.write(
+      values.json
+        ? `${JSON.stringify(result, (_, v) => (typeof v === 'bigint' ? String(v) : v))}\n`
+        : `${formatVerifyResult(result)}\n`,
+    )
+    return result.ok ? 0 : 1
+  } catch (error) {
+    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    process.stderr.write(`exactly verify: ${(error as Error).message}\n${usage ? VERIFY_USAGE : ''}`)
+    return usage ? 2 : 1
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The bytes of one task snapshot (DESIGN section 6): a header line naming the format version,
+ * then a JSON body. Pure; the only import is node:crypto for the SHA-256 checksum.
+ *
+ *   EXACTLY-SNAPSHOT v1\n{"partition":3,"entries":[["apple",2],["pear",5]]}
+ *
+ * The checksum is the SHA-256 (hex) of all the bytes, header included. It is stored in the
+ * manifest, next to the snapshot's key, and checked before anything is parsed: a snapshot that
+ * was truncated, overwritten or bit-flipped is refused, never half-restored.
+ *
+ * Entries are sorted by key (UTF-16 code units), so the same state always encodes to the same
+ * bytes; the decoder requires that order, which also refuses a snapshot with a duplicated key.
+ * Values are written as JSON: keyed-state.ts refuses values that would not survive that.
+ */
+import { createHash } from 'node:crypto'
+import type { StateValue } from '../api/context.ts'
+
+export const SNAPSHOT_FORMAT_VERSION = 1
+const MAGIC = 'EXACTLY-SNAPSHOT v'
+/** The header is short; a first line longer than this is not ours. */
+const MAX_HEADER_BYTES = 64
+
+/** A snapshot's bytes are not what its manifest promised, or not a snapshot this build can read. */
+export class SnapshotCorruptError extends Error {
+  override name = 'SnapshotCorruptError'
+  readonly code = 'EXACTLY_SNAPSHOT_CORRUPT'
+  /** What is wrong, without the "Cannot decode snapshot" prefix, for callers that name the object. */
+  readonly detail: string
+
+  constructor(detail: string, options?: ErrorOptions) {
+    super(`Cannot decode snapshot: ${detail}`, options)
+    this.detail = detail
+  }
+}
+
+export function snapshotChecksum(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
+export function encodeSnapshot(
+  partition: number,
+  entries: Iterable<[string, StateValue]>,
+): { bytes: Buffer; checksum: string } {
+  if (!Number.isInteger(partition) || partition < 0) {
+    throw new RangeError(`Cannot encode snapshot: partition must be a non-negative integer, got ${partition}`)
+  }
+  const sorted = [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const body = JSON.stringify({ partition, entries: sorted })
+  const bytes = Buffer.from(`${MAGIC}${SNAPSHOT_FORMAT_VERSION}\n${body}`, 'utf8')
+  return { bytes, checksum: snapshotChecksum(bytes) }
+}
+
+/** Verifies the checksum, then the header, then the body; returns the entries in key order. */
+export function decodeSnapshot(bytes: Uint8Array, expectedChecksum: string): Array<[string, StateValue]> {
+  const actual = snapshotChecksum(bytes)
+  if (actual !== expectedChecksum) {
+    throw new SnapshotCorruptError(`checksum mismatch (expected ${expectedChecksum}, got ${actual})`)
+  }
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const newline = buffer.indexOf(0x0a)
+  if (newline < 0 || newline > MAX_HEADER_BYTES) throw new SnapshotCorruptError('no snapshot header line')
+  const header = buffer.subarray(0, newline).toString('utf8')
+  if (!header.startsWith(MAGIC)) {
+    throw new SnapshotCorruptError(`not an exactly snapshot (header ${JSON.stringify(header)})`)
+  }
+  const version = header.slice(MAGIC.length)
+  if (version !== String(SNAPSHOT_FORMAT_VERSION)) {
+    throw new SnapshotCorruptError(
+      `unknown format version ${JSON.stringify(version)} (this build reads version ${SNAPSHOT_FORMAT_VERSION})`,
+    )
+  }
+  let body: unknown
+  try {
+    body = JSON.parse(buffer.subarray(newline + 1).toString('utf8'))
+  } catch (error) {
+    throw new SnapshotCorruptError(`body is not JSON (${(error as Error).message})`, { cause: error })
+  }
+  return entriesOf(body)
+}
+
+function entriesOf(body: unknown): Array<[string, StateValue]> {
+  const entries = (body as { entries?: unknown } | null)?.entries
+  const partition = (body as { partition?: unknown } | null)?.partition
+  if (typeof partition !== 'number' || !Array.isArray(entries)) {
+    throw new SnapshotCorruptError('body must be an object with "partition" and "entries"')
+  }
+  let previous: string | undefined
+  for (let i = 0; i < entries.length; i++) {
+    const entry: unknown = entries[i]
+    if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string') {
+      throw new SnapshotCorruptError(`entry ${i} is not a [key, value] pair`)
+    }
+    if (previous !== undefined && !(previous < entry[0])) {
+      throw new SnapshotCorruptError(`entry ${i} (key ${JSON.stringify(entry[0])}) is out of order or duplicated`)
+    }
+    previous = entry[0]
+  }
+  return entries as Array<[string, StateValue]>
+}

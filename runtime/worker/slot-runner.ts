@@ -1,0 +1,438 @@
+/**
+ * Runs one worker slot: recovery (DESIGN section 5), then the read → process → write loop with
+ * the checkpoint cycle of section 4. Kafka and storage sit behind narrow ports; the protocol
+ * decisions live in the pure modules it calls (recovery-plan, barrier, txn-ids, assignment).
+ *
+ * Cases that can happen here, and what the runner does:
+ * - a record's `process` throws with policy `fail`: the slot fails with the record named;
+ * - storage or Kafka is unreachable while storing or committing checkpoint k: the step retries
+ *   until `checkpoint.timeout`, then the slot fails and restarts from its head (nothing is lost:
+ *   T(k) and T(k+1) are aborted by the next attempt's fencing and their input is replayed);
+ * - the head CAS finds a newer attempt: this worker is a zombie; it stops at once;
+ * - the commit of T(k) is answered "fenced": the broker aborted a pre-committed transaction
+ *   (it outlived transactionTimeout): an alarm, never silence;
+ * - a stop request: a final checkpoint, its commit, then return (exit 0), no transaction open.
+ */
+import type { Logger } from 'pino'
+import type { StateValue } from '../api/context.ts'
+import type { Job } from '../api/define-job.ts'
+import { type CheckpointCycle, decideCheckpoint, initialCycle, transitionCheckpoint } from '../checkpoint/barrier.ts'
+import type { KafkaClient, OutgoingRecord, ProducerIdentity, TransactionWriter } from '../kafka/kafka-client.ts'
+import { planRecovery, type RecoveryStep, type TaskOrigin } from '../recovery/recovery-plan.ts'
+import { transactionalId, transactionalIdPool } from '../sink/txn-ids.ts'
+import { sourcePartitionCount, tasksOfSlot } from '../source/assignment.ts'
+import { KeyedState } from '../state/keyed-state.ts'
+import { Task } from '../task/task.ts'
+import type { CheckpointToStore, EncodedSnapshot, SlotStorage } from './slot-storage.ts'
+import type { WorkerConfig } from './worker-config.ts'
+import type { WorkerMetrics } from './worker-metrics.ts'
+import { initialWorkerStatus, type WorkerStatus } from './worker-status.ts'
+
+/**
+ * Named steps where tests kill the process (EXACTLY_FAILPOINTS): each is a real SIGKILL.
+ * `after-snapshots` (snapshots uploaded, no manifest) and `after-manifest` (manifest written,
+ * head not moved) fire inside checkpoint storage; `before-commit` is after the head moved.
+ */
+export type Failpoint =
+  | 'before-precommit'
+  | 'after-precommit'
+  | 'after-snapshots'
+  | 'after-manifest'
+  | 'before-commit'
+  | 'after-commit'
+  | 'during-restore'
+
+export interface SlotRunnerDeps {
+  config: WorkerConfig
+  job: Job
+  kafka: KafkaClient
+  storage: SlotStorage
+  metrics: WorkerMetrics
+  log: Logger
+  encodeSnapshot(partition: number, entries: Iterable<[string, StateValue]>): { bytes: Buffer; checksum: string }
+  failpoint?: (name: Failpoint, checkpointId: number) => void
+  now?: () => number
+}
+
+export class SlotRunner {
+  readonly status: WorkerStatus
+  readonly #deps: SlotRunnerDeps
+  readonly #now: () => number
+  #tasks: Task[] = []
+  #cycle: CheckpointCycle = initialCycle(1, 0)
+  #writer: TransactionWriter | undefined
+  #inFlight: Promise<void> | undefined
+  #stopRequested = false
+  #fatal: Error | undefined
+  readonly #partitionCounts = new Map<string, number>()
+
+  constructor(deps: SlotRunnerDeps) {
+    this.#deps = deps
+    this.#now = deps.now ?? Date.now
+    const c = deps.config
+    this.status = initialWorkerStatus({
+      namespace: c.job.namespace,
+      name: c.job.name,
+      slot: c.slot,
+      generation: c.generation,
+      attempt: c.attempt,
+    })
+  }
+
+  requestStop(): void {
+    this.#stopRequested = true
+  }
+
+  /** Restores, then runs until a stop request (resolves) or a failure (rejects). */
+  async run(): Promise<void> {
+    try {
+      await this.#restore()
+      await this.#loop()
+      this.status.phase = 'Stopped'
+      this.status.ready = false
+    } catch (error) {
+      this.status.phase = 'Failed'
+      this.status.ready = false
+      const e = error as Error & { code?: string }
+      this.status.failure = { reason: reasonOf(e), message: e.message }
+      throw error
+    }
+  }
+
+  get #slotIdentity() {
+    const c = this.#deps.config
+    return { jobUid: c.job.uid, generation: c.generation, slot: c.slot }
+  }
+
+  async #restore(): Promise<void> {
+    const { config, kafka, storage, log } = this.#deps
+    const started = this.#now()
+    this.status.phase = 'Restoring'
+    const pool = transactionalIdPool(this.#slotIdentity)
+    const head = await storage.claimHead(pool)
+    this.#deps.failpoint?.('during-restore', head.checkpointId ?? 0)
+    const counts = new Map<string, number>()
+    for (const topic of config.kafka.sourceTopics) counts.set(topic, await this.#partitionsOf(topic))
+    const partitions = tasksOfSlot(config.slot, config.parallelism, sourcePartitionCount(counts))
+    await this.#partitionsOf(config.kafka.sinkTopic)
+    if (config.job.onError.kind === 'dead-letter') await this.#partitionsOf(config.job.onError.topic)
+
+    const plan = planRecovery({
+      partitions,
+      ...(head.checkpointId !== null
+        ? {
+            headCheckpoint: {
+              checkpointId: head.checkpointId,
+              tasks: head.tasks ?? [],
+              committable: head.committable ?? null,
+              committableDone: head.committableDone,
+            },
+          }
+        : {}),
+      ...(head.checkpointId === null ? await this.#restorePointInput() : {}),
+      startFrom: config.kafka.startFrom,
+      pool,
+    })
+    log.info({ checkpointId: head.checkpointId, steps: plan.steps.map((s) => s.kind), partitions }, 'recovering slot')
+    const fenced = new Map<string, ProducerIdentity>()
+    for (const step of plan.steps) await this.#runRecoveryStep(step, fenced)
+
+    const first = plan.nextCheckpointId
+    this.#cycle = initialCycle(first, this.#now())
+    this.#writer = kafka.beginTransaction(fenced.get(transactionalId(this.#slotIdentity, first))!)
+    const restoreMs = this.#now() - started
+    this.#deps.metrics.restoreDuration.set(restoreMs / 1000)
+    this.status.restoreDurationMs = restoreMs
+    this.status.tasks = partitions
+    this.status.phase = 'Running'
+    this.status.ready = true
+    log.info({ restoreMs, nextCheckpointId: first }, 'slot restored and running')
+  }
+
+  async #restorePointInput(): Promise<{
+    restorePoint?: { tasks: import('../recovery/recovery-plan.ts').StoredTask[] }
+  }> {
+    const point = await this.#deps.storage.readRestorePoint()
+    return point ? { restorePoint: point } : {}
+  }
+
+  async #runRecoveryStep(step: RecoveryStep, fenced: Map<string, ProducerIdentity>): Promise<void> {
+    const { kafka, storage, config, log } = this.#deps
+    switch (step.kind) {
+      case 'commit': {
+        const outcome = await kafka.endTransaction(step.committable, true)
+        if (outcome.kind !== 'done') this.#raiseExpired(step.checkpointId, step.committable, outcome.errorType)
+        else log.info({ checkpointId: step.checkpointId }, 'committed the head checkpoint transaction')
+        return
+      }
+      case 'markCommittableDone':
+        await storage.markCommittableDone(step.checkpointId)
+        return
+      case 'fence':
+        for (const id of step.transactionalIds) {
+          fenced.set(id, await kafka.initProducerId(id, config.kafka.transactionTimeoutMs))
+        }
+        return
+      case 'restore':
+        this.#tasks = await Promise.all(step.tasks.map((origin) => this.#restoreTask(origin)))
+        return
+    }
+  }
+
+  async #restoreTask(origin: TaskOrigin): Promise<Task> {
+    const { config, kafka, job, storage } = this.#deps
+    const offsets = new Map<string, bigint>()
+    let state = new KeyedState()
+    if (origin.kind === 'snapshot') {
+      state = new KeyedState(await storage.readSnapshot(origin.snapshotKey, origin.checksum))
+      for (const topic of config.kafka.sourceTopics) {
+        const offset = origin.offsets[topic]
+        if (offset === undefined)
+          throw new Error(`Cannot restore task ${origin.partition}: no offset for topic "${topic}"`)
+        offsets.set(topic, BigInt(offset))
+      }
+    } else {
+      const tps = config.kafka.sourceTopics.map((topic) => ({ topic, partition: origin.partition }))
+      const listed = await kafka.listOffsets(tps, origin.startFrom)
+      for (const topic of config.kafka.sourceTopics)
+        offsets.set(topic, listed.get(`${topic}/${origin.partition}`) ?? 0n)
+    }
+    return new Task({
+      partition: origin.partition,
+      slot: config.slot,
+      job,
+      config: config.job.config,
+      state,
+      offsets,
+      sinkTopic: config.kafka.sinkTopic,
+      errorPolicy: config.job.onError,
+      partitionsOf: (topic) => this.#knownPartitions(topic),
+    })
+  }
+
+  async #loop(): Promise<void> {
+    const timing = {
+      intervalMs: this.#deps.config.checkpoint.intervalMs,
+      timeoutMs: this.#deps.config.checkpoint.timeoutMs,
+    }
+    const byPartition = new Map(this.#tasks.map((t) => [t.partition, t]))
+    const out: OutgoingRecord[] = []
+    while (true) {
+      if (this.#fatal) throw this.#fatal
+      const decision = decideCheckpoint(this.#cycle, this.#now(), timing)
+      if (decision.kind === 'timeout') throw new CheckpointTimeoutError(decision.message)
+      if (this.#stopRequested && this.#cycle.phase === 'Idle') {
+        await this.#barrier()
+        await this.#inFlight
+        if (this.#fatal) throw this.#fatal
+        return
+      }
+      if (decision.kind === 'barrier') {
+        await this.#barrier()
+        continue
+      }
+      const requests = this.#tasks.flatMap((t) =>
+        [...t.offsets].map(([topic, offset]) => ({ topic, partition: t.partition, offset })),
+      )
+      if (requests.length === 0) {
+        await sleep(Math.min(100, decision.dueInMs))
+        continue
+      }
+      const fetched = await this.#deps.kafka.fetch(requests, {
+        maxWaitMs: Math.max(1, Math.min(100, decision.dueInMs)),
+        maxBytesPerPartition: 1024 * 1024,
+      })
+      let lag = 0
+      for (const part of fetched) {
+        const task = byPartition.get(part.partition)!
+        for (const record of part.records) task.process(record, out)
+        // Control records and aborted data move the position without producing records.
+        if (part.nextOffset > (task.offsets.get(part.topic) ?? 0n)) task.offsets.set(part.topic, part.nextOffset)
+        const behind = Number(part.lastStableOffset - (task.offsets.get(part.topic) ?? 0n))
+        this.#deps.metrics.partitionLag.set(
+          { topic: part.topic, partition: String(part.partition) },
+          Math.max(0, behind),
+        )
+        lag += Math.max(0, behind)
+        this.status.recordsIn += part.records.length
+        this.#deps.metrics.recordsIn.inc(part.records.length)
+      }
+      this.status.lag = lag
+      if (out.length > 0) {
+        await this.#writer!.send(out)
+        this.status.recordsOut += out.length
+        this.#deps.metrics.recordsOut.inc(out.length)
+        out.length = 0
+      }
+    }
+  }
+
+  /** Barrier k: pre-commit T(k), copy state and offsets, open T(k+1), then store and commit k in the background. */
+  async #barrier(): Promise<void> {
+    const k = this.#cycle.checkpointId
+    const { kafka, config, failpoint } = this.#deps
+    this.#cycle = transitionCheckpoint(this.#cycle, 'PreCommitting', this.#now())
+    failpoint?.('before-precommit', k)
+    const writer = this.#writer!
+    // A zombie that slept through its replacement's takeover must not reach initProducerId
+    // below: re-initializing a pooled id would fence the replacement's open transaction.
+    await Promise.all([writer.flush(), this.#assertOwner()])
+    failpoint?.('after-precommit', k)
+    const snapshots: EncodedSnapshot[] = this.#tasks.map((task) => {
+      const { bytes, checksum } = this.#deps.encodeSnapshot(task.partition, task.state.entries())
+      const offsets = Object.fromEntries([...task.offsets].map(([topic, offset]) => [topic, offset.toString()]))
+      return { partition: task.partition, bytes, checksum, offsets }
+    })
+    const checkpoint: CheckpointToStore = {
+      checkpointId: k,
+      snapshots,
+      committable: writer.recordCount > 0 ? writer.identity : null,
+      recordsIn: this.status.recordsIn,
+      recordsOut: this.status.recordsOut,
+    }
+    // T(k+1)'s id was last used by T(k-2), committed before checkpoint k-1 began (see txn-ids.ts).
+    const next = await kafka.initProducerId(
+      transactionalId(this.#slotIdentity, k + 1),
+      config.kafka.transactionTimeoutMs,
+    )
+    this.#writer = kafka.beginTransaction(next)
+    this.#cycle = transitionCheckpoint(this.#cycle, 'Storing', this.#now())
+    const barrierAt = this.#now()
+    this.#inFlight = this.#completeCheckpoint(checkpoint, barrierAt).catch((error) => {
+      this.#fatal ??= error as Error
+    })
+  }
+
+  async #completeCheckpoint(checkpoint: CheckpointToStore, barrierAt: number): Promise<void> {
+    const { storage, kafka, metrics, failpoint, log } = this.#deps
+    const k = checkpoint.checkpointId
+    const stored = await retryUntil(
+      () => storage.storeCheckpoint(checkpoint),
+      () => this.#cycle.phase !== 'Storing' || this.#fatal !== undefined,
+      (error) => this.#checkpointFailed(k, error),
+      (error) => (error as { code?: string }).code === 'EXACTLY_SUPERSEDED',
+    )
+    this.#cycle = transitionCheckpoint(this.#cycle, 'Committing', this.#now())
+    const durationMs = this.#now() - barrierAt
+    metrics.checkpointDuration.observe(durationMs / 1000)
+    metrics.checkpointBytes.set(stored.bytes)
+    this.status.lastCheckpoint = {
+      id: k,
+      completedAt: new Date(this.#now()).toISOString(),
+      durationMs,
+      bytes: stored.bytes,
+    }
+    this.status.consecutiveCheckpointFailures = 0
+    delete this.status.lastCheckpointError
+    failpoint?.('before-commit', k)
+    if (checkpoint.committable) {
+      const committable = checkpoint.committable
+      const commitStarted = this.#now()
+      const outcome = await retryUntil(
+        () => kafka.endTransaction(committable, true),
+        () => this.#fatal !== undefined,
+        (error) => log.warn({ checkpointId: k, error: String(error) }, 'commit failed, retrying'),
+      )
+      metrics.commitLatency.observe((this.#now() - commitStarted) / 1000)
+      if (outcome.kind !== 'done') {
+        // "Fenced" also answers a zombie whose replacement already committed T(k) and fenced
+        // the pool: that is no loss, and the zombie must just exit.
+        await this.#assertOwner()
+        this.#raiseExpired(k, committable, outcome.errorType)
+      }
+    }
+    failpoint?.('after-commit', k)
+    this.#cycle = transitionCheckpoint(this.#cycle, 'Idle', this.#now())
+    log.info({ checkpointId: k, durationMs, bytes: stored.bytes }, 'checkpoint complete and committed')
+    void storage.applyRetention().catch((error) => log.warn({ error: String(error) }, 'retention failed'))
+  }
+
+  /**
+   * SupersededError if a newer attempt owns the slot. Best effort otherwise: with S3 down the
+   * check cannot be made, and processing must go on (the head CAS still stops a zombie).
+   */
+  async #assertOwner(): Promise<void> {
+    try {
+      await this.#deps.storage.assertOwner()
+    } catch (error) {
+      if ((error as { code?: string }).code === 'EXACTLY_SUPERSEDED') throw error
+      this.#deps.log.warn({ error: String(error) }, 'cannot check who owns the slot head; going on')
+    }
+  }
+
+  #checkpointFailed(k: number, error: unknown): void {
+    this.status.checkpointFailures++
+    this.status.consecutiveCheckpointFailures++
+    this.status.lastCheckpointError = String((error as Error).message ?? error)
+    this.#deps.metrics.checkpointFailures.inc()
+    this.#deps.log.warn(
+      { checkpointId: k, error: this.status.lastCheckpointError },
+      'storing the checkpoint failed, retrying',
+    )
+  }
+
+  #raiseExpired(k: number, committable: ProducerIdentity, errorType: string): void {
+    const message = `Transaction "${committable.transactionalId}" of checkpoint ${k} was aborted by the broker before it could be committed (${errorType}): its output is lost; raise kafka.transactionTimeout`
+    this.status.transactionsClean = false
+    this.status.alarms.push({ reason: 'TransactionExpired', message, since: new Date(this.#now()).toISOString() })
+    this.#deps.metrics.transactionsExpired.inc()
+    this.#deps.log.error({ checkpointId: k, transactionalId: committable.transactionalId }, message)
+  }
+
+  async #partitionsOf(topic: string): Promise<number> {
+    const count = await this.#deps.kafka.partitionCount(topic)
+    this.#partitionCounts.set(topic, count)
+    return count
+  }
+
+  #knownPartitions(topic: string): number {
+    const count = this.#partitionCounts.get(topic)
+    if (count === undefined) {
+      throw new Error(
+        `Cannot emit to topic "${topic}": it is not the sink or dead-letter topic; declare it in job.config and create it first`,
+      )
+    }
+    return count
+  }
+}
+
+export class CheckpointTimeoutError extends Error {
+  override name = 'CheckpointTimeoutError'
+  readonly code = 'EXACTLY_CHECKPOINT_TIMEOUT'
+}
+
+function reasonOf(error: Error & { code?: string }): string {
+  switch (error.code) {
+    case 'EXACTLY_RECORD_FAILED':
+      return 'RecordFailed'
+    case 'EXACTLY_CHECKPOINT_TIMEOUT':
+      return 'CheckpointTimeout'
+    case 'EXACTLY_SUPERSEDED':
+      return 'Superseded'
+    default:
+      return 'WorkerError'
+  }
+}
+
+/** Retries `action` with capped backoff until it succeeds, `giveUp()` says stop, or `isFatal` matches. */
+async function retryUntil<T>(
+  action: () => Promise<T>,
+  giveUp: () => boolean,
+  onError: (error: unknown) => void,
+  isFatal: (error: unknown) => boolean = () => false,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await action()
+    } catch (error) {
+      if (isFatal(error) || giveUp()) throw error
+      onError(error)
+      await sleep(Math.min(2000, 100 * 2 ** attempt))
+      if (giveUp()) throw error
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

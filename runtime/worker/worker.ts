@@ -1,0 +1,175 @@
+/**
+ * `exactly worker`: one slot of a StreamJob as a process. Wiring only: configuration, the job
+ * module, the Kafka client, checkpoint storage, metrics, the HTTP endpoints and signals around
+ * a SlotRunner, which holds the protocol.
+ *
+ * Exit codes (the operator reads them from the pod's container status):
+ *   0  stopped on request after a final checkpoint and its commit: no transaction left open
+ *   1  the slot failed (see /status `failure` and the last log line); restart it from its head
+ *   2  the configuration or the job module is invalid: restarting will not help
+ *   3  superseded: a newer attempt owns the slot; this process was a zombie
+ */
+import { readFileSync } from 'node:fs'
+import type { Server } from 'node:http'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { pino } from 'pino'
+import { asJob, type Job } from '../api/define-job.ts'
+import { CheckpointStore } from '../checkpoint/checkpoint-store.ts'
+import { KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
+import { encodeSnapshot } from '../state/snapshot-codec.ts'
+import { S3ObjectStore } from '../storage/s3.ts'
+import { failpointAction, parseFailpoints } from './failpoints.ts'
+import { workerHandler } from './handlers.ts'
+import { serve } from './serve.ts'
+import { type Failpoint, SlotRunner } from './slot-runner.ts'
+import { parseWorkerConfig, type WorkerConfig, WorkerConfigError } from './worker-config.ts'
+import { createWorkerMetrics } from './worker-metrics.ts'
+
+export const EXIT_STOPPED = 0
+export const EXIT_FAILED = 1
+export const EXIT_INVALID = 2
+export const EXIT_SUPERSEDED = 3
+
+/** Reads the configuration from `--config FILE` or EXACTLY_WORKER_CONFIG. */
+export function readWorkerConfig(args: readonly string[], env: NodeJS.ProcessEnv): WorkerConfig {
+  const at = args.indexOf('--config')
+  if (at >= 0) {
+    const file = args[at + 1]
+    if (!file) throw new WorkerConfigError('Invalid worker arguments: --config needs a file path')
+    return parseWorkerConfig(readFileSync(file, 'utf8'))
+  }
+  const json = env.EXACTLY_WORKER_CONFIG
+  if (!json) {
+    throw new WorkerConfigError(
+      'Invalid worker config: set EXACTLY_WORKER_CONFIG to the JSON described in docs/worker.md, or pass --config FILE',
+    )
+  }
+  return parseWorkerConfig(json)
+}
+
+async function loadJob(modulePath: string): Promise<Job> {
+  const url = pathToFileURL(resolve(modulePath)).href
+  const module = (await import(url)) as { default?: unknown }
+  return asJob(module.default, modulePath)
+}
+
+/** Runs the worker until it stops or fails; resolves with the process exit code. */
+export async function runWorker(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  // Synchronous writes: the last line before a crash (or a failpoint's SIGKILL) must reach the log.
+  const stdout = pino.destination({ dest: 1, sync: true })
+  const bootLog = pino({ base: { component: 'worker' } }, stdout)
+  let config: WorkerConfig
+  let job: Job
+  let failpoints: ReturnType<typeof parseFailpoints>
+  try {
+    config = readWorkerConfig(args, env)
+    failpoints = parseFailpoints(env.EXACTLY_FAILPOINTS)
+    job = await loadJob(config.job.module)
+  } catch (error) {
+    bootLog.error({ err: error }, (error as Error).message)
+    return EXIT_INVALID
+  }
+
+  const log = pino(
+    {
+      base: {
+        job: config.job.name,
+        namespace: config.job.namespace,
+        slot: config.slot,
+        generation: config.generation,
+        attempt: config.attempt,
+      },
+    },
+    stdout,
+  )
+  const metrics = createWorkerMetrics({ job: config.job.name, namespace: config.job.namespace, slot: config.slot })
+  const kafka = new KafkajsClient({
+    brokers: config.kafka.bootstrapServers,
+    clientId: config.kafka.clientId ?? `exactly-${config.job.name}-s${config.slot}`,
+    // kafkajs logs every error answer of the broker at error level, including the retriable
+    // ones the adapter handles (CONCURRENT_TRANSACTIONS, NOT_COORDINATOR, …); those are debug.
+    log: (entry) => {
+      const routine = entry.namespace === 'Connection' && entry.message.startsWith('Response ')
+      log[routine ? 'debug' : entry.level]({ kafkajs: entry.namespace, ...entry.extra }, entry.message)
+    },
+  })
+  const s3 = config.checkpoint.storage
+  const accessKeyId = env.AWS_ACCESS_KEY_ID
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY
+  const objects = new S3ObjectStore({
+    bucket: s3.bucket,
+    region: s3.region,
+    forcePathStyle: s3.forcePathStyle,
+    ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
+  })
+  // A bare `step` fires once, even if the step is reached again (a `stop` is woken with SIGCONT).
+  const fired = new Set<string>()
+  const failpoint = (step: Failpoint, checkpointId: number) => {
+    const action = failpointAction(failpoints, step, checkpointId)
+    if (!action || fired.has(step)) return
+    fired.add(step)
+    const signal = action === 'kill' ? 'SIGKILL' : 'SIGSTOP'
+    log.warn({ failpoint: step, checkpointId, signal }, `failpoint reached: sending ${signal} to this process`)
+    process.kill(process.pid, signal)
+  }
+  const storage = new CheckpointStore({
+    store: objects,
+    prefix: s3.prefix,
+    job: { namespace: config.job.namespace, name: config.job.name, uid: config.job.uid },
+    generation: config.generation,
+    slot: config.slot,
+    attempt: config.attempt,
+    retained: config.checkpoint.retained,
+    onStep: failpoint,
+  })
+  const runner = new SlotRunner({
+    config,
+    job,
+    kafka,
+    storage,
+    metrics,
+    log,
+    encodeSnapshot,
+    failpoint,
+  })
+
+  const requestStop = (reason: string) => {
+    log.info({ reason }, 'stop requested: taking a final checkpoint')
+    runner.requestStop()
+  }
+  let server: Server | undefined
+  try {
+    server = await serve(
+      workerHandler({ status: () => runner.status, registry: metrics.registry, requestStop }),
+      config.http,
+    )
+  } catch (error) {
+    log.error({ err: error }, `Cannot serve the worker endpoints on ${config.http.host}:${config.http.port}`)
+    return EXIT_FAILED
+  }
+  const onSignal = (signal: NodeJS.Signals) => requestStop(signal)
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+
+  try {
+    await kafka.connect()
+    await runner.run()
+    log.info({ lastCheckpoint: runner.status.lastCheckpoint?.id }, 'stopped cleanly: no transaction left open')
+    return EXIT_STOPPED
+  } catch (error) {
+    const e = error as Error & { code?: string }
+    if (e.code === 'EXACTLY_SUPERSEDED') {
+      log.warn({ err: e }, 'a newer attempt owns this slot: exiting at once')
+      return EXIT_SUPERSEDED
+    }
+    log.error({ err: e, reason: runner.status.failure?.reason }, e.message)
+    return e instanceof WorkerConfigError ? EXIT_INVALID : EXIT_FAILED
+  } finally {
+    process.off('SIGTERM', onSignal)
+    process.off('SIGINT', onSignal)
+    server.close()
+    await kafka.close().catch(() => {})
+  }
+}

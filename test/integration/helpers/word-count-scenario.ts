@@ -1,0 +1,134 @@
+/**
+ * The word-count job as an end-to-end scenario for worker tests: fresh topics and storage
+ * prefix per test, input fed slowly while workers run (so every checkpoint carries data), and a
+ * record-by-record audit of the read_committed output against the independent expected-output
+ * model in `examples/word-count/expected.ts`.
+ */
+import { randomUUID } from 'node:crypto'
+import type { Kafka } from 'kafkajs'
+import { expect } from 'vitest'
+import { compareOutput } from '../../../examples/verify-model.ts'
+import { expectedWordCount } from '../../../examples/word-count/expected.ts'
+import type { KafkaClient } from '../../../runtime/kafka/kafka-client.ts'
+import { readToEnd } from '../../../runtime/kafka/read-to-end.ts'
+import type { StackInfo } from '../../infra/stack.ts'
+import { createTopic, produceSlowly } from './kafka.ts'
+import { type JobSpec, startWorker, type WorkerProcess, waitForExit, waitUntil } from './worker-process.ts'
+
+const WORDS = ['apple', 'banana', 'cherry', 'date', 'elder', 'fig', 'grape', 'hazel', 'iris', 'jade', 'kiwi']
+
+export interface ScenarioContext {
+  stack: StackInfo
+  kafka: Kafka
+  client: KafkaClient
+}
+
+export class WordCountScenario {
+  readonly job: JobSpec
+  readonly inputRecords: number
+  readonly #ctx: ScenarioContext
+  #fed: Promise<number> | undefined
+
+  private constructor(ctx: ScenarioContext, job: JobSpec, inputRecords: number) {
+    this.#ctx = ctx
+    this.job = job
+    this.inputRecords = inputRecords
+  }
+
+  static async create(
+    ctx: ScenarioContext,
+    name: string,
+    options: { parallelism?: number; inputRecords?: number; intervalMs?: number } = {},
+  ): Promise<WordCountScenario> {
+    const input = await createTopic(ctx.kafka, `${name}-in`, 2)
+    const output = await createTopic(ctx.kafka, `${name}-out`, 2)
+    const job: JobSpec = {
+      name,
+      uid: randomUUID(),
+      module: 'examples/word-count/job.ts',
+      sourceTopics: [input],
+      sinkTopic: output,
+      parallelism: options.parallelism ?? 1,
+      prefix: `worker-tests/${randomUUID().slice(0, 8)}`,
+      ...(options.intervalMs ? { intervalMs: options.intervalMs } : {}),
+    }
+    return new WordCountScenario(ctx, job, options.inputRecords ?? 1500)
+  }
+
+  /** Starts producing the input in the background: batches of 60 every ~120 ms. */
+  feed(): void {
+    this.#fed = produceSlowly(
+      this.#ctx.kafka,
+      this.job.sourceTopics[0]!,
+      this.inputRecords,
+      (i) => {
+        const word = WORDS[(i * 7 + Math.floor(i / 11)) % WORDS.length]!
+        return { key: word, value: word }
+      },
+      { batch: 60, pauseMs: 120 },
+    )
+  }
+
+  start(slot: number, attempt: number, failpoints?: string): Promise<WorkerProcess> {
+    return startWorker(this.#ctx.stack, this.job, slot, { attempt, ...(failpoints ? { failpoints } : {}) })
+  }
+
+  /** Runs one attempt that must die by SIGKILL at its failpoint. */
+  async crashAt(slot: number, attempt: number, failpoints: string): Promise<void> {
+    const worker = await this.start(slot, attempt, failpoints)
+    const exit = await waitForExit(worker, 60_000)
+    expect(exit.signal, `attempt ${attempt} should have died at ${failpoints}; its log ends:\n${worker.tail()}`).toBe(
+      'SIGKILL',
+    )
+    expect(worker.tail(5)).toContain('failpoint reached')
+  }
+
+  /** Waits for the whole input to be fed and processed, then stops every worker cleanly (exit 0). */
+  async runToEnd(workers: readonly WorkerProcess[]): Promise<void> {
+    await this.#fed
+    for (const worker of workers) {
+      await waitUntil(
+        async () => {
+          const status = await worker.status()
+          return status.ready && status.lag === 0
+        },
+        60_000,
+        () => `worker ${worker.logFile} did not catch up; its log ends:\n${worker.tail()}`,
+      )
+    }
+    for (const worker of workers) worker.signal('SIGTERM')
+    for (const worker of workers) {
+      const exit = await waitForExit(worker, 30_000)
+      expect(exit, `a stop request should end in exit 0; the log ends:\n${worker.tail()}`).toEqual({
+        code: 0,
+        signal: null,
+      })
+    }
+  }
+
+  /** The audit: output equal to the expected output record by record, and no open transaction. */
+  async verify(): Promise<void> {
+    const input = await readToEnd(this.#ctx.client, this.job.sourceTopics[0]!)
+    const output = await readToEnd(this.#ctx.client, this.job.sinkTopic)
+    expect(input.records).toHaveLength(this.inputRecords)
+    const expected = expectedWordCount(
+      input.records.map((r) => ({
+        topic: r.topic,
+        partition: r.partition,
+        offset: r.offset.toString(),
+        key: r.key?.toString() ?? null,
+        value: r.value?.toString() ?? null,
+      })),
+    )
+    const report = compareOutput(
+      expected,
+      output.records.map((r) => ({ key: r.key?.toString() ?? null, value: r.value?.toString() ?? null })),
+    )
+    expect(
+      { duplicates: report.duplicates.slice(0, 5), missing: report.missing.slice(0, 5), unexpected: report.unexpected },
+      `expected ${report.expected} records, read ${report.actual}`,
+    ).toEqual({ duplicates: [], missing: [], unexpected: [] })
+    expect(report.actual).toBe(this.inputRecords)
+    expect(output.openTransactions).toEqual([])
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * Runs `exactly worker` as a real child process (its own process group) for end-to-end tests:
+ * the tests kill it with real signals, read its /status over HTTP and keep its log for the
+ * failure message.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { freePort } from '../../infra/ports.ts'
+import type { StackInfo } from '../../infra/stack.ts'
+
+const REPO = join(import.meta.dirname, '..', '..', '..')
+const logDir = mkdtempSync(join(tmpdir(), 'exactly-workers-'))
+
+export interface JobSpec {
+  name: string
+  uid: string
+  module: string
+  config?: unknown
+  onError?: { kind: 'fail' } | { kind: 'dead-letter'; topic: string }
+  sourceTopics: string[]
+  sinkTopic: string
+  parallelism: number
+  prefix: string
+  intervalMs?: number
+  timeoutMs?: number
+}
+
+export interface WorkerExit {
+  code: number | null
+  signal: NodeJS.Signals | null
+}
+
+export interface WorkerProcess {
+  readonly port: number
+  readonly child: ChildProcess
+  readonly exited: Promise<WorkerExit>
+  readonly logFile: string
+  status(): Promise<Record<string, unknown> & { phase: string; lag: number; ready: boolean }>
+  /** The log's last lines, for assertion messages. */
+  tail(lines?: number): string
+  signal(signal: NodeJS.Signals): void
+}
+
+export async function startWorker(
+  stack: StackInfo,
+  job: JobSpec,
+  slot: number,
+  options: { generation?: number; attempt: number; failpoints?: string },
+): Promise<WorkerProcess> {
+  if (!stack.kafka || !stack.s3) throw new Error('The integration stack has no Kafka or S3 server')
+  const port = await freePort()
+  const config = {
+    formatVersion: 1,
+    job: {
+      namespace: 'test',
+      name: job.name,
+      uid: job.uid,
+      module: job.module,
+      config: job.config ?? {},
+      onError: job.onError ?? { kind: 'fail' },
+    },
+    slot,
+    parallelism: job.parallelism,
+    generation: options.generation ?? 1,
+    attempt: options.attempt,
+    kafka: {
+      bootstrapServers: [stack.kafka.bootstrap],
+      sourceTopics: job.sourceTopics,
+      startFrom: 'earliest',
+      sinkTopic: job.sinkTopic,
+      transactionTimeoutMs: 60_000,
+    },
+    checkpoint: {
+      intervalMs: job.intervalMs ?? 400,
+      timeoutMs: job.timeoutMs ?? 15_000,
+      retained: 2,
+      storage: { bucket: stack.s3.bucket, prefix: job.prefix, endpoint: stack.s3.endpoint, region: stack.s3.region },
+    },
+    http: { host: '127.0.0.1', port },
+  }
+  const logFile = join(logDir, `${job.name}-s${slot}-a${options.attempt}.log`)
+  const log = createWriteStream(logFile)
+  const child = spawn(process.execPath, [join(REPO, 'runtime/cli/exactly.ts'), 'worker'], {
+    cwd: REPO,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      EXACTLY_WORKER_CONFIG: JSON.stringify(config),
+      AWS_ACCESS_KEY_ID: stack.s3.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: stack.s3.secretAccessKey,
+      EXACTLY_FAILPOINTS: options.failpoints ?? '',
+    },
+  })
+  child.stdout?.pipe(log, { end: false })
+  child.stderr?.pipe(log, { end: false })
+  // 'close' comes after the output pipes drained; then the log file is flushed before anyone reads it.
+  const exited = new Promise<WorkerExit>((resolve) =>
+    child.once('close', (code, signal) => log.end(() => resolve({ code, signal }))),
+  )
+  live.add(child)
+  void exited.then(() => live.delete(child))
+  const tail = (lines = 30) => {
+    try {
+      return readFileSync(logFile, 'utf8').trim().split('\n').slice(-lines).join('\n')
+    } catch {
+      return '(no log)'
+    }
+  }
+  return {
+    port,
+    child,
+    exited,
+    logFile,
+    tail,
+    signal: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, signal)
+    },
+    status: async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(2000) })
+      return (await res.json()) as Record<string, unknown> & { phase: string; lag: number; ready: boolean }
+    },
+  }
+}
+
+const live = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of live) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL')
+    } catch {}
+  }
+})
+
+/** Polls `check` until it returns true; fails with `describe()` after `timeoutMs`. */
+export async function waitUntil(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  describe: () => string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (
+      await Promise.resolve()
+        .then(check)
+        .catch(() => false)
+    )
+      return
+    await sleep(100)
+  }
+  throw new Error(`Timed out after ${timeoutMs} ms: ${describe()}`)
+}
+
+/** Waits for the worker to exit; fails (with its log) after `timeoutMs`. */
+export async function waitForExit(worker: WorkerProcess, timeoutMs: number): Promise<WorkerExit> {
+  const timeout = sleep(timeoutMs).then(() => 'timeout' as const)
+  const result = await Promise.race([worker.exited, timeout])
+  if (result === 'timeout') {
+    worker.signal('SIGKILL')
+    throw new Error(`Worker did not exit within ${timeoutMs} ms; its log ends:\n${worker.tail()}`)
+  }
+  return result
+}
