@@ -46,6 +46,8 @@ export interface CheckpointLayout {
   snapshot(generation: number, slot: number, ref: CheckpointRef, partition: number): string
   readonly restorePointsDir: string
   restorePoint(generation: number): string
+  /** Empty state for a task that never checkpointed before a restore point (written by `exactly recover`). */
+  restorePointSnapshot(generation: number, partition: number): string
   readonly savepointsDir: string
   savepointDir(name: string): string
   savepointManifest(name: string): string
@@ -79,6 +81,8 @@ export function checkpointLayout(prefix: string, job: JobName): CheckpointLayout
       `${checkpointDir(generation, slot, ref)}task-${integer('partition', partition, 0)}.snap`,
     restorePointsDir: `${jobDir}restore-points/`,
     restorePoint: (generation) => `${jobDir}restore-points/g${integer('generation', generation, 1)}.json`,
+    restorePointSnapshot: (generation, partition) =>
+      `${jobDir}restore-points/g${integer('generation', generation, 1)}/task-${integer('partition', partition, 0)}.snap`,
     savepointsDir: `${jobDir}savepoints/`,
     savepointDir,
     savepointManifest: (name) => `${savepointDir(name)}manifest.json`,

@@ -11,6 +11,7 @@ usage: exactly <command>
 
 commands:
   worker    run one slot of a StreamJob (config: EXACTLY_WORKER_CONFIG or --config FILE; docs/worker.md)
+  recover   close a generation: commit, fence, write a restore point (EXACTLY_RECOVER_CONFIG)
   verify    audit an example job's output topic against its input (exactly verify --help)
   version   print the version
   help      print this help
@@ -28,6 +29,11 @@ switch (command) {
     const { runWorker } = await import('../worker/worker.ts')
     // Exit explicitly: client sockets and timers must not keep a finished worker alive.
     process.exit(await runWorker(rest, process.env))
+    break
+  }
+  case 'recover': {
+    const { runRecover } = await import('./recover.ts')
+    process.exit(await runRecover(rest, process.env))
     break
   }
   case 'verify': {

@@ -22,7 +22,8 @@ export type TaskOrigin =
 export interface StoredTask {
   partition: number
   offsets: Record<string, string>
-  snapshot: { key: string; checksum: string }
+  /** `bytes`: the snapshot's size, as manifests record it. */
+  snapshot: { key: string; checksum: string; bytes?: number }
 }
 
 export interface RecoveryInput {

@@ -69,8 +69,13 @@ export class WordCountScenario {
     )
   }
 
-  start(slot: number, attempt: number, failpoints?: string): Promise<WorkerProcess> {
-    return startWorker(this.#ctx.stack, this.job, slot, { attempt, ...(failpoints ? { failpoints } : {}) })
+  start(
+    slot: number,
+    attempt: number,
+    failpoints?: string,
+    layout: { generation?: number; parallelism?: number } = {},
+  ): Promise<WorkerProcess> {
+    return startWorker(this.#ctx.stack, this.job, slot, { attempt, ...layout, ...(failpoints ? { failpoints } : {}) })
   }
 
   /** Runs one attempt that must die by SIGKILL at its failpoint. */

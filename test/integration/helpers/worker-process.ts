@@ -3,7 +3,7 @@
  * the tests kill it with real signals, read its /status over HTTP and keep its log for the
  * failure message.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -48,7 +48,7 @@ export async function startWorker(
   stack: StackInfo,
   job: JobSpec,
   slot: number,
-  options: { generation?: number; attempt: number; failpoints?: string },
+  options: { generation?: number; parallelism?: number; attempt: number; failpoints?: string },
 ): Promise<WorkerProcess> {
   if (!stack.kafka || !stack.s3) throw new Error('The integration stack has no Kafka or S3 server')
   const port = await freePort()
@@ -63,7 +63,7 @@ export async function startWorker(
       onError: job.onError ?? { kind: 'fail' },
     },
     slot,
-    parallelism: job.parallelism,
+    parallelism: options.parallelism ?? job.parallelism,
     generation: options.generation ?? 1,
     attempt: options.attempt,
     kafka: {
@@ -81,7 +81,7 @@ export async function startWorker(
     },
     http: { host: '127.0.0.1', port },
   }
-  const logFile = join(logDir, `${job.name}-s${slot}-a${options.attempt}.log`)
+  const logFile = join(logDir, `${job.name}-g${options.generation ?? 1}-s${slot}-a${options.attempt}.log`)
   const log = createWriteStream(logFile)
   const child = spawn(process.execPath, [join(REPO, 'runtime/cli/exactly.ts'), 'worker'], {
     cwd: REPO,
@@ -163,4 +163,43 @@ export async function waitForExit(worker: WorkerProcess, timeoutMs: number): Pro
     throw new Error(`Worker did not exit within ${timeoutMs} ms; its log ends:\n${worker.tail()}`)
   }
   return result
+}
+
+/** Runs `exactly recover` to completion: closes `generation` and writes the restore point of `nextGeneration`. */
+export function runRecover(
+  stack: StackInfo,
+  job: JobSpec,
+  options: { generation: number; parallelism: number; nextGeneration: number },
+): { status: number | null; summary: Record<string, unknown> | undefined; stderr: string } {
+  if (!stack.kafka || !stack.s3) throw new Error('The integration stack has no Kafka or S3 server')
+  const config = {
+    formatVersion: 1,
+    job: { namespace: 'test', name: job.name, uid: job.uid },
+    generation: options.generation,
+    parallelism: options.parallelism,
+    nextGeneration: options.nextGeneration,
+    reason: `test: ${options.generation} -> ${options.nextGeneration}`,
+    kafka: {
+      bootstrapServers: [stack.kafka.bootstrap],
+      sourceTopics: job.sourceTopics,
+      startFrom: 'earliest',
+      transactionTimeoutMs: 60_000,
+    },
+    checkpoint: {
+      storage: { bucket: stack.s3.bucket, prefix: job.prefix, endpoint: stack.s3.endpoint, region: stack.s3.region },
+    },
+  }
+  const res = spawnSync(process.execPath, [join(REPO, 'runtime/cli/exactly.ts'), 'recover'], {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: {
+      ...process.env,
+      EXACTLY_RECOVER_CONFIG: JSON.stringify(config),
+      AWS_ACCESS_KEY_ID: stack.s3.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: stack.s3.secretAccessKey,
+    },
+  })
+  const last = res.stdout.trim().split('\n').at(-1)
+  return { status: res.status, summary: last ? JSON.parse(last) : undefined, stderr: res.stderr }
 }

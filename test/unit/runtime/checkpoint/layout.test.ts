@@ -12,6 +12,7 @@ describe('checkpointLayout()', () => {
     expect(layout.manifest(2, 1, ref)).toBe('exactly/prod/team-a/word-count/g2/s1/chk-0000000007-a3/manifest.json')
     expect(layout.snapshot(2, 1, ref, 4)).toBe('exactly/prod/team-a/word-count/g2/s1/chk-0000000007-a3/task-4.snap')
     expect(layout.restorePoint(3)).toBe('exactly/prod/team-a/word-count/restore-points/g3.json')
+    expect(layout.restorePointSnapshot(3, 7)).toBe('exactly/prod/team-a/word-count/restore-points/g3/task-7.snap')
     expect(layout.savepointManifest('before-upgrade')).toBe(
       'exactly/prod/team-a/word-count/savepoints/before-upgrade/manifest.json',
     )

@@ -1,0 +1,78 @@
+/**
+ * `exactly recover`: commit what every slot of a generation promised, fence all their
+ * transactional ids and write the restore point the next generation starts from. Prints one
+ * JSON summary line on stdout. Exit codes: 0 done (check `transactionsClean`), 1 failed (safe
+ * to run again), 2 invalid configuration.
+ */
+import { readFileSync } from 'node:fs'
+import { pino } from 'pino'
+import { KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
+import { parseRecoverConfig, type RecoverConfig } from '../recovery/recover-config.ts'
+import { recoverGeneration } from '../recovery/recover-generation.ts'
+import { S3ObjectStore } from '../storage/s3.ts'
+
+function readConfig(args: readonly string[], env: NodeJS.ProcessEnv): RecoverConfig {
+  const at = args.indexOf('--config')
+  if (at >= 0) return parseRecoverConfig(readFileSync(args[at + 1] ?? '', 'utf8'))
+  if (!env.EXACTLY_RECOVER_CONFIG) {
+    throw new Error('Invalid recover config: set EXACTLY_RECOVER_CONFIG (see docs/worker.md) or pass --config FILE')
+  }
+  return parseRecoverConfig(env.EXACTLY_RECOVER_CONFIG)
+}
+
+export async function runRecover(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const stderr = pino.destination({ dest: 2, sync: true })
+  let config: RecoverConfig
+  try {
+    config = readConfig(args, env)
+  } catch (error) {
+    pino(stderr).error((error as Error).message)
+    return 2
+  }
+  const log = pino(
+    { base: { job: config.job.name, namespace: config.job.namespace, generation: config.generation } },
+    stderr,
+  )
+  const kafka = new KafkajsClient({
+    brokers: config.kafka.bootstrapServers,
+    clientId: `exactly-recover-${config.job.name}`,
+  })
+  const s3 = config.checkpoint.storage
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env
+  const store = new S3ObjectStore({
+    bucket: s3.bucket,
+    region: s3.region,
+    forcePathStyle: s3.forcePathStyle,
+    ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
+  })
+  try {
+    await kafka.connect()
+    log.info(
+      { parallelism: config.parallelism, nextGeneration: config.nextGeneration },
+      `recovering generation ${config.generation}: commit, fence, write the restore point`,
+    )
+    const result = await recoverGeneration({
+      job: config.job,
+      generation: config.generation,
+      parallelism: config.parallelism,
+      nextGeneration: config.nextGeneration,
+      reason: config.reason,
+      sourceTopics: config.kafka.sourceTopics,
+      startFrom: config.kafka.startFrom,
+      transactionTimeoutMs: config.kafka.transactionTimeoutMs,
+      kafka,
+      store,
+      prefix: s3.prefix,
+      log,
+    })
+    process.stdout.write(`${JSON.stringify(result)}\n`)
+    log.info({ restorePoint: result.restorePoint }, `generation ${config.generation} closed`)
+    return 0
+  } catch (error) {
+    log.error({ err: error }, (error as Error).message)
+    return 1
+  } finally {
+    await kafka.close().catch(() => {})
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The configuration of `exactly recover`, as the operator writes it into the recover pod: JSON in
+ * EXACTLY_RECOVER_CONFIG (or a file named by `--config FILE`). It shares the worker's field
+ * shapes (docs/worker.md) and names the generation to close and the one to start.
+ */
+import { z } from 'zod'
+import { workerConfigSchema } from '../worker/worker-config.ts'
+
+const worker = workerConfigSchema.shape
+
+export const recoverConfigSchema = z.object({
+  formatVersion: z.literal(1),
+  job: worker.job.pick({ namespace: true, name: true, uid: true }),
+  generation: worker.generation,
+  parallelism: worker.parallelism,
+  nextGeneration: z.number().int().min(2),
+  reason: z.string().default('recover'),
+  kafka: worker.kafka.pick({ bootstrapServers: true, sourceTopics: true, startFrom: true, transactionTimeoutMs: true }),
+  checkpoint: z.object({ storage: worker.checkpoint.shape.storage }),
+})
+
+export type RecoverConfig = z.infer<typeof recoverConfigSchema>
+
+export class RecoverConfigError extends Error {
+  override name = 'RecoverConfigError'
+  readonly code = 'EXACTLY_RECOVER_CONFIG'
+}
+
+export function parseRecoverConfig(json: string): RecoverConfig {
+  let raw: unknown
+  try {
+    raw = JSON.parse(json)
+  } catch (error) {
+    throw new RecoverConfigError(`Invalid recover config: not JSON (${(error as Error).message})`)
+  }
+  const result = recoverConfigSchema.safeParse(raw)
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    throw new RecoverConfigError(`Invalid recover config: ${problems.join('; ')}`)
+  }
+  if (result.data.nextGeneration <= result.data.generation) {
+    throw new RecoverConfigError(
+      `Invalid recover config: nextGeneration: must be greater than generation (${result.data.generation}), got ${result.data.nextGeneration}`,
+    )
+  }
+  return result.data
+}

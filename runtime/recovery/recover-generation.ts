@@ -1,0 +1,181 @@
+/**
+ * `exactly recover`: closes a generation that did not stop cleanly and writes the restore point
+ * the next generation starts from (DESIGN section 5). For every slot of the old generation:
+ *
+ *   claim the head as the recovery attempt ─▶ commit its committable ─▶ mark it done
+ *     ─▶ fence the slot's pool ─▶ collect its tasks' snapshots and offsets
+ *
+ * then one restore point holding every source partition. The recovery attempt is the largest
+ * attempt number there is, so once it has claimed a slot no worker of that generation (a zombie,
+ * a late restart) can move the head or commit again. Running it twice is harmless: commits
+ * already done are skipped by the head's `committableDone`, fencing again changes nothing, and
+ * an identical restore point is accepted.
+ */
+import type { Logger } from 'pino'
+import { writeRestorePoint } from '../checkpoint/checkpoint-documents.ts'
+import { CheckpointStore } from '../checkpoint/checkpoint-store.ts'
+import { checkpointLayout } from '../checkpoint/layout.ts'
+import { CHECKPOINT_FORMAT_VERSION, type ManifestTask } from '../checkpoint/manifest.ts'
+import type { KafkaClient } from '../kafka/kafka-client.ts'
+import { transactionalIdPool } from '../sink/txn-ids.ts'
+import { sourcePartitionCount, tasksOfSlot } from '../source/assignment.ts'
+import { encodeSnapshot } from '../state/snapshot-codec.ts'
+import type { ObjectStore } from '../storage/object-store.ts'
+import { planRecovery, type StoredTask } from './recovery-plan.ts'
+
+/** Attempt numbers are int32 in the head; recovery takes the last one so nothing outranks it. */
+export const RECOVERY_ATTEMPT = 2 ** 31 - 1
+
+export interface RecoverGenerationOptions {
+  job: { namespace: string; name: string; uid: string }
+  generation: number
+  parallelism: number
+  nextGeneration: number
+  reason: string
+  sourceTopics: readonly string[]
+  startFrom: 'earliest' | 'latest'
+  transactionTimeoutMs: number
+  kafka: KafkaClient
+  store: ObjectStore
+  prefix: string
+  log: Logger
+  now?: () => number
+}
+
+export interface SlotRecovery {
+  slot: number
+  /** The head checkpoint the slot's tasks come from; null when it never completed one. */
+  checkpointId: number | null
+  /** The head's transaction was committed by this run (false: nothing to commit, or done before). */
+  committed: boolean
+  /** Set when the broker had already aborted the head's transaction: its output is lost. */
+  lostTransaction?: string
+  fenced: number
+}
+
+export interface GenerationRecovery {
+  slots: SlotRecovery[]
+  restorePoint: { generation: number; tasks: number; outcome: 'written' | 'alreadyWritten' }
+  /** False when a pre-committed transaction had expired: raise it, never hide it. */
+  transactionsClean: boolean
+}
+
+export async function recoverGeneration(o: RecoverGenerationOptions): Promise<GenerationRecovery> {
+  if (o.nextGeneration <= o.generation) {
+    throw new RangeError(
+      `Cannot recover generation ${o.generation}: the next generation must be greater, got ${o.nextGeneration}`,
+    )
+  }
+  const now = o.now ?? Date.now
+  const counts = new Map<string, number>()
+  for (const topic of o.sourceTopics) counts.set(topic, await o.kafka.partitionCount(topic))
+  const partitionCount = sourcePartitionCount(counts)
+  const layout = checkpointLayout(o.prefix, o.job)
+  const slots: SlotRecovery[] = []
+  const tasks: ManifestTask[] = []
+
+  for (let slot = 0; slot < o.parallelism; slot++) {
+    const log = o.log.child({ slot, generation: o.generation })
+    const storage = new CheckpointStore({
+      store: o.store,
+      prefix: o.prefix,
+      job: o.job,
+      generation: o.generation,
+      slot,
+      attempt: RECOVERY_ATTEMPT,
+      retained: Number.MAX_SAFE_INTEGER,
+      log,
+    })
+    const pool = transactionalIdPool({ jobUid: o.job.uid, generation: o.generation, slot })
+    const head = await storage.claimHead(pool)
+    const restorePoint = head.checkpointId === null ? await storage.readRestorePoint() : undefined
+    const stored: readonly StoredTask[] = head.tasks ?? restorePoint?.tasks ?? []
+    const plan = planRecovery({
+      partitions: tasksOfSlot(slot, o.parallelism, partitionCount),
+      ...(head.checkpointId !== null
+        ? {
+            headCheckpoint: {
+              checkpointId: head.checkpointId,
+              tasks: stored,
+              committable: head.committable ?? null,
+              committableDone: head.committableDone,
+            },
+          }
+        : {}),
+      ...(restorePoint ? { restorePoint } : {}),
+      startFrom: o.startFrom,
+      pool,
+    })
+    const result: SlotRecovery = { slot, checkpointId: head.checkpointId, committed: false, fenced: 0 }
+    for (const step of plan.steps) {
+      switch (step.kind) {
+        case 'commit': {
+          const outcome = await o.kafka.endTransaction(step.committable, true)
+          if (outcome.kind === 'done') result.committed = true
+          else {
+            result.lostTransaction = `${step.committable.transactionalId} (${outcome.errorType})`
+            log.error(
+              { checkpointId: step.checkpointId, transactionalId: step.committable.transactionalId },
+              `Transaction of checkpoint ${step.checkpointId} was aborted by the broker before it could be committed: its output is lost; raise kafka.transactionTimeout`,
+            )
+          }
+          break
+        }
+        case 'markCommittableDone':
+          await storage.markCommittableDone(step.checkpointId)
+          break
+        case 'fence':
+          for (const id of step.transactionalIds) await o.kafka.initProducerId(id, o.transactionTimeoutMs)
+          result.fenced = step.transactionalIds.length
+          break
+        case 'restore':
+          for (const origin of step.tasks) {
+            if (origin.kind === 'snapshot') {
+              const bytes = stored.find((t) => t.partition === origin.partition)?.snapshot.bytes ?? 0
+              tasks.push({
+                partition: origin.partition,
+                offsets: origin.offsets,
+                snapshot: { key: origin.snapshotKey, checksum: origin.checksum, bytes },
+              })
+            } else {
+              tasks.push(await freshTask(o, layout.restorePointSnapshot(o.nextGeneration, origin.partition), origin))
+            }
+          }
+          break
+      }
+    }
+    log.info({ ...result }, 'slot closed: committed what its head promised and fenced its transactional ids')
+    slots.push(result)
+  }
+
+  tasks.sort((a, b) => a.partition - b.partition)
+  const outcome = await writeRestorePoint(o.store, layout, {
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    job: o.job,
+    generation: o.nextGeneration,
+    createdAt: new Date(now()).toISOString(),
+    reason: o.reason,
+    tasks,
+  })
+  return {
+    slots,
+    restorePoint: { generation: o.nextGeneration, tasks: tasks.length, outcome },
+    transactionsClean: slots.every((s) => s.lostTransaction === undefined),
+  }
+}
+
+/** A task that never checkpointed: empty state, offsets where `startFrom` points now. */
+async function freshTask(
+  o: RecoverGenerationOptions,
+  key: string,
+  origin: { partition: number; startFrom: 'earliest' | 'latest' },
+): Promise<ManifestTask> {
+  const tps = o.sourceTopics.map((topic) => ({ topic, partition: origin.partition }))
+  const listed = await o.kafka.listOffsets(tps, origin.startFrom)
+  const offsets = Object.fromEntries(
+    o.sourceTopics.map((topic) => [topic, (listed.get(`${topic}/${origin.partition}`) ?? 0n).toString()]),
+  )
+  const { bytes, checksum } = encodeSnapshot(origin.partition, [])
+  await o.store.put(key, bytes)
+  return { partition: origin.partition, offsets, snapshot: { key, checksum, bytes: bytes.length } }
+}
