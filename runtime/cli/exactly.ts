@@ -12,6 +12,7 @@ usage: exactly <command>
 commands:
   worker    run one slot of a StreamJob (config: EXACTLY_WORKER_CONFIG or --config FILE; docs/worker.md)
   recover   close a generation: commit, fence, write a restore point (EXACTLY_RECOVER_CONFIG)
+  checkpoints  list a job's checkpoints in S3, or inspect one (exactly checkpoints --help)
   verify    audit an example job's output topic against its input (exactly verify --help)
   version   print the version
   help      print this help
@@ -34,6 +35,15 @@ switch (command) {
   case 'recover': {
     const { runRecover } = await import('./recover.ts')
     process.exit(await runRecover(rest, process.env))
+    break
+  }
+  case 'checkpoints': {
+    const { runCheckpoints, CHECKPOINTS_USAGE } = await import('./checkpoints.ts')
+    if (rest.includes('--help')) {
+      process.stdout.write(CHECKPOINTS_USAGE)
+      break
+    }
+    process.exit(await runCheckpoints(rest, process.env))
     break
   }
   case 'verify': {

@@ -5,6 +5,7 @@
  * runs with three slots from it. The read_committed output must stay exact across the change,
  * and a worker of the closed generation can never write a checkpoint again.
  */
+import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { KafkajsClient } from '../../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { kafkaFor } from './helpers/kafka.ts'
@@ -22,6 +23,33 @@ beforeAll(() => ctx.client.connect())
 afterAll(() => ctx.client.close())
 
 const EXIT_SUPERSEDED = 3
+
+function checkpoints(prefix: string, name: string, ...more: string[]) {
+  return spawnSync(
+    process.execPath,
+    [
+      'runtime/cli/exactly.ts',
+      'checkpoints',
+      '--job',
+      `test/${name}`,
+      '--bucket',
+      stack.s3!.bucket,
+      '--prefix',
+      prefix,
+      '--endpoint',
+      stack.s3!.endpoint,
+      ...more,
+    ],
+    {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: stack.s3!.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: stack.s3!.secretAccessKey,
+      },
+    },
+  )
+}
 
 describe('exactly recover and a new generation', () => {
   it('rescales 2 → 3 after a slot died before its commit; the output stays exact', async () => {
@@ -63,5 +91,38 @@ describe('exactly recover and a new generation', () => {
     )
     await run.runToEnd(generation2)
     await run.verify()
+
+    // `exactly checkpoints` shows both generations, the recovery's seal and the restore point.
+    const listed = checkpoints(run.job.prefix, run.job.name)
+    expect(listed.status, listed.stderr).toBe(0)
+    expect(listed.stdout).toMatch(/generation 1 slot 1: head at checkpoint 2, attempt 2147483647/)
+    expect(listed.stdout).toMatch(/generation 2 slot 2: head at checkpoint \d+, attempt 1/)
+    expect(listed.stdout).toContain('restore point for generation 2')
+    const json = JSON.parse(checkpoints(run.job.prefix, run.job.name, '--json').stdout) as {
+      slots: Array<{
+        generation: number
+        slot: number
+        head: { checkpointId: number }
+        checkpoints: Array<{ checkpointId: number }>
+      }>
+    }
+    const stored = json.slots.find((s) => s.generation === 2 && s.slot === 0)!
+    const older = stored.checkpoints[0]!.checkpointId
+    expect(older, 'generation 2 should have kept an older checkpoint than its head').toBeLessThan(
+      stored.head.checkpointId,
+    )
+    const inspected = checkpoints(
+      run.job.prefix,
+      run.job.name,
+      '--generation',
+      '2',
+      '--slot',
+      '0',
+      '--checkpoint',
+      String(older),
+    )
+    expect(inspected.status, inspected.stderr).toBe(0)
+    expect(inspected.stdout).toContain(`checkpoint ${older} of generation 2 slot 0 (attempt 1)`)
+    expect(inspected.stdout).toMatch(/would process again, and repeat the output of:\n\s+\S+\/0 offsets \[\d+, \d+\)/)
   })
 })

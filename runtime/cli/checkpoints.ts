@@ -1,0 +1,127 @@
+/**
+ * `exactly checkpoints`: what checkpoint storage holds for a job. Without `--checkpoint` it lists
+ * every generation's slots (head, checkpoints present) and the restore points; with
+ * `--generation G --slot S --checkpoint K` it shows one manifest and, compared with the slot's
+ * head, the input range per partition that restoring it would process again (the output of that
+ * range was already committed, so it would repeat: DESIGN section 6).
+ *
+ *   exactly checkpoints --job NAMESPACE/NAME --bucket B [--prefix P] [--endpoint URL] [--region R] [--json]
+ */
+import { parseArgs } from 'node:util'
+import { readHead, readManifest } from '../checkpoint/checkpoint-documents.ts'
+import { checkpointLayout } from '../checkpoint/layout.ts'
+import { listCheckpoints } from '../checkpoint/list-checkpoints.ts'
+import { S3ObjectStore } from '../storage/s3.ts'
+
+export const CHECKPOINTS_USAGE = `usage: exactly checkpoints --job NAMESPACE/NAME --bucket BUCKET [--prefix P] [--endpoint URL] [--region R]
+                          [--generation G --slot S --checkpoint K [--attempt A]] [--json]
+
+  lists the job's slots, heads, checkpoints and restore points; with --checkpoint, shows one
+  manifest and the input that restoring it would process again. Credentials: AWS_ACCESS_KEY_ID,
+  AWS_SECRET_ACCESS_KEY.
+`
+
+class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+export async function runCheckpoints(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  try {
+    const { values } = parseArgs({
+      args,
+      options: {
+        job: { type: 'string' },
+        bucket: { type: 'string' },
+        prefix: { type: 'string', default: '' },
+        endpoint: { type: 'string' },
+        region: { type: 'string', default: 'us-east-1' },
+        generation: { type: 'string' },
+        slot: { type: 'string' },
+        checkpoint: { type: 'string' },
+        attempt: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    })
+    const [namespace, name] = (values.job ?? '').split('/')
+    if (!namespace || !name) throw new UsageError('Cannot list checkpoints: --job must be NAMESPACE/NAME')
+    if (!values.bucket) throw new UsageError('Cannot list checkpoints: --bucket is required')
+    const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env
+    const store = new S3ObjectStore({
+      bucket: values.bucket,
+      region: values.region,
+      ...(values.endpoint ? { endpoint: values.endpoint } : {}),
+      ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
+    })
+    const layout = checkpointLayout(values.prefix, { namespace, name })
+    const print = (human: string, data: unknown) =>
+      process.stdout.write(values.json ? `${JSON.stringify(data)}\n` : `${human}\n`)
+
+    if (values.checkpoint === undefined) {
+      const slots = await listCheckpoints(store, layout)
+      const points = (await store.list(layout.restorePointsDir))
+        .map((key) => layout.parse(key))
+        .flatMap((p) => (p?.kind === 'restorePoint' ? [p.generation] : []))
+      const lines = slots.map(({ generation, slot, head, checkpoints }) => {
+        const at = head?.checkpointId === null || !head ? 'no checkpoint' : `checkpoint ${head.checkpointId}`
+        const owner = head ? `attempt ${head.attempt}` : 'no head'
+        const ids = checkpoints.map((c) => `${c.checkpointId}(a${c.attempt})`).join(' ') || '-'
+        return `generation ${generation} slot ${slot}: head at ${at}, ${owner}${head && !head.committableDone ? ', commit pending' : ''}; stored: ${ids}`
+      })
+      if (lines.length === 0) lines.push(`no checkpoints under ${layout.jobDir}`)
+      for (const g of points) lines.push(`restore point for generation ${g}`)
+      print(lines.join('\n'), { slots, restorePoints: points })
+      return 0
+    }
+
+    const generation = Number(values.generation)
+    const slot = Number(values.slot)
+    const checkpointId = Number(values.checkpoint)
+    if (![generation, slot, checkpointId].every(Number.isInteger)) {
+      throw new UsageError('Cannot inspect a checkpoint: --generation, --slot and --checkpoint must be integers')
+    }
+    const head = (await readHead(store, layout, generation, slot))?.head
+    const attempt =
+      values.attempt !== undefined
+        ? Number(values.attempt)
+        : head?.checkpointId === checkpointId
+          ? head.checkpointAttempt
+          : (await listCheckpoints(store, layout))
+              .find((s) => s.generation === generation && s.slot === slot)
+              ?.checkpoints.filter((c) => c.checkpointId === checkpointId)
+              .at(-1)?.attempt
+    if (!attempt) throw new UsageError(`Cannot inspect checkpoint ${checkpointId}: it is not stored for slot ${slot}`)
+    const manifest = await readManifest(store, layout, generation, slot, { checkpointId, attempt })
+    if (!manifest) throw new UsageError(`Cannot inspect checkpoint ${checkpointId}: its manifest is missing`)
+    const current =
+      head?.checkpointId != null && head.checkpointAttempt != null && head.checkpointId !== checkpointId
+        ? await readManifest(store, layout, generation, slot, {
+            checkpointId: head.checkpointId,
+            attempt: head.checkpointAttempt,
+          })
+        : undefined
+    const replay = manifest.tasks.flatMap((task) =>
+      Object.entries(task.offsets).map(([topic, from]) => {
+        const to = current?.tasks.find((t) => t.partition === task.partition)?.offsets[topic] ?? from
+        return { topic, partition: task.partition, from, to }
+      }),
+    )
+    const lines = [
+      `checkpoint ${checkpointId} of generation ${generation} slot ${slot} (attempt ${attempt}), taken ${manifest.createdAt}`,
+      `transaction: ${manifest.committable ? `${manifest.committable.transactionalId} producer ${manifest.committable.producerId} epoch ${manifest.committable.epoch}` : 'none (nothing written)'}`,
+      ...manifest.tasks.map(
+        (t) =>
+          `  task ${t.partition}: offsets ${JSON.stringify(t.offsets)}, state ${t.snapshot.bytes} bytes (${t.snapshot.key})`,
+      ),
+      current
+        ? `restoring it instead of the head (checkpoint ${head?.checkpointId}) would process again, and repeat the output of:`
+        : 'it is the head: restoring it repeats nothing',
+      ...(current ? replay.map((r) => `  ${r.topic}/${r.partition} offsets [${r.from}, ${r.to})`) : []),
+    ]
+    print(lines.join('\n'), { manifest, head, replay: current ? replay : [] })
+    return 0
+  } catch (error) {
+    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    process.stderr.write(`exactly checkpoints: ${(error as Error).message}\n${usage ? CHECKPOINTS_USAGE : ''}`)
+    return usage ? 2 : 1
+  }
+}
