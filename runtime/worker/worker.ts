@@ -88,10 +88,11 @@ export async function runWorker(args: readonly string[], env: NodeJS.ProcessEnv)
     brokers: config.kafka.bootstrapServers,
     clientId: config.kafka.clientId ?? `exactly-${config.job.name}-s${config.slot}`,
     // kafkajs logs every error answer of the broker at error level, including the retriable
-    // ones the adapter handles (CONCURRENT_TRANSACTIONS, NOT_COORDINATOR, …); those are debug.
+    // ones the adapter handles (CONCURRENT_TRANSACTIONS, NOT_COORDINATOR, …): those are debug,
+    // and the rest (connection failures it retries) at most warn. The adapter decides what fails.
     log: (entry) => {
       const routine = entry.namespace === 'Connection' && entry.message.startsWith('Response ')
-      log[routine ? 'debug' : entry.level]({ kafkajs: entry.namespace, ...entry.extra }, entry.message)
+      log[routine ? 'debug' : 'warn']({ kafkajs: entry.namespace, ...entry.extra }, entry.message)
     },
   })
   const s3 = config.checkpoint.storage

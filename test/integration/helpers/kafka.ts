@@ -84,7 +84,18 @@ export async function produceSlowly(
   try {
     while (sent < count && !options.signal?.aborted) {
       const n = Math.min(options.batch, count - sent)
-      await producer.send({ topic, messages: Array.from({ length: n }, (_, j) => make(sent + j)) })
+      const messages = Array.from({ length: n }, (_, j) => make(sent + j))
+      // Tests restart the broker under this feeder: keep trying for a while. A batch sent twice
+      // is harmless, since the expected output is computed from the input actually in the topic.
+      for (let tries = 0; ; tries++) {
+        try {
+          await producer.send({ topic, messages })
+          break
+        } catch (error) {
+          if (tries >= 60) throw error
+          await new Promise((resolve) => setTimeout(resolve, 1000))
+        }
+      }
       sent += n
       await new Promise((resolve) => setTimeout(resolve, options.pauseMs))
     }

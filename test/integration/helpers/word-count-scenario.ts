@@ -38,7 +38,7 @@ export class WordCountScenario {
   static async create(
     ctx: ScenarioContext,
     name: string,
-    options: { parallelism?: number; inputRecords?: number; intervalMs?: number } = {},
+    options: { parallelism?: number; inputRecords?: number; intervalMs?: number; timeoutMs?: number } = {},
   ): Promise<WordCountScenario> {
     const input = await createTopic(ctx.kafka, `${name}-in`, 2)
     const output = await createTopic(ctx.kafka, `${name}-out`, 2)
@@ -51,12 +51,13 @@ export class WordCountScenario {
       parallelism: options.parallelism ?? 1,
       prefix: `worker-tests/${randomUUID().slice(0, 8)}`,
       ...(options.intervalMs ? { intervalMs: options.intervalMs } : {}),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     }
     return new WordCountScenario(ctx, job, options.inputRecords ?? 1500)
   }
 
-  /** Starts producing the input in the background: batches of 60 every ~120 ms. */
-  feed(): void {
+  /** Starts producing the input in the background: batches of 60 every ~120 ms (or `pauseMs`). */
+  feed(pauseMs = 120): void {
     this.#fed = produceSlowly(
       this.#ctx.kafka,
       this.job.sourceTopics[0]!,
@@ -65,7 +66,7 @@ export class WordCountScenario {
         const word = WORDS[(i * 7 + Math.floor(i / 11)) % WORDS.length]!
         return { key: word, value: word }
       },
-      { batch: 60, pauseMs: 120 },
+      { batch: 60, pauseMs },
     )
   }
 
@@ -115,7 +116,8 @@ export class WordCountScenario {
   async verify(): Promise<void> {
     const input = await readToEnd(this.#ctx.client, this.job.sourceTopics[0]!)
     const output = await readToEnd(this.#ctx.client, this.job.sinkTopic)
-    expect(input.records).toHaveLength(this.inputRecords)
+    // At least what was fed (a feeder retrying across a broker restart may write a batch twice).
+    expect(input.records.length).toBeGreaterThanOrEqual(this.inputRecords)
     const expected = expectedWordCount(
       input.records.map((r) => ({
         topic: r.topic,
@@ -133,7 +135,8 @@ export class WordCountScenario {
       { duplicates: report.duplicates.slice(0, 5), missing: report.missing.slice(0, 5), unexpected: report.unexpected },
       `expected ${report.expected} records, read ${report.actual}`,
     ).toEqual({ duplicates: [], missing: [], unexpected: [] })
-    expect(report.actual).toBe(this.inputRecords)
+    // Word count emits one record per input record.
+    expect(report.actual).toBe(input.records.length)
     expect(output.openTransactions).toEqual([])
   }
 }
