@@ -245,7 +245,11 @@ export class SlotRunner {
       let lag = 0
       for (const part of fetched) {
         const task = byPartition.get(part.partition)!
+        const deadLettersBefore = task.deadLetters
         for (const record of part.records) task.process(record, out)
+        if (task.deadLetters > deadLettersBefore) {
+          this.#deps.metrics.deadLetters.inc(task.deadLetters - deadLettersBefore)
+        }
         // Control records and aborted data move the position without producing records.
         if (part.nextOffset > (task.offsets.get(part.topic) ?? 0n)) task.offsets.set(part.topic, part.nextOffset)
         const behind = Number(part.lastStableOffset - (task.offsets.get(part.topic) ?? 0n))
@@ -409,6 +413,19 @@ function reasonOf(error: Error & { code?: string }): string {
       return 'CheckpointTimeout'
     case 'EXACTLY_SUPERSEDED':
       return 'Superseded'
+    case 'EXACTLY_CHECKPOINT_CORRUPT':
+    case 'EXACTLY_SNAPSHOT_CORRUPT':
+      return 'CheckpointCorrupt'
+    case 'EXACTLY_RESTORE_MISMATCH':
+      return 'RestoreMismatch'
+    case 'EXACTLY_KAFKA_UNKNOWN_TOPIC':
+      return 'UnknownTopic'
+    case 'EXACTLY_KAFKA_UNAVAILABLE':
+      return 'KafkaUnavailable'
+    case 'EXACTLY_STORAGE_UNAVAILABLE':
+      return 'StorageUnavailable'
+    case 'EXACTLY_KAFKA_PRODUCER_FENCED':
+      return 'ProducerFenced'
     default:
       return 'WorkerError'
   }

@@ -6,7 +6,9 @@
  * Exit codes (the operator reads them from the pod's container status):
  *   0  stopped on request after a final checkpoint and its commit: no transaction left open
  *   1  the slot failed (see /status `failure` and the last log line); restart it from its head
- *   2  the configuration or the job module is invalid: restarting will not help
+ *   2  the configuration, the job module or the stored state is unusable (a corrupt or missing
+ *      snapshot at the head, a checkpoint without a task this slot owns): restarting will not
+ *      help, the job needs a person (fix it, or `restoreFrom` an older checkpoint)
  *   3  superseded: a newer attempt owns the slot; this process was a zombie
  */
 import { readFileSync } from 'node:fs'
@@ -30,6 +32,9 @@ export const EXIT_STOPPED = 0
 export const EXIT_FAILED = 1
 export const EXIT_INVALID = 2
 export const EXIT_SUPERSEDED = 3
+
+/** Failures a restart would only repeat. */
+const NEEDS_A_PERSON = new Set(['EXACTLY_CHECKPOINT_CORRUPT', 'EXACTLY_SNAPSHOT_CORRUPT', 'EXACTLY_RESTORE_MISMATCH'])
 
 /** Reads the configuration from `--config FILE` or EXACTLY_WORKER_CONFIG. */
 export function readWorkerConfig(args: readonly string[], env: NodeJS.ProcessEnv): WorkerConfig {
@@ -166,7 +171,7 @@ export async function runWorker(args: readonly string[], env: NodeJS.ProcessEnv)
       return EXIT_SUPERSEDED
     }
     log.error({ err: e, reason: runner.status.failure?.reason }, e.message)
-    return e instanceof WorkerConfigError ? EXIT_INVALID : EXIT_FAILED
+    return e instanceof WorkerConfigError || NEEDS_A_PERSON.has(e.code ?? '') ? EXIT_INVALID : EXIT_FAILED
   } finally {
     process.off('SIGTERM', onSignal)
     process.off('SIGINT', onSignal)

@@ -27,18 +27,28 @@ export class WordCountScenario {
   readonly job: JobSpec
   readonly inputRecords: number
   readonly #ctx: ScenarioContext
+  readonly #badEvery: number | undefined
   #fed: Promise<number> | undefined
 
-  private constructor(ctx: ScenarioContext, job: JobSpec, inputRecords: number) {
+  private constructor(ctx: ScenarioContext, job: JobSpec, inputRecords: number, badEvery?: number) {
     this.#ctx = ctx
     this.job = job
     this.inputRecords = inputRecords
+    this.#badEvery = badEvery
   }
 
   static async create(
     ctx: ScenarioContext,
     name: string,
-    options: { parallelism?: number; inputRecords?: number; intervalMs?: number; timeoutMs?: number } = {},
+    options: {
+      parallelism?: number
+      inputRecords?: number
+      intervalMs?: number
+      timeoutMs?: number
+      /** Every n-th input record is an empty word, which the job refuses (a bad record). */
+      badEvery?: number
+      onError?: JobSpec['onError']
+    } = {},
   ): Promise<WordCountScenario> {
     const input = await createTopic(ctx.kafka, `${name}-in`, 2)
     const output = await createTopic(ctx.kafka, `${name}-out`, 2)
@@ -52,8 +62,9 @@ export class WordCountScenario {
       prefix: `worker-tests/${randomUUID().slice(0, 8)}`,
       ...(options.intervalMs ? { intervalMs: options.intervalMs } : {}),
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.onError ? { onError: options.onError } : {}),
     }
-    return new WordCountScenario(ctx, job, options.inputRecords ?? 1500)
+    return new WordCountScenario(ctx, job, options.inputRecords ?? 1500, options.badEvery)
   }
 
   /** Starts producing the input in the background: batches of 60 every ~120 ms (or `pauseMs`). */
@@ -64,7 +75,8 @@ export class WordCountScenario {
       this.inputRecords,
       (i) => {
         const word = WORDS[(i * 7 + Math.floor(i / 11)) % WORDS.length]!
-        return { key: word, value: word }
+        const bad = this.#badEvery !== undefined && i % this.#badEvery === this.#badEvery - 1
+        return { key: word, value: bad ? ' ' : word }
       },
       { batch: 60, pauseMs },
     )
@@ -135,8 +147,8 @@ export class WordCountScenario {
       { duplicates: report.duplicates.slice(0, 5), missing: report.missing.slice(0, 5), unexpected: report.unexpected },
       `expected ${report.expected} records, read ${report.actual}`,
     ).toEqual({ duplicates: [], missing: [], unexpected: [] })
-    // Word count emits one record per input record.
-    expect(report.actual).toBe(input.records.length)
+    // Word count emits one record per input word (bad records go elsewhere).
+    expect(report.actual).toBe(expected.records.length)
     expect(output.openTransactions).toEqual([])
   }
 }

@@ -64,7 +64,14 @@ async function refusal(request: Promise<unknown>): Promise<{ code: number; messa
 
 beforeAll(async () => {
   kubectlPath = `${await componentDir('kubectl-helm')}/kubectl`
-  await kubectl('apply', '--server-side', '--force-conflicts', '--field-manager=exactly-tests', '-f', join(root, CRD_FILE))
+  await kubectl(
+    'apply',
+    '--server-side',
+    '--force-conflicts',
+    '--field-manager=exactly-tests',
+    '-f',
+    join(root, CRD_FILE),
+  )
   await eventually('the StreamJob CRD is Established', async () => {
     const crd = await extensions.readCustomResourceDefinition({ name: CRD_NAME })
     return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined
@@ -78,16 +85,13 @@ afterAll(async () => {
 })
 
 describe('StreamJob CRD validation', () => {
-  it.for(INVALID_CASES.map((c, i) => ({ ...c, index: i })))(
-    'refuses $what',
-    async ({ edit, message, index }) => {
-      const job = minimalStreamJob(`invalid-${index}`)
-      edit(job)
-      const answer = await refusal(create(job))
-      expect(answer.code, answer.message).toBeOneOf([400, 422])
-      expect(answer.message).toContain(message)
-    },
-  )
+  it.for(INVALID_CASES.map((c, i) => ({ ...c, index: i })))('refuses $what', async ({ edit, message, index }) => {
+    const job = minimalStreamJob(`invalid-${index}`)
+    edit(job)
+    const answer = await refusal(create(job))
+    expect(answer.code, answer.message).toBeOneOf([400, 422])
+    expect(answer.message).toContain(message)
+  })
 
   it('accepts a minimal job and applies the defaults', async () => {
     await create(minimalStreamJob('minimal'))
@@ -184,7 +188,14 @@ describe('StreamJob status and kubectl', () => {
       observedGeneration: 1,
       phase: 'Running',
       conditions: [
-        { type: 'Ready', status: 'True', reason: 'WorkersReady', message: '1/1', lastTransitionTime: now, observedGeneration: 1 },
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'WorkersReady',
+          message: '1/1',
+          lastTransitionTime: now,
+          observedGeneration: 1,
+        },
       ],
       workers: [
         {
@@ -200,7 +211,14 @@ describe('StreamJob status and kubectl', () => {
       ],
       lastCheckpoint: { slot: 0, id: 7, completedAt: now, durationMs: 120, sizeBytes: 4096 },
       restarts: 2,
-      lastFailure: { time: now, slot: 0, pod: 'printed-g1-s0-a0', attempt: 1, reason: 'WorkerExited', message: 'exit 1' },
+      lastFailure: {
+        time: now,
+        slot: 0,
+        pod: 'printed-g1-s0-a0',
+        attempt: 1,
+        reason: 'WorkerExited',
+        message: 'exit 1',
+      },
       savepoints: [{ name: 'sp-1', trigger: 'nightly', completedAt: now, uri: 's3://checkpoints/exactly/sp-1/' }],
     }
     const current = await read('printed')
@@ -219,13 +237,20 @@ describe('StreamJob status and kubectl', () => {
   })
 
   it('kubectl explain prints the descriptions', async () => {
-    const explained = await eventually('kubectl explain knows StreamJob', () =>
-      kubectl('explain', 'streamjob.spec.kafka').catch(() => undefined),
+    // kubectl wraps descriptions at 80 columns.
+    const explain = async (field: string) => (await kubectl('explain', field)).replace(/\s+/g, ' ')
+    const kafka = await eventually('kubectl explain knows StreamJob', () =>
+      explain('streamjob.spec.kafka').catch(() => undefined),
     )
-    expect(explained).toContain('The Kafka cluster, the topics read and written')
-    expect(explained).toMatch(/bootstrapServers\s+<\[\]string> -required-\n\s+Brokers to bootstrap from/)
-    expect(explained).toContain('It must exceed checkpoint.interval + checkpoint.timeout')
-    const sink = await kubectl('explain', 'sj.spec.kafka.sink.deadLetterTopic')
-    expect(sink).toContain('Where failed records go when job.onError is dead-letter')
+    expect(kafka).toContain('DESCRIPTION: The Kafka cluster, the topics read and written')
+    expect(kafka).toContain('bootstrapServers <[]string> -required- Brokers to bootstrap from, as host:port.')
+    expect(kafka).toContain(
+      "transactionTimeout <string> Kafka transaction timeout of the workers' producers. It must exceed checkpoint.interval + checkpoint.timeout",
+    )
+    expect(kafka).toContain('Defaults to 15m.')
+    expect(await explain('sj.spec.kafka.sink.deadLetterTopic')).toContain(
+      'Where failed records go when job.onError is dead-letter.',
+    )
+    expect(await explain('sj.status.conditions.lastTransitionTime')).toContain('When status last changed')
   })
 })

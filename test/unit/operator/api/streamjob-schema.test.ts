@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { STORAGE_URI_PATTERN } from '../../../../operator/api/checkpoint-schema.ts'
 import { DURATION_PATTERN, type Schema } from '../../../../operator/api/openapi.ts'
-import { STORAGE_URI_PATTERN } from '../../../../operator/api/streamjob-spec-schema.ts'
 import { streamJobCrd, streamJobSchema } from '../../../../operator/api/streamjob-schema.ts'
 import { parseDuration } from '../../../../runtime/config/duration.ts'
 
@@ -94,7 +94,14 @@ describe('STORAGE_URI_PATTERN', () => {
   })
 
   it('refuses other schemes, upper case and bucket names outside 3..63 characters', () => {
-    for (const uri of ['http://bucket', 's3://Bucket', 's3://ab', `s3://${'a'.repeat(64)}`, 's3://-bucket', 's3:///x']) {
+    for (const uri of [
+      'http://bucket',
+      's3://Bucket',
+      's3://ab',
+      `s3://${'a'.repeat(64)}`,
+      's3://-bucket',
+      's3:///x',
+    ]) {
       expect(pattern.test(uri), uri).toBe(false)
     }
   })

@@ -11,7 +11,7 @@ import { JOB_PHASES, statusSchema } from '../../../../operator/api/streamjob-sta
 import type { StreamJobSpec, StreamJobStatus } from '../../../../operator/api/streamjob-types.ts'
 
 type Leaf = string | number | boolean
-type Segment<T, K extends keyof T & string> = {} extends Pick<T, K> ? `${K}?` : K
+type Segment<T, K extends keyof T & string> = Record<never, never> extends Pick<T, K> ? `${K}?` : K
 type Below<P extends string, V> = V extends readonly (infer E)[]
   ? E extends Leaf
     ? never
@@ -137,7 +137,9 @@ const STATUS_PATHS = [
   'savepoints?[].uri?',
 ] as const satisfies readonly PathOf<StreamJobStatus>[]
 
-type Unlisted = Exclude<PathOf<StreamJobSpec>, (typeof SPEC_PATHS)[number]> | Exclude<PathOf<StreamJobStatus>, (typeof STATUS_PATHS)[number]>
+type Unlisted =
+  | Exclude<PathOf<StreamJobSpec>, (typeof SPEC_PATHS)[number]>
+  | Exclude<PathOf<StreamJobStatus>, (typeof STATUS_PATHS)[number]>
 const everyTypePathIsListed: [Unlisted] extends [never] ? true : Unlisted = true
 
 function schemaPaths(schema: Schema, prefix = ''): string[] {
