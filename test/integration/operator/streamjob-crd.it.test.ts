@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -82,6 +82,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await core.deleteNamespace({ name: namespace }).catch(() => {})
+  rmSync(kubectlCache, { recursive: true, force: true })
 })
 
 describe('StreamJob CRD validation', () => {

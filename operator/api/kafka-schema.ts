@@ -1,0 +1,111 @@
+/**
+ * `spec.kafka`: brokers, topics and the transaction timeout. The rules that compare topics sit
+ * here, on the smallest object holding every topic they read.
+ */
+import { duration, immutable, list, localRef, matches, obj, type Schema, str } from './openapi.ts'
+
+const TOPIC_PATTERN = '^[a-zA-Z0-9._-]+$'
+const HOST_PORT_PATTERN = '^([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}$'
+
+const topic = (path: string, description: string): Schema =>
+  str(description, {
+    minLength: 1,
+    maxLength: 249,
+    'x-kubernetes-validations': [
+      {
+        rule: `${matches('self', TOPIC_PATTERN)} && self != '.' && self != '..'`,
+        message: `${path} must be a Kafka topic name: letters, digits, '.', '_' and '-' only`,
+      },
+    ],
+  })
+
+export const kafkaSchema: Schema = obj(
+  'The Kafka cluster, the topics read and written, and the transactions that make output exactly-once.',
+  {
+    bootstrapServers: list(
+      'Brokers to bootstrap from, as host:port.',
+      str('A broker as host:port, such as kafka-0.kafka:9092.', {
+        maxLength: 261,
+        'x-kubernetes-validations': [
+          {
+            rule: matches('self', HOST_PORT_PATTERN),
+            message: 'spec.kafka.bootstrapServers entries must be host:port, such as kafka-0.kafka:9092 or [::1]:9092',
+          },
+        ],
+      }),
+      { minItems: 1, maxItems: 16 },
+    ),
+    source: obj(
+      'What the job reads. Each partition of the source topics is one task; tasks are spread over the workers.',
+      {
+        topics: list(
+          'Topics read with isolation.level=read_committed. Immutable: checkpointed offsets and keyed state ' +
+            'belong to these topics, so a job reading other topics is a new StreamJob.',
+          topic('spec.kafka.source.topics entries', 'A topic to read.'),
+          {
+            minItems: 1,
+            maxItems: 32,
+            'x-kubernetes-list-type': 'set',
+            'x-kubernetes-validations': [
+              immutable(
+                'spec.kafka.source.topics',
+                'checkpointed offsets and state belong to these topics; create a new StreamJob to read other topics',
+              ),
+            ],
+          },
+        ),
+        startFrom: str(
+          'Where a job without a checkpoint starts reading: earliest (all retained records) or latest ' +
+            '(records produced from now on). Ignored once a checkpoint exists.',
+          { enum: ['earliest', 'latest'], default: 'earliest' },
+        ),
+      },
+      { required: ['topics'] },
+    ),
+    sink: obj(
+      'Where the job writes, transactionally: readers with isolation.level=read_committed see each result once.',
+      {
+        topic: topic('spec.kafka.sink.topic', 'The output topic. It must not be a source topic.'),
+        deadLetterTopic: topic(
+          'spec.kafka.sink.deadLetterTopic',
+          'Where failed records go when job.onError is dead-letter. Neither a source topic nor the sink topic.',
+        ),
+      },
+      { required: ['topic'] },
+    ),
+    transactionTimeout: duration(
+      'spec.kafka.transactionTimeout',
+      "Kafka transaction timeout of the workers' producers. It must exceed checkpoint.interval + checkpoint.timeout: " +
+        'a transaction stays open until the checkpoint after it completes, and one the broker aborts first loses ' +
+        "its records. At most the brokers' transaction.max.timeout.ms (15m by default).",
+      '15m',
+    ),
+    authSecretRef: localRef(
+      'Secret with the SASL and TLS settings of the Kafka clients; omit it for a plaintext cluster.',
+      'Secret',
+    ),
+  },
+  {
+    required: ['bootstrapServers', 'source', 'sink'],
+    'x-kubernetes-validations': [
+      {
+        rule: '!(self.sink.topic in self.source.topics)',
+        fieldPath: '.sink.topic',
+        message:
+          'spec.kafka.sink.topic must not be one of spec.kafka.source.topics: the job would read its own output; choose another sink topic',
+      },
+      {
+        rule: '!has(self.sink.deadLetterTopic) || !(self.sink.deadLetterTopic in self.source.topics)',
+        fieldPath: '.sink.deadLetterTopic',
+        message:
+          'spec.kafka.sink.deadLetterTopic must not be one of spec.kafka.source.topics: failed records would be read again; choose another topic',
+      },
+      {
+        rule: '!has(self.sink.deadLetterTopic) || self.sink.deadLetterTopic != self.sink.topic',
+        fieldPath: '.sink.deadLetterTopic',
+        message:
+          'spec.kafka.sink.deadLetterTopic must differ from spec.kafka.sink.topic, so failed records stay apart from results; choose another topic',
+      },
+    ],
+  },
+)

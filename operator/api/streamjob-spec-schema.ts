@@ -1,0 +1,150 @@
+/**
+ * `spec` of a StreamJob (DESIGN section 2): the schema bounds and the CEL rules the API server
+ * enforces. Rules sit on the smallest object that holds every field they read, and point
+ * `fieldPath` at the field a person should change. Every list and string a rule reads has a
+ * maximum so the API server's cost estimate stays within its budget.
+ */
+
+import { checkpointSchema } from './checkpoint-schema.ts'
+import { kafkaSchema } from './kafka-schema.ts'
+import { type CelRule, duration, durationsParse, int, matches, obj, type Schema, str } from './openapi.ts'
+import { podTemplateSchema, resourcesSchema } from './pod-template-schema.ts'
+
+const SAVEPOINT_NAME_PATTERN = '^[A-Za-z0-9._-]+$'
+
+const job = obj(
+  'The job the workers run: a module of the image and its configuration.',
+  {
+    module: str(
+      "Absolute path of the job's module inside the image, e.g. /app/examples/word-count/job.ts. " +
+        'Its default export is the job built with defineJob().',
+      {
+        minLength: 1,
+        maxLength: 1024,
+        'x-kubernetes-validations': [
+          {
+            rule: "self.startsWith('/')",
+            message: 'spec.job.module must be an absolute path inside the image, such as /app/jobs/my-job.ts',
+          },
+        ],
+      },
+    ),
+    config: {
+      description: 'Free JSON handed to the job as its configuration; the operator does not read it.',
+      type: 'object',
+      'x-kubernetes-preserve-unknown-fields': true,
+    },
+    onError: str(
+      'What a record whose processing throws does. fail: the slot stops and restarts, replaying the record ' +
+        '(a poison record stops the job). dead-letter: the record goes to kafka.sink.deadLetterTopic with its ' +
+        'error in headers, in the same transaction as the output, and processing goes on.',
+      { enum: ['fail', 'dead-letter'], default: 'fail' },
+    ),
+  },
+  { required: ['module'] },
+)
+const restartPolicy = obj(
+  'How the operator restarts failed workers.',
+  {
+    maxRestarts: int(
+      'Worker restarts within one generation (status.restarts) after which the job goes Failed instead of ' +
+        'trying again; a spec change starts a new generation and a new count. 0 never restarts.',
+      { default: 10, minimum: 0, maximum: 10000 },
+    ),
+    backoff: obj(
+      'Delay before a restart: doubles from initial after each consecutive failure, up to max.',
+      {
+        initial: duration('spec.restartPolicy.backoff.initial', 'Delay before the first restart.', '10s'),
+        max: duration('spec.restartPolicy.backoff.max', 'Longest delay between restarts.', '5m'),
+      },
+      {
+        default: {},
+        'x-kubernetes-validations': [
+          {
+            // has(): the API server checks the `{}` default against this rule before defaulting inside it.
+            rule:
+              `!has(self.initial) || !has(self.max) || !(${durationsParse('self.initial', 'self.max')}) || ` +
+              'duration(self.initial) <= duration(self.max)',
+            fieldPath: '.initial',
+            message:
+              'spec.restartPolicy.backoff.initial must not exceed spec.restartPolicy.backoff.max; lower initial or raise max',
+          },
+        ],
+      },
+    ),
+  },
+  { default: {} },
+)
+
+const TRANSACTION_TIMEOUT_RULE: CelRule = {
+  rule:
+    `!(${durationsParse('self.kafka.transactionTimeout', 'self.checkpoint.interval', 'self.checkpoint.timeout')}) || ` +
+    'duration(self.kafka.transactionTimeout) > duration(self.checkpoint.interval) + duration(self.checkpoint.timeout)',
+  fieldPath: '.kafka.transactionTimeout',
+  message:
+    'spec.kafka.transactionTimeout must exceed checkpoint.interval + checkpoint.timeout, or the broker aborts a ' +
+    'pre-committed transaction and its records are lost; raise kafka.transactionTimeout or lower the checkpoint settings',
+}
+
+const DEAD_LETTER_RULE: CelRule = {
+  rule: "self.job.onError != 'dead-letter' || has(self.kafka.sink.deadLetterTopic)",
+  fieldPath: '.kafka.sink.deadLetterTopic',
+  reason: 'FieldValueRequired',
+  message:
+    'spec.kafka.sink.deadLetterTopic is required when spec.job.onError is dead-letter; set the topic or use onError: fail',
+}
+
+export const specSchema: Schema = obj(
+  'The desired state of the job. Changing image, job, parallelism, resources or podTemplate upgrades it: workers stop ' +
+    'with a final checkpoint and a new generation starts from it.',
+  {
+    image: str('Container image of the workers: the exactly image, or one built FROM it that holds the job.', {
+      minLength: 1,
+      maxLength: 1024,
+    }),
+    job,
+    parallelism: int(
+      'Number of worker pods. Source partitions are spread over them; more workers than ' +
+        'partitions leaves some idle.',
+      { default: 1, minimum: 1, maximum: 1024 },
+    ),
+    resources: resourcesSchema,
+    podTemplate: podTemplateSchema,
+    kafka: kafkaSchema,
+    checkpoint: checkpointSchema,
+    restartPolicy,
+    upgradeMode: str(
+      'How a new generation starts. last-state: from the final checkpoint of the previous one (state and ' +
+        'offsets kept). stateless: from empty state at kafka.source.startFrom.',
+      { enum: ['last-state', 'stateless'], default: 'last-state' },
+    ),
+    state: str(
+      'running or suspended. Suspending stops the workers with a final checkpoint; running again resumes from it.',
+      {
+        enum: ['running', 'suspended'],
+        default: 'running',
+      },
+    ),
+    savepointTrigger: str(
+      'A nonce: set or change it to take a savepoint. The savepoint is listed in status.savepoints with this value.',
+      { maxLength: 63 },
+    ),
+    restoreFrom: str(
+      'Name of a savepoint of this job (see status.savepoints) that the next generation starts from instead of ' +
+        'its last checkpoint.',
+      {
+        maxLength: 128,
+        'x-kubernetes-validations': [
+          {
+            rule: `${matches('self', SAVEPOINT_NAME_PATTERN)} && self != '.' && self != '..'`,
+            message: "spec.restoreFrom must be a savepoint name: letters, digits, '.', '_' and '-' only",
+          },
+        ],
+      },
+    ),
+  },
+  {
+    required: ['image', 'job', 'kafka', 'checkpoint'],
+    'x-kubernetes-validations': [TRANSACTION_TIMEOUT_RULE, DEAD_LETTER_RULE],
+  },
+)

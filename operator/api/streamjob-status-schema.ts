@@ -1,0 +1,128 @@
+/**
+ * `status` of a StreamJob (DESIGN section 2), written only by the operator through the status
+ * subresource. No preserve-unknown-fields here: a field the operator writes but this schema lacks
+ * would be pruned silently, so every field is declared and a drift test ties it to the types.
+ */
+import { bool, int, list, obj, type Schema, str, timestamp } from './openapi.ts'
+
+export const JOB_PHASES = [
+  'Pending',
+  'Starting',
+  'Running',
+  'Recovering',
+  'Upgrading',
+  'Suspending',
+  'Suspended',
+  'Failed',
+  'Deleting',
+] as const
+
+const int64 = (description: string): Schema => int(description, { format: 'int64', minimum: 0 })
+
+/** metav1.Condition, with the bounds controller-gen emits for it. */
+const condition = obj(
+  "One aspect of the job's state, in the shape of metav1.Condition.",
+  {
+    type: str(
+      'Which aspect: Ready, Progressing, Degraded, CheckpointHealthy, TransactionsClean, ReconciliationPaused.',
+      {
+        maxLength: 316,
+        pattern:
+          '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
+      },
+    ),
+    status: str('True, False or Unknown.', { enum: ['True', 'False', 'Unknown'] }),
+    reason: str('Why, as one CamelCase word such as CheckpointFailing; stable enough for alerts.', {
+      minLength: 1,
+      maxLength: 1024,
+      pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
+    }),
+    message: str('Details for a person.', { maxLength: 32768 }),
+    lastTransitionTime: timestamp('When status last changed (not when the condition was last written).'),
+    observedGeneration: int64('metadata.generation of the spec this condition was computed from.'),
+  },
+  { required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'] },
+)
+
+const checkpointSummary = (description: string, extra: Record<string, Schema> = {}): Schema =>
+  obj(
+    description,
+    {
+      ...extra,
+      id: int64('Checkpoint id; ids grow by one per checkpoint of a worker slot.'),
+      completedAt: timestamp('When the checkpoint completed: its transaction was committed after this.'),
+      durationMs: int64('Milliseconds from the checkpoint barrier to the stored manifest.'),
+      sizeBytes: int64('Bytes of state snapshots written to storage.'),
+    },
+    { required: ['id', 'completedAt'] },
+  )
+
+const worker = obj(
+  "One worker slot, as its pod and the worker's /status report it.",
+  {
+    slot: int('Slot number, 0 to parallelism-1; the slot reads partitions p with p mod parallelism == slot.', {
+      minimum: 0,
+    }),
+    pod: str('Name of the pod running the slot now.'),
+    phase: str('Pending (no report yet), Starting, Restoring, Running, Stopping, Stopped, Failed or Unknown.'),
+    ready: bool('Whether the worker reports ready: restored and processing.'),
+    generation: int64('Layout generation of the worker; a new one starts on every rescale or upgrade.'),
+    attempt: int64('Attempt number of the slot within its generation; +1 on every restart.'),
+    lastCheckpoint: checkpointSummary('The latest checkpoint this worker completed.'),
+    lag: int64("Records behind the last stable offset, summed over the slot's source partitions."),
+  },
+  { required: ['slot'] },
+)
+
+const failure = obj(
+  'The most recent failure of a worker or of the job.',
+  {
+    time: timestamp('When the failure was observed.'),
+    slot: int('Slot of the failed worker, when a worker failed.', { minimum: 0 }),
+    pod: str('Name of the failed pod, when a worker failed.'),
+    attempt: int64('Attempt of the failed worker.'),
+    reason: str('CamelCase cause, such as WorkerExited, PodEvicted, CheckpointTimeout, TransactionExpired.'),
+    message: str('Details for a person, e.g. the exit code or the error the worker reported.', {
+      maxLength: 32768,
+    }),
+  },
+  { required: ['time', 'reason'] },
+)
+
+const savepoint = obj(
+  'A savepoint: a checkpoint kept until deleted, that a job can start from with spec.restoreFrom.',
+  {
+    name: str('Savepoint name, the value spec.restoreFrom takes.'),
+    trigger: str('The spec.savepointTrigger value that requested it.'),
+    completedAt: timestamp('When the savepoint completed.'),
+    uri: str('Where it is stored: s3://bucket/prefix/.../savepoints/<name>/.'),
+  },
+  { required: ['name'] },
+)
+
+export const statusSchema: Schema = obj('The observed state of the job, written by the operator.', {
+  observedGeneration: int64('metadata.generation of the spec the operator last acted on.'),
+  phase: str(
+    'Where the job is in its lifecycle: Pending, Starting, Running, Recovering, Upgrading, Suspending, ' +
+      'Suspended, Failed or Deleting.',
+    { enum: [...JOB_PHASES] },
+  ),
+  conditions: list('Conditions, one per type, in the shape of metav1.Condition.', condition, {
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['type'],
+  }),
+  workers: list('The worker slots, by slot number.', worker, {
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['slot'],
+  }),
+  lastCheckpoint: checkpointSummary(
+    "The oldest of the workers' latest checkpoints: every slot has checkpointed at least this recently.",
+    { slot: int('The slot that took it.', { minimum: 0 }) },
+  ),
+  restarts: int64('Worker restarts in the current generation; past spec.restartPolicy.maxRestarts the job is Failed.'),
+  lastFailure: failure,
+  savepoints: list('Savepoints taken by spec.savepointTrigger, oldest first.', savepoint, {
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['name'],
+  }),
+})

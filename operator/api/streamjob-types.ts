@@ -1,0 +1,137 @@
+/**
+ * A StreamJob as the operator reads it from the API server: fields with a schema default are
+ * never missing there, so they are not optional here. Hand-written beside the schema; the unit
+ * test test/unit/operator/api/streamjob-types.test.ts fails when a field, or whether it is
+ * optional, differs between the two.
+ */
+import type { JOB_PHASES } from './streamjob-status-schema.ts'
+
+export type Duration = string
+export type Quantity = string | number
+
+export interface LocalObjectReference {
+  name: string
+}
+
+export interface KeySelector {
+  name: string
+  key: string
+  optional?: boolean
+}
+
+export interface EnvVar {
+  name: string
+  value?: string
+  valueFrom?: {
+    secretKeyRef?: KeySelector
+    configMapKeyRef?: KeySelector
+    fieldRef?: { fieldPath: string }
+  }
+}
+
+export interface Toleration {
+  key?: string
+  operator?: 'Exists' | 'Equal'
+  value?: string
+  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute'
+  tolerationSeconds?: number
+}
+
+export interface PodTemplate {
+  labels?: Record<string, string>
+  annotations?: Record<string, string>
+  nodeSelector?: Record<string, string>
+  tolerations?: Toleration[]
+  serviceAccountName?: string
+  env?: EnvVar[]
+}
+
+export interface CheckpointStorage {
+  /** s3://bucket or s3://bucket/prefix. */
+  uri: string
+  endpoint?: string
+  region: string
+  forcePathStyle?: boolean
+  credentialsSecretRef?: LocalObjectReference
+}
+
+export interface StreamJobSpec {
+  image: string
+  job: { module: string; config?: Record<string, unknown>; onError: 'fail' | 'dead-letter' }
+  parallelism: number
+  resources?: { requests?: Record<string, Quantity>; limits?: Record<string, Quantity> }
+  podTemplate?: PodTemplate
+  kafka: {
+    bootstrapServers: string[]
+    source: { topics: string[]; startFrom: 'earliest' | 'latest' }
+    sink: { topic: string; deadLetterTopic?: string }
+    transactionTimeout: Duration
+    authSecretRef?: LocalObjectReference
+  }
+  checkpoint: { interval: Duration; timeout: Duration; retained: number; storage: CheckpointStorage }
+  restartPolicy: { maxRestarts: number; backoff: { initial: Duration; max: Duration } }
+  upgradeMode: 'last-state' | 'stateless'
+  state: 'running' | 'suspended'
+  savepointTrigger?: string
+  restoreFrom?: string
+}
+
+export type JobPhase = (typeof JOB_PHASES)[number]
+
+/** metav1.Condition. */
+export interface Condition {
+  type: string
+  status: 'True' | 'False' | 'Unknown'
+  reason: string
+  message: string
+  /** RFC 3339. */
+  lastTransitionTime: string
+  observedGeneration?: number
+}
+
+export interface CheckpointSummary {
+  id: number
+  completedAt: string
+  durationMs?: number
+  sizeBytes?: number
+}
+
+export interface WorkerSlotStatus {
+  slot: number
+  pod?: string
+  phase?: string
+  ready?: boolean
+  generation?: number
+  attempt?: number
+  lastCheckpoint?: CheckpointSummary
+  lag?: number
+}
+
+export interface StreamJobStatus {
+  observedGeneration?: number
+  phase?: JobPhase
+  conditions?: Condition[]
+  workers?: WorkerSlotStatus[]
+  lastCheckpoint?: CheckpointSummary & { slot?: number }
+  restarts?: number
+  lastFailure?: { time: string; slot?: number; pod?: string; attempt?: number; reason: string; message?: string }
+  savepoints?: Array<{ name: string; trigger?: string; completedAt?: string; uri?: string }>
+}
+
+export interface StreamJob {
+  apiVersion: 'exactly.dev/v1alpha1'
+  kind: 'StreamJob'
+  metadata: {
+    name: string
+    namespace: string
+    uid?: string
+    generation?: number
+    resourceVersion?: string
+    labels?: Record<string, string>
+    annotations?: Record<string, string>
+    finalizers?: string[]
+    deletionTimestamp?: string
+  }
+  spec: StreamJobSpec
+  status?: StreamJobStatus
+}
