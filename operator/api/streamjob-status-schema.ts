@@ -70,8 +70,36 @@ const worker = obj(
     attempt: int64('Attempt number of the slot within its generation; +1 on every restart.'),
     lastCheckpoint: checkpointSummary('The latest checkpoint this worker completed.'),
     lag: int64("Records behind the last stable offset, summed over the slot's source partitions."),
+    failures: int64('Failures of this slot in a row; sets the restart backoff, back to 0 once it checkpoints.'),
   },
   { required: ['slot'] },
+)
+
+const layout = obj(
+  'The generation of workers that runs now (or ran last): pods and checkpoints are keyed by it.',
+  {
+    generation: int('Layout generation, 1 for the first; +1 on every rescale, upgrade or resume.', { minimum: 1 }),
+    parallelism: int('Worker slots of this generation.', { minimum: 1 }),
+    revision: str('Hash of the spec fields this generation was built from; a change starts the next one.'),
+    running: bool('False once the generation is closed (suspended, or stopped for a change or a deletion).'),
+  },
+  { required: ['generation', 'parallelism', 'revision', 'running'] },
+)
+
+const transition = obj(
+  'A layout change in progress: stop every worker with a final checkpoint, run exactly recover, go on.',
+  {
+    kind: str('upgrade (spec change), suspend (spec.state) or delete (the StreamJob is being deleted).', {
+      enum: ['upgrade', 'suspend', 'delete'],
+    }),
+    toGeneration: int('The generation the restore point is written for.', { minimum: 2 }),
+    startedAt: timestamp('When the change started.'),
+    stage: str('Stopping (final checkpoints), Recovering (the recover pod runs) or Done.', {
+      enum: ['Stopping', 'Recovering', 'Done'],
+    }),
+    recoverAttempts: int64('Recover pods started for this change.'),
+  },
+  { required: ['kind', 'toGeneration', 'startedAt', 'stage'] },
 )
 
 const failure = obj(
@@ -119,6 +147,8 @@ export const statusSchema: Schema = obj('The observed state of the job, written 
     "The oldest of the workers' latest checkpoints: every slot has checkpointed at least this recently.",
     { slot: int('The slot that took it.', { minimum: 0 }) },
   ),
+  current: layout,
+  transition,
   restarts: int64('Worker restarts in the current generation; past spec.restartPolicy.maxRestarts the job is Failed.'),
   lastFailure: failure,
   savepoints: list('Savepoints taken by spec.savepointTrigger, oldest first.', savepoint, {

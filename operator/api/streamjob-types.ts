@@ -105,6 +105,22 @@ export interface WorkerSlotStatus {
   attempt?: number
   lastCheckpoint?: CheckpointSummary
   lag?: number
+  failures?: number
+}
+
+export interface RuntimeLayout {
+  generation: number
+  parallelism: number
+  revision: string
+  running: boolean
+}
+
+export interface LayoutTransition {
+  kind: 'upgrade' | 'suspend' | 'delete'
+  toGeneration: number
+  startedAt: string
+  stage: 'Stopping' | 'Recovering' | 'Done'
+  recoverAttempts?: number
 }
 
 export interface StreamJobStatus {
@@ -113,6 +129,8 @@ export interface StreamJobStatus {
   conditions?: Condition[]
   workers?: WorkerSlotStatus[]
   lastCheckpoint?: CheckpointSummary & { slot?: number }
+  current?: RuntimeLayout
+  transition?: LayoutTransition
   restarts?: number
   lastFailure?: { time: string; slot?: number; pod?: string; attempt?: number; reason: string; message?: string }
   savepoints?: Array<{ name: string; trigger?: string; completedAt?: string; uri?: string }>

@@ -145,14 +145,17 @@ export async function runWorker(args: readonly string[], env: NodeJS.ProcessEnv)
     log.info({ reason }, 'stop requested: taking a final checkpoint')
     runner.requestStop()
   }
+  // The operator sets EXACTLY_HTTP_HOST to the pod IP: pods that share a network namespace
+  // (the local node agent gives each pod its own loopback address) must not all bind 0.0.0.0.
+  const http = { ...config.http, host: env.EXACTLY_HTTP_HOST || config.http.host }
   let server: Server | undefined
   try {
     server = await serve(
       workerHandler({ status: () => runner.status, registry: metrics.registry, requestStop }),
-      config.http,
+      http,
     )
   } catch (error) {
-    log.error({ err: error }, `Cannot serve the worker endpoints on ${config.http.host}:${config.http.port}`)
+    log.error({ err: error }, `Cannot serve the worker endpoints on ${http.host}:${http.port}`)
     return EXIT_FAILED
   }
   const onSignal = (signal: NodeJS.Signals) => requestStop(signal)

@@ -1,0 +1,95 @@
+/**
+ * What the operator writes into each worker pod's EXACTLY_WORKER_CONFIG (docs/worker.md), and
+ * into the recover pod's EXACTLY_RECOVER_CONFIG: the StreamJob spec translated into the
+ * runtime's terms (durations in ms, the storage URI split into bucket and prefix).
+ */
+import { parseDuration } from '../../runtime/config/duration.ts'
+import type { RecoverConfig } from '../../runtime/recovery/recover-config.ts'
+import type { WorkerConfig } from '../../runtime/worker/worker-config.ts'
+import type { StreamJob } from '../api/streamjob-types.ts'
+
+export const WORKER_PORT = 8080
+
+export interface StorageLocation {
+  bucket: string
+  prefix: string
+}
+
+/** `s3://bucket[/prefix]` → bucket and prefix; the CRD's pattern already refused anything else. */
+export function parseStorageUri(uri: string): StorageLocation {
+  const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(uri)
+  if (!match)
+    throw new RangeError(`Invalid spec.checkpoint.storage.uri "${uri}": write s3://bucket or s3://bucket/prefix`)
+  return { bucket: match[1]!, prefix: (match[2] ?? '').replace(/\/+$/, '') }
+}
+
+function jobIdentity(job: StreamJob) {
+  return { namespace: job.metadata.namespace, name: job.metadata.name, uid: job.metadata.uid ?? '' }
+}
+
+function storage(job: StreamJob): WorkerConfig['checkpoint']['storage'] {
+  const s = job.spec.checkpoint.storage
+  return {
+    ...parseStorageUri(s.uri),
+    region: s.region,
+    forcePathStyle: s.forcePathStyle ?? true,
+    ...(s.endpoint ? { endpoint: s.endpoint } : {}),
+  }
+}
+
+export function desiredWorkerConfig(
+  job: StreamJob,
+  ids: { generation: number; slot: number; attempt: number },
+): WorkerConfig {
+  const { spec } = job
+  return {
+    formatVersion: 1,
+    job: {
+      ...jobIdentity(job),
+      module: spec.job.module,
+      config: spec.job.config ?? {},
+      onError:
+        spec.job.onError === 'dead-letter'
+          ? { kind: 'dead-letter', topic: spec.kafka.sink.deadLetterTopic ?? '' }
+          : { kind: 'fail' },
+    },
+    slot: ids.slot,
+    parallelism: spec.parallelism,
+    generation: ids.generation,
+    attempt: ids.attempt,
+    kafka: {
+      bootstrapServers: spec.kafka.bootstrapServers,
+      sourceTopics: spec.kafka.source.topics,
+      startFrom: spec.kafka.source.startFrom,
+      sinkTopic: spec.kafka.sink.topic,
+      transactionTimeoutMs: parseDuration(spec.kafka.transactionTimeout, 'spec.kafka.transactionTimeout'),
+      clientId: `exactly-${job.metadata.namespace}-${job.metadata.name}-s${ids.slot}`,
+    },
+    checkpoint: {
+      intervalMs: parseDuration(spec.checkpoint.interval, 'spec.checkpoint.interval'),
+      timeoutMs: parseDuration(spec.checkpoint.timeout, 'spec.checkpoint.timeout'),
+      retained: spec.checkpoint.retained,
+      storage: storage(job),
+    },
+    http: { host: '0.0.0.0', port: WORKER_PORT },
+  }
+}
+
+export function desiredRecoverConfig(
+  job: StreamJob,
+  layout: { generation: number; parallelism: number; nextGeneration: number; reason: string },
+): RecoverConfig {
+  const { spec } = job
+  return {
+    formatVersion: 1,
+    job: jobIdentity(job),
+    ...layout,
+    kafka: {
+      bootstrapServers: spec.kafka.bootstrapServers,
+      sourceTopics: spec.kafka.source.topics,
+      startFrom: spec.kafka.source.startFrom,
+      transactionTimeoutMs: parseDuration(spec.kafka.transactionTimeout, 'spec.kafka.transactionTimeout'),
+    },
+    checkpoint: { storage: storage(job) },
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The pods the operator creates: one worker per slot and attempt, and the short-lived recover pod
+ * of a layout change. Pure: spec and ids in, a V1Pod out (Strimzi's `generateDeployment`).
+ *
+ * Both run the one image with `exactly <command>`; `restartPolicy: Never`, because the operator
+ * decides every restart (a new attempt number is what fences a zombie); the restricted Pod
+ * Security Standard; no service account token (workers need no Kubernetes API); an owner
+ * reference to the StreamJob, so deleting it garbage-collects whatever is left.
+ */
+import type { V1Container, V1EnvVar, V1Pod } from '@kubernetes/client-node'
+import type { StreamJob } from '../api/streamjob-types.ts'
+import { type PodRole, podLabels } from './labels.ts'
+import { REVISION_ANNOTATION, recoverPodName, workerPodName } from './names.ts'
+import { desiredRecoverConfig, desiredWorkerConfig, WORKER_PORT } from './worker-config.ts'
+
+/** Where the image keeps the CLI; the Dockerfile puts the repository at /app. */
+export const EXACTLY_CLI = '/app/runtime/cli/exactly.ts'
+
+export interface PodSettings {
+  /** The StreamJob's revision the pod was built from (see revision.ts). */
+  revision: string
+  /** Seconds between SIGTERM and SIGKILL: a worker takes its final checkpoint in between. */
+  terminationGracePeriodSeconds: number
+}
+
+export function desiredWorkerPod(
+  job: StreamJob,
+  ids: { generation: number; slot: number; attempt: number },
+  settings: PodSettings,
+): V1Pod {
+  const config = desiredWorkerConfig(job, ids)
+  const container: V1Container = {
+    ...baseContainer(job, 'worker', [
+      { name: 'EXACTLY_WORKER_CONFIG', value: JSON.stringify(config) },
+      { name: 'EXACTLY_HTTP_HOST', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+    ]),
+    ports: [{ name: 'http', containerPort: WORKER_PORT, protocol: 'TCP' }],
+    readinessProbe: {
+      httpGet: { path: '/readyz', port: WORKER_PORT },
+      periodSeconds: 2,
+      failureThreshold: 3,
+    },
+    livenessProbe: {
+      httpGet: { path: '/healthz', port: WORKER_PORT },
+      periodSeconds: 10,
+      failureThreshold: 6,
+    },
+  }
+  return pod(
+    job,
+    workerPodName(job.metadata.name, ids.generation, ids.slot, ids.attempt),
+    'worker',
+    ids,
+    container,
+    settings,
+  )
+}
+
+export function desiredRecoverPod(
+  job: StreamJob,
+  layout: { generation: number; parallelism: number; nextGeneration: number; reason: string },
+  settings: PodSettings,
+): V1Pod {
+  const config = desiredRecoverConfig(job, layout)
+  const container = baseContainer(job, 'recover', [{ name: 'EXACTLY_RECOVER_CONFIG', value: JSON.stringify(config) }])
+  const name = recoverPodName(job.metadata.name, layout.generation, layout.nextGeneration)
+  return pod(job, name, 'recover', { generation: layout.generation }, container, settings)
+}
+
+function baseContainer(job: StreamJob, command: 'worker' | 'recover', env: V1EnvVar[]): V1Container {
+  const { spec } = job
+  const secret = spec.checkpoint.storage.credentialsSecretRef?.name
+  const credentials: V1EnvVar[] = secret
+    ? ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].map((key) => ({
+        name: key,
+        valueFrom: { secretKeyRef: { name: secret, key } },
+      }))
+    : []
+  return {
+    name: command,
+    image: spec.image,
+    command: ['node', EXACTLY_CLI, command],
+    env: [...env, ...credentials, ...((spec.podTemplate?.env ?? []) as V1EnvVar[])],
+    ...(spec.resources ? { resources: spec.resources as NonNullable<V1Container['resources']> } : {}),
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+  }
+}
+
+function pod(
+  job: StreamJob,
+  name: string,
+  role: PodRole,
+  ids: { generation: number; slot?: number; attempt?: number },
+  container: V1Container,
+  settings: PodSettings,
+): V1Pod {
+  const template = job.spec.podTemplate
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: job.metadata.namespace,
+      labels: { ...(template?.labels ?? {}), ...podLabels(job.metadata.name, role, ids) },
+      annotations: { ...(template?.annotations ?? {}), [REVISION_ANNOTATION]: settings.revision },
+      ownerReferences: [
+        {
+          apiVersion: 'exactly.dev/v1alpha1',
+          kind: 'StreamJob',
+          name: job.metadata.name,
+          uid: job.metadata.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: {
+      restartPolicy: 'Never',
+      automountServiceAccountToken: false,
+      ...(template?.serviceAccountName ? { serviceAccountName: template.serviceAccountName } : {}),
+      ...(template?.nodeSelector ? { nodeSelector: template.nodeSelector } : {}),
+      ...(template?.tolerations
+        ? { tolerations: template.tolerations as NonNullable<NonNullable<V1Pod['spec']>['tolerations']> }
+        : {}),
+      terminationGracePeriodSeconds: settings.terminationGracePeriodSeconds,
+      securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [container],
+    },
+  }
+}

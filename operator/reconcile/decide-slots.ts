@@ -1,0 +1,258 @@
+/**
+ * A running generation, slot by slot (DESIGN section 7): every slot has one live worker pod; a
+ * slot whose pod failed gets a replacement with attempt + 1 after its backoff; past
+ * `restartPolicy.maxRestarts`, or on a failure a restart would only repeat (exit code 2), the job
+ * is Failed with the reason. Pure.
+ *
+ * Cases that can happen to a slot's latest pod, and what we do:
+ * - none (never created, or deleted/evicted and gone): create the next attempt now;
+ * - being deleted: wait until it is gone;
+ * - Pending, or Running and ready: nothing;
+ * - Running but not ready past the deadline: delete it (the replacement follows when it is gone);
+ * - Succeeded (it stopped though nobody asked, e.g. a stray POST /stop): start the next attempt;
+ * - Failed with exit code 2 (invalid config, corrupt checkpoint): the job is Failed;
+ * - Failed otherwise (crash, OOM kill, fenced, superseded): restart after the backoff.
+ */
+import { parseDuration } from '../../runtime/config/duration.ts'
+import type { StreamJob, WorkerSlotStatus } from '../api/streamjob-types.ts'
+import { desiredWorkerPod, type PodSettings } from '../model/worker-pod.ts'
+import type { Draft } from './draft.ts'
+import { isTerminated, type Observed, type ObservedPod } from './observed.ts'
+import { restartBackoffMs } from './restart-policy.ts'
+
+/** Exit code of a worker whose failure a restart would only repeat (runtime/worker/worker.ts). */
+export const EXIT_NEEDS_A_PERSON = 2
+
+export interface SlotSettings {
+  notReadyDeadlineMs: number
+  pod: PodSettings
+}
+
+export type SlotsOutcome = 'allReady' | 'starting' | 'recovering' | 'failed'
+
+export function decideSlots(
+  observed: Observed,
+  layout: { generation: number; parallelism: number },
+  settings: SlotSettings,
+  now: number,
+  draft: Draft,
+): SlotsOutcome {
+  const { job } = observed
+  const previous = new Map((draft.status.workers ?? []).map((w) => [w.slot, w]))
+  const workers: WorkerSlotStatus[] = []
+  const outcomes: SlotsOutcome[] = []
+  for (let slot = 0; slot < layout.parallelism; slot++) {
+    const pods = observed.pods
+      .filter((p) => p.role === 'worker' && p.generation === layout.generation && p.slot === slot)
+      .sort((a, b) => (a.attempt ?? 0) - (b.attempt ?? 0))
+    const before = previous.get(slot)
+    const known = before?.generation === layout.generation ? before : undefined
+    const state: SlotState = {
+      slot,
+      generation: layout.generation,
+      latest: pods.at(-1),
+      attempt: Math.max(known?.attempt ?? 0, pods.at(-1)?.attempt ?? 0),
+      failures: known?.failures ?? 0,
+    }
+    outcomes.push(decideSlot(job, state, settings, now, draft))
+    // Older attempts that ended are history: the newest pod carries the slot.
+    for (const pod of pods.slice(0, -1)) {
+      if (isTerminated(pod) && !pod.deleting) draft.act({ kind: 'deletePod', name: pod.name, reason: 'replaced' })
+    }
+    workers.push(slotStatus(observed, state, known))
+  }
+  draft.status = { ...draft.status, workers }
+  if (outcomes.includes('failed')) return 'failed'
+  if (outcomes.includes('recovering')) return 'recovering'
+  if (outcomes.includes('starting')) return 'starting'
+  return 'allReady'
+}
+
+interface SlotState {
+  slot: number
+  generation: number
+  latest: ObservedPod | undefined
+  /** The highest attempt this slot has had in this generation (pods, or status if they are gone). */
+  attempt: number
+  failures: number
+}
+
+function decideSlot(job: StreamJob, s: SlotState, settings: SlotSettings, now: number, draft: Draft): SlotsOutcome {
+  const pod = s.latest
+  const restarting = s.attempt > 1 ? 'recovering' : 'starting'
+  if (!pod) {
+    if (s.attempt > 0) {
+      // The pod is gone (deleted, evicted) without us replacing it: that is a restart too.
+      // No backoff: a deleted or evicted pod is not a crash loop.
+      return restart(job, s, settings, now, draft, 'WorkerGone', `attempt ${s.attempt} disappeared`, undefined)
+    }
+    createAttempt(job, s, 1, settings, draft)
+    return 'starting'
+  }
+  if (pod.deleting) return restarting
+  switch (pod.phase) {
+    case 'Pending':
+    case 'Unknown':
+      return restarting
+    case 'Running': {
+      if (pod.ready) return 'allReady'
+      const since = pod.startedAt ?? now
+      if (now - since > settings.notReadyDeadlineMs) {
+        draft.act({ kind: 'deletePod', name: pod.name, reason: 'not ready past the deadline' })
+        draft.event(
+          'Warning',
+          'WorkerNotReady',
+          `Worker ${pod.name} was not ready for ${Math.round((now - since) / 1000)}s: replacing it`,
+        )
+      } else draft.requeue(settings.notReadyDeadlineMs - (now - since))
+      return restarting
+    }
+    case 'Succeeded':
+      return restart(
+        job,
+        s,
+        settings,
+        now,
+        draft,
+        'WorkerStopped',
+        `${pod.name} stopped though nobody asked it to`,
+        undefined,
+      )
+    case 'Failed': {
+      const reason = pod.terminationReason ?? 'Error'
+      const detail = `${pod.name} failed: exit code ${pod.exitCode ?? 'unknown'} (${reason})`
+      if (pod.exitCode === EXIT_NEEDS_A_PERSON) {
+        failJob(
+          draft,
+          now,
+          s,
+          pod,
+          'WorkerFailedPermanently',
+          `${detail}; restarting would only repeat it: check the worker's log, fix the spec or the stored checkpoint, or start from an older one with spec.restoreFrom`,
+        )
+        return 'failed'
+      }
+      return restart(job, s, settings, now, draft, 'WorkerFailed', detail, pod.finishedAt ?? pod.startedAt ?? 0)
+    }
+  }
+}
+
+function restart(
+  job: StreamJob,
+  s: SlotState,
+  settings: SlotSettings,
+  now: number,
+  draft: Draft,
+  reason: string,
+  message: string,
+  /** When it failed, for the backoff; undefined: restart at once. */
+  failedAt: number | undefined,
+): SlotsOutcome {
+  const restarts = draft.status.restarts ?? 0
+  const max = job.spec.restartPolicy.maxRestarts
+  if (restarts >= max) {
+    failJob(
+      draft,
+      now,
+      s,
+      s.latest,
+      'RestartLimitExceeded',
+      `${message}; the job restarted ${restarts} times (spec.restartPolicy.maxRestarts is ${max})`,
+    )
+    return 'failed'
+  }
+  const backoff = job.spec.restartPolicy.backoff
+  const wait = restartBackoffMs(
+    s.failures + 1,
+    parseDuration(backoff.initial, 'spec.restartPolicy.backoff.initial'),
+    parseDuration(backoff.max, 'spec.restartPolicy.backoff.max'),
+  )
+  const due = failedAt === undefined ? now : failedAt + wait
+  if (now < due) {
+    draft.requeue(due - now)
+    return 'recovering'
+  }
+  draft.status = {
+    ...draft.status,
+    restarts: restarts + 1,
+    lastFailure: {
+      time: new Date(failedAt ?? now).toISOString(),
+      slot: s.slot,
+      ...(s.latest ? { pod: s.latest.name } : {}),
+      attempt: s.attempt,
+      reason,
+      message,
+    },
+  }
+  draft.event('Warning', reason, `${message}; starting attempt ${s.attempt + 1} of slot ${s.slot}`)
+  s.failures += 1
+  createAttempt(job, s, s.attempt + 1, settings, draft)
+  return 'recovering'
+}
+
+function createAttempt(job: StreamJob, s: SlotState, attempt: number, settings: SlotSettings, draft: Draft): void {
+  s.attempt = attempt
+  draft.act({
+    kind: 'createPod',
+    pod: desiredWorkerPod(job, { generation: s.generation, slot: s.slot, attempt }, settings.pod),
+  })
+}
+
+function failJob(
+  draft: Draft,
+  now: number,
+  s: SlotState,
+  pod: ObservedPod | undefined,
+  reason: string,
+  message: string,
+): void {
+  const already = draft.status.lastFailure?.reason === reason && draft.status.lastFailure.slot === s.slot
+  draft.status = {
+    ...draft.status,
+    lastFailure: already
+      ? draft.status.lastFailure!
+      : {
+          time: new Date(pod?.finishedAt ?? now).toISOString(),
+          slot: s.slot,
+          ...(pod ? { pod: pod.name } : {}),
+          attempt: s.attempt,
+          reason,
+          message,
+        },
+  }
+  if (!already) draft.event('Warning', reason, message)
+}
+
+function slotStatus(observed: Observed, s: SlotState, known: WorkerSlotStatus | undefined): WorkerSlotStatus {
+  const pod = s.latest
+  const report = pod && !pod.deleting ? observed.workers.get(pod.name) : undefined
+  const checkpoint = report?.lastCheckpoint ?? known?.lastCheckpoint
+  // A completed checkpoint after a restart ends the run of failures that sets the backoff.
+  const checkpointed = report?.lastCheckpoint !== undefined
+  return {
+    slot: s.slot,
+    generation: s.generation,
+    attempt: s.attempt,
+    ...(pod ? { pod: pod.name } : {}),
+    phase: report?.phase ?? pod?.phase ?? 'Pending',
+    ready: report?.ready ?? pod?.ready ?? false,
+    ...(checkpoint
+      ? {
+          lastCheckpoint: {
+            id: checkpoint.id,
+            completedAt: checkpoint.completedAt,
+            ...('durationMs' in checkpoint && checkpoint.durationMs !== undefined
+              ? { durationMs: checkpoint.durationMs }
+              : {}),
+            ...('bytes' in checkpoint
+              ? { sizeBytes: checkpoint.bytes }
+              : 'sizeBytes' in checkpoint && checkpoint.sizeBytes !== undefined
+                ? { sizeBytes: checkpoint.sizeBytes }
+                : {}),
+          },
+        }
+      : {}),
+    ...(report ? { lag: report.lag } : known?.lag !== undefined ? { lag: known.lag } : {}),
+    failures: checkpointed ? 0 : s.failures,
+  }
+}

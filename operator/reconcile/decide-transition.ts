@@ -1,0 +1,154 @@
+/**
+ * A layout change (DESIGN section 5): the running generation is closed before anything else
+ * happens, so no transaction stays open across it.
+ *
+ *   Stopping ──every worker exited (or the deadline passed and its pod is gone)──▶ Recovering
+ *   Recovering ──recover pod Succeeded──▶ Done: the next generation starts from the restore point
+ *
+ * Stopping asks each worker to stop with a final checkpoint (POST /stop, repeated each pass: it
+ * is idempotent) and deletes pods that never started. Recovering runs `exactly recover` for the
+ * old generation whether or not every worker stopped cleanly: after a clean stop its commits and
+ * fences are no-ops, and it always writes the restore point the next generation starts from. A
+ * failed recover pod is retried; past `maxRecoverAttempts` the job is Failed. Pure.
+ */
+import type { LayoutTransition, RuntimeLayout, StreamJob } from '../api/streamjob-types.ts'
+import { recoverPodName } from '../model/names.ts'
+import { desiredRecoverPod, type PodSettings } from '../model/worker-pod.ts'
+import type { Draft } from './draft.ts'
+import { isTerminated, type Observed } from './observed.ts'
+
+export interface TransitionSettings {
+  /** How long Stopping waits for final checkpoints before deleting the worker pods. */
+  stopTimeoutMs: number
+  maxRecoverAttempts: number
+  /** How often to look again while waiting for pods. */
+  pollMs: number
+  pod: PodSettings
+}
+
+export function startTransition(
+  kind: LayoutTransition['kind'],
+  current: RuntimeLayout,
+  now: number,
+  draft: Draft,
+): LayoutTransition {
+  const transition: LayoutTransition = {
+    kind,
+    toGeneration: current.generation + 1,
+    startedAt: new Date(now).toISOString(),
+    stage: 'Stopping',
+    recoverAttempts: 0,
+  }
+  const why = { upgrade: 'the spec changed', suspend: 'spec.state is suspended', delete: 'the job is being deleted' }[
+    kind
+  ]
+  draft.event(
+    'Normal',
+    'StoppingGeneration',
+    `Stopping generation ${current.generation} with a final checkpoint: ${why}`,
+  )
+  return transition
+}
+
+export interface TransitionStep {
+  transition: LayoutTransition
+  /** Set when the change cannot go on: the job is Failed with this message. */
+  failed?: string
+}
+
+/** Moves the transition on; returns it as it is now ('Done' once the restore point exists). */
+export function decideTransition(
+  observed: Observed,
+  current: RuntimeLayout,
+  transition: LayoutTransition,
+  settings: TransitionSettings,
+  now: number,
+  draft: Draft,
+): TransitionStep {
+  const { job } = observed
+  const workers = observed.pods.filter((p) => p.role === 'worker' && p.generation === current.generation)
+  switch (transition.stage) {
+    case 'Stopping': {
+      const live = workers.filter((p) => !isTerminated(p))
+      if (live.length === 0) {
+        return decideTransition(observed, current, { ...transition, stage: 'Recovering' }, settings, now, draft)
+      }
+      const overdue = now - Date.parse(transition.startedAt) > settings.stopTimeoutMs
+      for (const pod of live) {
+        if (pod.deleting) continue
+        if (overdue || pod.phase !== 'Running' || !pod.podIP) {
+          // Never started, or would not stop: SIGTERM (a final checkpoint if it can), then SIGKILL.
+          draft.act({ kind: 'deletePod', name: pod.name, reason: overdue ? 'did not stop in time' : 'not running' })
+        } else {
+          draft.act({ kind: 'stopWorker', pod: pod.name, podIP: pod.podIP })
+        }
+      }
+      if (overdue) {
+        draft.event(
+          'Warning',
+          'StopTimedOut',
+          `Workers of generation ${current.generation} did not stop within ${settings.stopTimeoutMs / 1000}s: deleting them; exactly recover will close their transactions`,
+        )
+      }
+      draft.requeue(settings.pollMs)
+      return { transition }
+    }
+    case 'Recovering': {
+      const name = recoverPodName(job.metadata.name, current.generation, transition.toGeneration)
+      const pod = observed.pods.find((p) => p.name === name)
+      const attempts = transition.recoverAttempts ?? 0
+      if (pod?.phase === 'Succeeded') {
+        draft.event(
+          'Normal',
+          'GenerationClosed',
+          `Generation ${current.generation} is closed: its transactions are committed or aborted and generation ${transition.toGeneration} will start from its restore point`,
+        )
+        return { transition: { ...transition, stage: 'Done' } }
+      }
+      draft.requeue(settings.pollMs)
+      if (pod?.phase === 'Failed') {
+        if (!pod.deleting) draft.act({ kind: 'deletePod', name, reason: 'recover failed; retrying' })
+        if (!pod.deleting) {
+          draft.event(
+            'Warning',
+            'RecoverFailed',
+            `${name} failed (exit code ${pod.exitCode ?? 'unknown'}); attempt ${attempts} of ${settings.maxRecoverAttempts}`,
+          )
+        }
+        return { transition }
+      }
+      if (pod) return { transition } // Pending, Running, or being deleted before a retry
+      if (attempts >= settings.maxRecoverAttempts) {
+        return {
+          transition,
+          failed: `exactly recover failed ${attempts} times for generation ${current.generation}; its log says why (Kafka or S3 unreachable, or a corrupt checkpoint); the job stays closed`,
+        }
+      }
+      draft.act({
+        kind: 'createPod',
+        pod: desiredRecoverPod(
+          job,
+          {
+            generation: current.generation,
+            parallelism: current.parallelism,
+            nextGeneration: transition.toGeneration,
+            reason: `${transition.kind} of ${job.metadata.namespace}/${job.metadata.name}`,
+          },
+          settings.pod,
+        ),
+      })
+      return { transition: { ...transition, recoverAttempts: attempts + 1 } }
+    }
+    case 'Done':
+      return { transition }
+  }
+}
+
+/** Pods of generations other than `keep` (old workers, finished recover pods): to delete. */
+export function leftoverPods(observed: Observed, keep: number): string[] {
+  return observed.pods.filter((p) => !p.deleting && (p.generation !== keep || p.role === 'recover')).map((p) => p.name)
+}
+
+export function jobKey(job: StreamJob): string {
+  return `${job.metadata.namespace}/${job.metadata.name}`
+}

@@ -1,0 +1,172 @@
+/**
+ * One reconcile decision (DESIGN section 7): from the StreamJob, its pods and what its workers
+ * report, the actions to take, the status to write and when to look again. Pure and
+ * level-triggered: it never depends on which event woke it, so running it twice on the same
+ * inputs gives the same plan, and a restarted operator carries on from status and pods alone.
+ *
+ *   paused ──▶ nothing but ReconciliationPaused=True
+ *   deleting ──▶ close the running generation (stop, recover) ──▶ remove the finalizer
+ *   a layout change in progress ──▶ carry it on (decide-transition.ts)
+ *   running, spec.state suspended ──▶ close the generation ──▶ Suspended
+ *   running, spec revision changed ──▶ close the generation ──▶ the next one from its restore point
+ *   running ──▶ keep one live worker per slot (decide-slots.ts)
+ *   closed, spec.state running ──▶ start the generation from its restore point
+ */
+import { parseDuration } from '../../runtime/config/duration.ts'
+import type { WorkerStatus } from '../../runtime/worker/worker-status.ts'
+import type { JobPhase, LayoutTransition, RuntimeLayout, StreamJobStatus } from '../api/streamjob-types.ts'
+import { FINALIZER, PAUSE_ANNOTATION } from '../model/names.ts'
+import { specRevision } from '../model/revision.ts'
+import { decideSlots, type SlotSettings } from './decide-slots.ts'
+import { decideTransition, leftoverPods, startTransition, type TransitionSettings } from './decide-transition.ts'
+import { Draft } from './draft.ts'
+import type { Observed } from './observed.ts'
+import type { Plan } from './plan.ts'
+import { buildConditions } from './status.ts'
+
+export interface DecideSettings extends Omit<SlotSettings, 'pod'>, Omit<TransitionSettings, 'pod'> {
+  /** How often to refresh worker reports while the job runs. */
+  statusPollMs: number
+}
+
+/** Seconds a worker gets between SIGTERM and SIGKILL, beyond checkpoint.timeout, to stop cleanly. */
+const STOP_MARGIN_SECONDS = 30
+
+export function decide(observed: Observed, now: number, decideSettings: DecideSettings): Plan {
+  const { job } = observed
+  const revision = specRevision(job.spec)
+  const settings = {
+    ...decideSettings,
+    pod: {
+      revision,
+      terminationGracePeriodSeconds:
+        Math.ceil(parseDuration(job.spec.checkpoint.timeout, 'spec.checkpoint.timeout') / 1000) + STOP_MARGIN_SECONDS,
+    },
+  }
+  const previous: StreamJobStatus = job.status ?? {}
+  const draft = new Draft({ ...previous })
+  const paused = job.metadata.annotations?.[PAUSE_ANNOTATION] === 'true'
+  const finish = (phase: JobPhase, detail: string, layout?: RuntimeLayout) => {
+    const live = layout?.running ? reportsOf(observed, layout.generation) : []
+    draft.status = buildConditions(draft.status, {
+      phase,
+      detail,
+      reports: live,
+      paused,
+      observedGeneration: job.metadata.generation,
+      now,
+    })
+    return draft.plan()
+  }
+
+  if (paused) return finish(previous.phase ?? 'Pending', 'Reconciliation is paused')
+
+  const deleting = job.metadata.deletionTimestamp !== undefined
+  const hasFinalizer = job.metadata.finalizers?.includes(FINALIZER) ?? false
+  if (deleting && !hasFinalizer) return { actions: [], status: undefined, events: [], requeueAfterMs: undefined }
+  if (!deleting && !hasFinalizer) draft.act({ kind: 'addFinalizer' })
+
+  let current: RuntimeLayout = previous.current ?? {
+    generation: 1,
+    parallelism: job.spec.parallelism,
+    revision,
+    running: !deleting && job.spec.state === 'running',
+  }
+  let transition: LayoutTransition | undefined = previous.transition
+
+  if (!transition && current.running) {
+    if (deleting) transition = startTransition('delete', current, now, draft)
+    else if (job.spec.state === 'suspended') transition = startTransition('suspend', current, now, draft)
+    else if (current.revision !== revision) transition = startTransition('upgrade', current, now, draft)
+  }
+
+  if (transition) {
+    const step = decideTransition(observed, current, transition, settings, now, draft)
+    transition = step.transition
+    if (step.failed) {
+      draft.status = {
+        ...draft.status,
+        current,
+        transition,
+        lastFailure: { time: new Date(now).toISOString(), reason: 'RecoverFailed', message: step.failed },
+      }
+      return finish('Failed', step.failed)
+    }
+    if (transition.stage !== 'Done') {
+      draft.status = { ...draft.status, current, transition }
+      const phase = { upgrade: 'Upgrading', suspend: 'Suspending', delete: 'Deleting' }[transition.kind] as JobPhase
+      return finish(phase, `${transition.stage} generation ${current.generation}`)
+    }
+    // The old generation is closed; its pods (and the recover pod) are history.
+    for (const name of leftoverPods(observed, -1)) draft.act({ kind: 'deletePod', name, reason: 'generation closed' })
+    current = { generation: transition.toGeneration, parallelism: job.spec.parallelism, revision, running: false }
+    transition = undefined
+    draft.status = { ...draft.status, restarts: 0 }
+    if (deleting) {
+      draft.act({ kind: 'removeFinalizer' })
+      draft.status = withLayout(draft.status, current, undefined)
+      return finish('Deleting', 'Every transaction is closed; letting the StreamJob go')
+    }
+  }
+
+  if (deleting) {
+    // Nothing was running: nothing to close.
+    draft.act({ kind: 'removeFinalizer' })
+    draft.status = withLayout(draft.status, current, undefined)
+    return finish('Deleting', 'No worker was running; letting the StreamJob go')
+  }
+
+  if (!current.running) {
+    if (job.spec.state === 'suspended') {
+      for (const name of leftoverPods(observed, -1)) draft.act({ kind: 'deletePod', name, reason: 'suspended' })
+      draft.status = withLayout(draft.status, current, undefined)
+      return finish('Suspended', `Suspended; generation ${current.generation} starts from its restore point on resume`)
+    }
+    current = { generation: current.generation, parallelism: job.spec.parallelism, revision, running: true }
+    draft.event(
+      'Normal',
+      'StartingGeneration',
+      `Starting generation ${current.generation} with ${current.parallelism} worker(s)`,
+    )
+  }
+
+  draft.status = withLayout(draft.status, current, undefined)
+  for (const name of leftoverPods(observed, current.generation)) {
+    draft.act({ kind: 'deletePod', name, reason: 'not part of the running generation' })
+  }
+  const outcome = decideSlots(observed, current, settings, now, draft)
+  draft.requeue(settings.statusPollMs)
+  switch (outcome) {
+    case 'failed':
+      return finish('Failed', draft.status.lastFailure?.message ?? 'A worker failed', current)
+    case 'recovering':
+      return finish('Recovering', recoveringDetail(draft.status), current)
+    case 'starting':
+      return finish(
+        'Starting',
+        `Starting ${current.parallelism} worker(s) of generation ${current.generation}`,
+        current,
+      )
+    case 'allReady':
+      return finish('Running', 'Every worker is restored and processing', current)
+  }
+}
+
+function withLayout(status: StreamJobStatus, current: RuntimeLayout, transition: LayoutTransition | undefined) {
+  const { transition: _dropped, ...rest } = status
+  return { ...rest, current, ...(transition ? { transition } : {}) }
+}
+
+function reportsOf(observed: Observed, generation: number): WorkerStatus[] {
+  return observed.pods
+    .filter((p) => p.role === 'worker' && p.generation === generation && !p.deleting)
+    .flatMap((p) => {
+      const report = observed.workers.get(p.name)
+      return report ? [report] : []
+    })
+}
+
+function recoveringDetail(status: StreamJobStatus): string {
+  const f = status.lastFailure
+  return f ? `Slot ${f.slot ?? '?'} restarts after: ${f.message ?? f.reason}` : 'A worker restarts'
+}

@@ -1,0 +1,67 @@
+/**
+ * What one reconcile pass sees: the StreamJob, its pods (as plain data read from the informer
+ * cache) and what each running worker reports at GET /status. Built by the controller; the
+ * decisions read nothing else, so they are pure and replayable in unit tests.
+ */
+import type { V1Pod } from '@kubernetes/client-node'
+import type { WorkerStatus } from '../../runtime/worker/worker-status.ts'
+import type { StreamJob } from '../api/streamjob-types.ts'
+import { LABEL, type PodRole } from '../model/labels.ts'
+
+export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown'
+
+export interface ObservedPod {
+  name: string
+  role: PodRole
+  generation: number
+  slot: number | undefined
+  attempt: number | undefined
+  phase: PodPhase
+  ready: boolean
+  /** Being deleted: it will be gone soon; never counted as a live worker. */
+  deleting: boolean
+  podIP: string | undefined
+  /** When the container terminated: its exit code, reason and time (ms since the epoch). */
+  exitCode: number | undefined
+  terminationReason: string | undefined
+  finishedAt: number | undefined
+  startedAt: number | undefined
+}
+
+export interface Observed {
+  job: StreamJob
+  pods: readonly ObservedPod[]
+  /** By pod name; absent when the worker did not answer (starting, gone, or unreachable). */
+  workers: ReadonlyMap<string, WorkerStatus>
+}
+
+/** Reads a pod into ObservedPod; undefined for a pod without our labels. */
+export function observePod(pod: V1Pod): ObservedPod | undefined {
+  const labels = pod.metadata?.labels ?? {}
+  const role = labels[LABEL.component]
+  const generation = Number(labels[LABEL.generation])
+  if ((role !== 'worker' && role !== 'recover') || !Number.isInteger(generation)) return undefined
+  const number = (value: string | undefined) => (value === undefined ? undefined : Number(value))
+  const container = pod.status?.containerStatuses?.[0]
+  const terminated = container?.state?.terminated
+  const time = (t: Date | string | undefined) => (t === undefined ? undefined : new Date(t).getTime())
+  return {
+    name: pod.metadata?.name ?? '',
+    role,
+    generation,
+    slot: number(labels[LABEL.slot]),
+    attempt: number(labels[LABEL.attempt]),
+    phase: (pod.status?.phase as PodPhase | undefined) ?? 'Pending',
+    ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+    deleting: pod.metadata?.deletionTimestamp !== undefined,
+    podIP: pod.status?.podIP,
+    exitCode: terminated?.exitCode,
+    terminationReason: terminated?.reason,
+    finishedAt: time(terminated?.finishedAt),
+    startedAt: time(container?.state?.running?.startedAt ?? pod.status?.startTime),
+  }
+}
+
+export function isTerminated(pod: ObservedPod): boolean {
+  return pod.phase === 'Succeeded' || pod.phase === 'Failed'
+}

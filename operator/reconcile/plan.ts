@@ -1,0 +1,31 @@
+/**
+ * What a reconcile pass decided: the actions to apply (in order), the status to write, the
+ * Events to record and when to look again. Plain data; `controller/apply.ts` carries it out.
+ */
+import type { V1Pod } from '@kubernetes/client-node'
+import type { StreamJobStatus } from '../api/streamjob-types.ts'
+
+export type Action =
+  | { kind: 'addFinalizer' }
+  | { kind: 'removeFinalizer' }
+  /** Create; AlreadyExists means an earlier pass (or a crash before its status write) did it. */
+  | { kind: 'createPod'; pod: V1Pod }
+  | { kind: 'deletePod'; name: string; reason: string }
+  /** POST /stop: a final checkpoint, its commit, exit 0. Idempotent, so repeated while waiting. */
+  | { kind: 'stopWorker'; pod: string; podIP: string }
+
+export interface PlannedEvent {
+  type: 'Normal' | 'Warning'
+  /** CamelCase, like condition reasons. */
+  reason: string
+  message: string
+}
+
+export interface Plan {
+  actions: Action[]
+  /** undefined: leave status alone (the job is paused). */
+  status: StreamJobStatus | undefined
+  events: PlannedEvent[]
+  /** Look again after this long even if nothing changes (backoff, deadlines, polling). */
+  requeueAfterMs: number | undefined
+}

@@ -1,0 +1,135 @@
+/**
+ * The conditions and summary fields of a StreamJob's status, built once per pass from the phase
+ * decide() chose and what the workers report (Strimzi's StatusUtils habit: built, then written
+ * once, and not written at all when nothing changed). Pure.
+ */
+import type { WorkerStatus } from '../../runtime/worker/worker-status.ts'
+import { ConditionReason as R, setCondition, ConditionType as T } from '../api/conditions.ts'
+import type { Condition, JobPhase, StreamJobStatus } from '../api/streamjob-types.ts'
+
+export interface StatusInputs {
+  phase: JobPhase
+  /** A sentence for Ready=False / Progressing, e.g. "slot 1 restarts (attempt 3)". */
+  detail: string
+  /** Reports of the current generation's live workers. */
+  reports: readonly WorkerStatus[]
+  paused: boolean
+  observedGeneration: number | undefined
+  now: number
+}
+
+const PROGRESSING: ReadonlySet<JobPhase> = new Set([
+  'Pending',
+  'Starting',
+  'Recovering',
+  'Upgrading',
+  'Suspending',
+  'Deleting',
+])
+
+export function buildConditions(status: StreamJobStatus, input: StatusInputs): StreamJobStatus {
+  const now = new Date(input.now)
+  const og = input.observedGeneration === undefined ? {} : { observedGeneration: input.observedGeneration }
+  let list: readonly Condition[] = status.conditions ?? []
+  const set = (type: string, ok: boolean | 'Unknown', reason: string, message: string) => {
+    list = setCondition(
+      list,
+      { type, status: ok === 'Unknown' ? 'Unknown' : ok ? 'True' : 'False', reason, message, ...og },
+      now,
+    )
+  }
+  const { phase, detail, reports } = input
+
+  const ready = phase === 'Running'
+  set(
+    T.Ready,
+    ready,
+    ready ? R.WorkersReady : readyReason(phase),
+    ready ? 'Every worker is restored and processing' : detail,
+  )
+
+  if (PROGRESSING.has(phase)) set(T.Progressing, true, phase, detail)
+  else
+    set(
+      T.Progressing,
+      false,
+      R.Reconciled,
+      phase === 'Failed' ? 'The operator gave up: see Degraded' : `The job is ${phase}`,
+    )
+
+  const failure = status.lastFailure
+  if (phase === 'Failed') set(T.Degraded, true, failure?.reason ?? R.WorkerFailed, failure?.message ?? detail)
+  else if (phase === 'Recovering') set(T.Degraded, true, R.WorkerFailed, failure?.message ?? detail)
+  else set(T.Degraded, false, R.NoFailures, 'No worker is failing')
+
+  const failing = reports.filter((r) => r.consecutiveCheckpointFailures > 0)
+  if (failing.length > 0) {
+    const r = failing[0]!
+    set(
+      T.CheckpointHealthy,
+      false,
+      R.CheckpointFailing,
+      `Slot ${r.slot}: ${r.consecutiveCheckpointFailures} checkpoint(s) in a row failed: ${r.lastCheckpointError ?? 'unknown error'}`,
+    )
+  } else if (reports.some((r) => r.lastCheckpoint)) {
+    set(T.CheckpointHealthy, true, R.CheckpointsCompleting, 'Checkpoints complete')
+  } else if (!status.conditions?.some((c) => c.type === T.CheckpointHealthy)) {
+    set(T.CheckpointHealthy, 'Unknown', R.NoCheckpointYet, 'No checkpoint has completed yet')
+  }
+
+  // Sticky: a lost transaction stays visible until a person has seen it (a new generation).
+  const lost = reports.flatMap((r) => r.alarms.filter((a) => a.reason === 'TransactionExpired'))
+  const wasLost = status.conditions?.find((c) => c.type === T.TransactionsClean && c.status === 'False')
+  if (lost.length > 0) set(T.TransactionsClean, false, R.TransactionExpired, lost[0]!.message)
+  else if (!wasLost)
+    set(T.TransactionsClean, true, R.TransactionsCommitted, 'Every pre-committed transaction was committed')
+
+  set(
+    T.ReconciliationPaused,
+    input.paused,
+    input.paused ? R.PausedByAnnotation : R.NotPaused,
+    input.paused
+      ? 'The exactly.dev/pause-reconciliation annotation is "true": the operator changes nothing'
+      : 'The operator reconciles this job',
+  )
+
+  const checkpoints = reports.flatMap((r) => (r.lastCheckpoint ? [{ ...r.lastCheckpoint, slot: r.slot }] : []))
+  const oldest = checkpoints.sort((a, b) => Date.parse(a.completedAt) - Date.parse(b.completedAt))[0]
+  return {
+    ...status,
+    phase,
+    conditions: [...list],
+    ...(input.observedGeneration === undefined ? {} : { observedGeneration: input.observedGeneration }),
+    ...(oldest && checkpoints.length === reports.length
+      ? {
+          lastCheckpoint: {
+            id: oldest.id,
+            completedAt: oldest.completedAt,
+            durationMs: oldest.durationMs,
+            sizeBytes: oldest.bytes,
+            slot: oldest.slot,
+          },
+        }
+      : {}),
+  }
+}
+
+function readyReason(phase: JobPhase): string {
+  switch (phase) {
+    case 'Starting':
+    case 'Pending':
+      return R.Starting
+    case 'Recovering':
+      return R.Recovering
+    case 'Upgrading':
+      return R.Upgrading
+    case 'Suspending':
+      return R.Suspending
+    case 'Suspended':
+      return R.Suspended
+    case 'Failed':
+      return R.WorkerFailed
+    default:
+      return R.WorkersNotReady
+  }
+}

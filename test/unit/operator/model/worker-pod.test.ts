@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest'
+import { recoverPodName, workerPodName } from '../../../../operator/model/names.ts'
+import { specRevision } from '../../../../operator/model/revision.ts'
+import { parseStorageUri } from '../../../../operator/model/worker-config.ts'
+import { desiredRecoverPod, desiredWorkerPod } from '../../../../operator/model/worker-pod.ts'
+import { parseRecoverConfig } from '../../../../runtime/recovery/recover-config.ts'
+import { parseWorkerConfig } from '../../../../runtime/worker/worker-config.ts'
+import { streamJob } from '../fixtures.ts'
+
+const settings = { revision: 'abc', terminationGracePeriodSeconds: 150 }
+const env = (pod: ReturnType<typeof desiredWorkerPod>, name: string) =>
+  pod.spec?.containers[0]?.env?.find((e) => e.name === name)
+
+describe('desiredWorkerPod()', () => {
+  const job = streamJob({
+    job: { module: '/app/job.ts', onError: 'dead-letter', config: { k: 1 } },
+    kafka: { ...streamJob().spec.kafka, sink: { topic: 'counts', deadLetterTopic: 'counts-dlq' } },
+    checkpoint: {
+      ...streamJob().spec.checkpoint,
+      storage: { ...streamJob().spec.checkpoint.storage, credentialsSecretRef: { name: 's3' } },
+    },
+  })
+  const pod = desiredWorkerPod(job, { generation: 2, slot: 1, attempt: 3 }, settings)
+
+  it('builds a pod the operator alone restarts, owned by the StreamJob and labelled to be found again', () => {
+    expect(pod.metadata?.name).toBe('counts-g2-s1-a3')
+    expect(pod.spec?.restartPolicy).toBe('Never')
+    expect(pod.metadata?.ownerReferences?.[0]).toMatchObject({
+      kind: 'StreamJob',
+      name: 'counts',
+      uid: 'uid-1',
+      controller: true,
+    })
+    expect(pod.metadata?.labels).toMatchObject({
+      'exactly.dev/job': 'counts',
+      'exactly.dev/slot': '1',
+      'exactly.dev/generation': '2',
+      'exactly.dev/attempt': '3',
+      'app.kubernetes.io/component': 'worker',
+    })
+    expect(pod.metadata?.annotations?.['exactly.dev/revision']).toBe('abc')
+    expect(pod.spec?.terminationGracePeriodSeconds).toBe(150)
+  })
+
+  it('runs under the restricted Pod Security Standard with no service account token', () => {
+    expect(pod.spec?.automountServiceAccountToken).toBe(false)
+    expect(pod.spec?.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } })
+    expect(pod.spec?.containers[0]?.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      runAsNonRoot: true,
+    })
+    expect(pod.spec?.containers[0]?.readinessProbe?.httpGet?.path).toBe('/readyz')
+  })
+
+  it('hands the worker a configuration its own parser accepts, and credentials from the secret', () => {
+    const config = parseWorkerConfig(env(pod, 'EXACTLY_WORKER_CONFIG')?.value ?? '')
+    expect(config).toMatchObject({
+      slot: 1,
+      parallelism: 2,
+      generation: 2,
+      attempt: 3,
+      job: {
+        uid: 'uid-1',
+        module: '/app/job.ts',
+        config: { k: 1 },
+        onError: { kind: 'dead-letter', topic: 'counts-dlq' },
+      },
+      kafka: { transactionTimeoutMs: 900_000, sinkTopic: 'counts' },
+      checkpoint: { intervalMs: 10_000, timeoutMs: 120_000, storage: { bucket: 'bucket', prefix: 'jobs' } },
+    })
+    expect(env(pod, 'EXACTLY_HTTP_HOST')?.valueFrom?.fieldRef?.fieldPath).toBe('status.podIP')
+    expect(env(pod, 'AWS_SECRET_ACCESS_KEY')?.valueFrom?.secretKeyRef).toEqual({
+      name: 's3',
+      key: 'AWS_SECRET_ACCESS_KEY',
+    })
+  })
+
+  it('builds a recover pod whose configuration `exactly recover` accepts', () => {
+    const recover = desiredRecoverPod(
+      job,
+      { generation: 2, parallelism: 2, nextGeneration: 3, reason: 'upgrade' },
+      settings,
+    )
+    expect(recover.metadata?.name).toBe('counts-g2-recover-g3')
+    expect(recover.spec?.containers[0]?.command).toEqual(['node', '/app/runtime/cli/exactly.ts', 'recover'])
+    const config = parseRecoverConfig(env(recover, 'EXACTLY_RECOVER_CONFIG')?.value ?? '')
+    expect(config).toMatchObject({ generation: 2, parallelism: 2, nextGeneration: 3 })
+  })
+})
+
+describe('names', () => {
+  it('workerPodName() fits a long job name into 63 characters, keeping it unique by a hash', () => {
+    const long = 'x'.repeat(70)
+    const name = workerPodName(long, 12, 1023, 99)
+    expect(name.length).toBeLessThanOrEqual(63)
+    expect(name.endsWith('-g12-s1023-a99')).toBe(true)
+    expect(workerPodName(`${long}y`, 12, 1023, 99)).not.toBe(name)
+    expect(recoverPodName('counts', 1, 2)).toBe('counts-g1-recover-g2')
+  })
+})
+
+describe('specRevision()', () => {
+  it('changes with the layout, not with state or restart policy, whatever the key order', () => {
+    const job = streamJob()
+    expect(
+      specRevision({
+        ...job.spec,
+        state: 'suspended',
+        restartPolicy: { maxRestarts: 9, backoff: { initial: '1s', max: '1m' } },
+      }),
+    ).toBe(specRevision(job.spec))
+    expect(specRevision({ ...job.spec, parallelism: 3 })).not.toBe(specRevision(job.spec))
+    const reordered = Object.fromEntries(Object.entries(job.spec).reverse()) as typeof job.spec
+    expect(specRevision(reordered)).toBe(specRevision(job.spec))
+  })
+})
+
+describe('parseStorageUri()', () => {
+  it('splits bucket and prefix', () => {
+    expect(parseStorageUri('s3://b')).toEqual({ bucket: 'b', prefix: '' })
+    expect(parseStorageUri('s3://b/a/c/')).toEqual({ bucket: 'b', prefix: 'a/c' })
+    expect(() => parseStorageUri('http://b')).toThrow(/spec.checkpoint.storage.uri/)
+  })
+})
