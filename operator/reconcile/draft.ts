@@ -17,7 +17,8 @@ export class Draft {
 
   /** Appends `action`; a second delete of the same pod in one pass is dropped. */
   act(action: Action): void {
-    if (action.kind === 'deletePod' && this.actions.some((a) => a.kind === 'deletePod' && a.name === action.name)) return
+    if (action.kind === 'deletePod' && this.actions.some((a) => a.kind === 'deletePod' && a.name === action.name))
+      return
     this.actions.push(action)
   }
 

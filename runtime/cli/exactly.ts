@@ -10,6 +10,7 @@ const HELP = `exactly: Kafka-to-Kafka stateful jobs with exactly-once results
 usage: exactly <command>
 
 commands:
+  operator  run the StreamJob controller (KUBECONFIG or in-cluster; see charts/exactly)
   worker    run one slot of a StreamJob (config: EXACTLY_WORKER_CONFIG or --config FILE; docs/worker.md)
   recover   close a generation: commit, fence, write a restore point (EXACTLY_RECOVER_CONFIG)
   checkpoints  list a job's checkpoints in S3, or inspect one (exactly checkpoints --help)
@@ -25,6 +26,11 @@ function version(): string {
 
 const [command = 'help', ...rest] = process.argv.slice(2)
 switch (command) {
+  case 'operator': {
+    const { runOperator } = await import('../../operator/main.ts')
+    process.exit(await runOperator(process.env))
+    break
+  }
   case 'worker': {
     // Imported lazily so `exactly help` does not load Kafka and S3 clients.
     const { runWorker } = await import('../worker/worker.ts')

@@ -11,10 +11,10 @@
  *      help, the job needs a person (fix it, or `restoreFrom` an older checkpoint)
  *   3  superseded: a newer attempt owns the slot; this process was a zombie
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
-import { resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { pino } from 'pino'
 import { asJob, type Job } from '../api/define-job.ts'
 import { CheckpointStore } from '../checkpoint/checkpoint-store.ts'
@@ -53,8 +53,23 @@ export function readWorkerConfig(args: readonly string[], env: NodeJS.ProcessEnv
   return parseWorkerConfig(json)
 }
 
+/** Where the image keeps this package (the Dockerfile copies it to /app). */
+const IMAGE_ROOT = '/app/'
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+/**
+ * `job.module` is a path in the image. Under /app it names a file of this package, wherever the
+ * package is installed: the identity in the image, the checkout when pods run as local processes.
+ */
+export function resolveJobModule(modulePath: string, packageRoot = PACKAGE_ROOT): string {
+  if (modulePath.startsWith(IMAGE_ROOT) && !existsSync(modulePath)) {
+    return join(packageRoot, modulePath.slice(IMAGE_ROOT.length))
+  }
+  return resolve(modulePath)
+}
+
 async function loadJob(modulePath: string): Promise<Job> {
-  const url = pathToFileURL(resolve(modulePath)).href
+  const url = pathToFileURL(resolveJobModule(modulePath)).href
   const module = (await import(url)) as { default?: unknown }
   return asJob(module.default, modulePath)
 }
@@ -150,10 +165,7 @@ export async function runWorker(args: readonly string[], env: NodeJS.ProcessEnv)
   const http = { ...config.http, host: env.EXACTLY_HTTP_HOST || config.http.host }
   let server: Server | undefined
   try {
-    server = await serve(
-      workerHandler({ status: () => runner.status, registry: metrics.registry, requestStop }),
-      http,
-    )
+    server = await serve(workerHandler({ status: () => runner.status, registry: metrics.registry, requestStop }), http)
   } catch (error) {
     log.error({ err: error }, `Cannot serve the worker endpoints on ${http.host}:${http.port}`)
     return EXIT_FAILED

@@ -1,0 +1,203 @@
+/**
+ * The StreamJob controller: informers on StreamJobs and on the pods the operator made enqueue
+ * the job's key (a pod maps to its owner); `reconcile(key)` re-reads everything, decides with the
+ * pure `decide`, applies the plan and writes the status once, only when it changed.
+ *
+ *   reconcile(key): observe (job, its pods, worker /status) → decide(observed, now) → apply → status → events
+ */
+import { isDeepStrictEqual } from 'node:util'
+import { type KubeConfig, type KubernetesObject, makeInformer, type V1Pod } from '@kubernetes/client-node'
+import type { Logger } from 'pino'
+import type { WorkerStatus } from '../../runtime/worker/worker-status.ts'
+import type { StreamJob } from '../api/streamjob-types.ts'
+import { GROUP, type KubeApi, PLURAL, VERSION } from '../kube/kube-api.ts'
+import { LABEL } from '../model/labels.ts'
+import { FINALIZER } from '../model/names.ts'
+import type { OperatorMetrics } from '../operator-metrics.ts'
+import { type DecideSettings, decide } from '../reconcile/decide.ts'
+import { type Observed, observePod } from '../reconcile/observed.ts'
+import type { Plan } from '../reconcile/plan.ts'
+import { readWorkerStatus, requestWorkerStop } from '../worker-client.ts'
+import { ReconcileQueue, type ReconcileResult } from './reconcile-queue.ts'
+
+export interface ControllerOptions {
+  kc: KubeConfig
+  api: KubeApi
+  log: Logger
+  metrics: OperatorMetrics
+  /** Empty: every namespace. */
+  namespaces: readonly string[]
+  settings: DecideSettings
+  identity: string
+  concurrency?: number
+}
+
+type Informer<T extends KubernetesObject> = ReturnType<typeof makeInformer<T>>
+
+const MANAGED = `${LABEL.managedBy}=exactly-operator`
+
+export class StreamJobController {
+  readonly #o: ControllerOptions
+  readonly queue: ReconcileQueue
+  /** Custom objects arrive as plain JSON: read them as StreamJob. */
+  readonly #jobInformers: Informer<KubernetesObject>[] = []
+  readonly #podInformers: Informer<V1Pod>[] = []
+  #synced = false
+
+  constructor(options: ControllerOptions) {
+    this.#o = options
+    this.queue = new ReconcileQueue({
+      handler: (key, id) => this.reconcile(key, id),
+      log: options.log,
+      concurrency: options.concurrency ?? 4,
+      hooks: { onResult: (result, seconds) => options.metrics.observeReconcile(result, seconds) },
+    })
+  }
+
+  get synced(): boolean {
+    return this.#synced
+  }
+
+  async start(): Promise<void> {
+    const { kc, api, namespaces } = this.#o
+    const scopes = namespaces.length === 0 ? [undefined] : namespaces
+    for (const ns of scopes) {
+      const jobs = makeInformer<KubernetesObject>(
+        kc,
+        ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
+        () =>
+          (ns
+            ? api.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
+            : api.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as never,
+      )
+      const pods = makeInformer<V1Pod>(
+        kc,
+        ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods',
+        () =>
+          ns
+            ? api.core.listNamespacedPod({ namespace: ns, labelSelector: MANAGED })
+            : api.core.listPodForAllNamespaces({ labelSelector: MANAGED }),
+        MANAGED,
+      )
+      const enqueueJob = (job: KubernetesObject) => this.queue.add(`${job.metadata?.namespace}/${job.metadata?.name}`)
+      const enqueuePod = (pod: V1Pod) => {
+        const job = pod.metadata?.labels?.[LABEL.job]
+        if (job && pod.metadata?.namespace) this.queue.add(`${pod.metadata.namespace}/${job}`)
+      }
+      for (const verb of ['add', 'update', 'delete'] as const) {
+        jobs.on(verb, enqueueJob)
+        pods.on(verb, enqueuePod)
+      }
+      for (const informer of [jobs, pods] as Informer<KubernetesObject>[]) {
+        informer.on('error', (error: unknown) => {
+          this.#o.log.warn({ err: error }, 'watch failed; restarting it')
+          setTimeout(() => void informer.start().catch(() => {}), 2000)
+        })
+      }
+      this.#jobInformers.push(jobs)
+      this.#podInformers.push(pods)
+    }
+    await Promise.all([...this.#jobInformers, ...this.#podInformers].map((i) => i.start()))
+    this.#synced = true
+    setInterval(() => this.#countPhases(), 10_000).unref()
+  }
+
+  async stop(): Promise<void> {
+    this.queue.stop()
+    await Promise.all([...this.#jobInformers, ...this.#podInformers].map((i) => i.stop().catch(() => {})))
+  }
+
+  async reconcile(key: string, reconcileId: string): Promise<ReconcileResult> {
+    const [namespace = '', name = ''] = key.split('/')
+    const log = this.#o.log.child({ job: name, namespace, reconcileId })
+    // Fresh from the API server: decisions build on the status the last pass wrote.
+    const job = await this.#o.api.getStreamJob(namespace, name)
+    if (!job) return {}
+    const observed = await this.#observe(job)
+    const plan = decide(observed, Date.now(), this.#o.settings)
+    await this.#apply(job, plan, log)
+    return { requeueAfterMs: plan.requeueAfterMs }
+  }
+
+  async #observe(job: StreamJob): Promise<Observed> {
+    const { namespace, name, uid } = job.metadata
+    const raw = this.#podInformers
+      .flatMap((i) => i.list(namespace))
+      .filter(
+        (p) =>
+          p.metadata?.labels?.[LABEL.job] === name && (p.metadata?.ownerReferences ?? []).some((o) => o.uid === uid),
+      )
+    const pods = raw.flatMap((p) => observePod(p) ?? [])
+    const reports = await Promise.all(
+      pods
+        .filter((p) => p.role === 'worker' && p.phase === 'Running' && p.podIP && !p.deleting)
+        .map(async (p) => [p.name, await readWorkerStatus(p.podIP!)] as const),
+    )
+    const workers = new Map<string, WorkerStatus>()
+    for (const [pod, report] of reports) if (report) workers.set(pod, report)
+    return { job, pods, workers }
+  }
+
+  /** Pods and finalizers first, then status, then letting go of the object (it may vanish). */
+  async #apply(job: StreamJob, plan: Plan, log: Logger): Promise<void> {
+    const { api, metrics } = this.#o
+    const { namespace } = job.metadata
+    let releasing = false
+    for (const action of plan.actions) {
+      switch (action.kind) {
+        case 'addFinalizer':
+          await api.setFinalizers(job, [...(job.metadata.finalizers ?? []), FINALIZER])
+          break
+        case 'removeFinalizer':
+          releasing = true
+          break
+        case 'createPod': {
+          const outcome = await api.createPod(action.pod)
+          log.info({ pod: action.pod.metadata?.name, outcome }, 'created pod')
+          if (outcome === 'created' && action.pod.metadata?.labels?.[LABEL.component] === 'recover')
+            metrics.recoveries.inc()
+          break
+        }
+        case 'deletePod':
+          await api.deletePod(namespace, action.name)
+          log.info({ pod: action.name, why: action.reason }, 'deleted pod')
+          break
+        case 'stopWorker':
+          if (!(await requestWorkerStop(action.podIP)))
+            log.warn({ pod: action.pod }, 'the worker did not take the stop request yet')
+          break
+      }
+    }
+    const restartsBefore = job.status?.restarts ?? 0
+    if (plan.status && !isDeepStrictEqual(plan.status, job.status)) {
+      await api.patchStatus(job, plan.status)
+      if ((plan.status.restarts ?? 0) > restartsBefore)
+        metrics.restarts.inc((plan.status.restarts ?? 0) - restartsBefore)
+    }
+    for (const event of plan.events) {
+      await api.createEvent(job, event, this.#o.identity, new Date()).catch((error: unknown) => {
+        log.warn({ err: error, reason: event.reason }, 'cannot record the event')
+      })
+      log.info({ event: event.reason, type: event.type }, event.message)
+    }
+    if (releasing) {
+      const latest = (await api.getStreamJob(namespace, job.metadata.name)) ?? job
+      await api.setFinalizers(
+        latest,
+        (latest.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
+      )
+      log.info('released the StreamJob: no transaction is left open')
+    }
+  }
+
+  #countPhases(): void {
+    const counts = new Map<string, number>()
+    for (const informer of this.#jobInformers) {
+      for (const job of informer.list() as unknown as StreamJob[]) {
+        const phase = job.status?.phase ?? 'Pending'
+        counts.set(phase, (counts.get(phase) ?? 0) + 1)
+      }
+    }
+    this.#o.metrics.setJobsPerPhase(counts)
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The Kubernetes calls the operator makes, over @kubernetes/client-node; translates library
+ * errors into answers (`created` / `exists`, `deleted` / `gone`) and decides nothing. The verbs
+ * here are the whole RBAC the chart grants (charts/exactly/templates/rbac.yaml): add a call,
+ * add its rule.
+ */
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Lease,
+  type V1Pod,
+} from '@kubernetes/client-node'
+import type { StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
+import { FIELD_MANAGER } from '../model/names.ts'
+
+export const GROUP = 'exactly.dev'
+export const VERSION = 'v1alpha1'
+export const PLURAL = 'streamjobs'
+
+export function httpStatus(error: unknown): number | undefined {
+  const e = error as { code?: number; statusCode?: number; response?: { statusCode?: number } }
+  return e?.code ?? e?.statusCode ?? e?.response?.statusCode
+}
+
+const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch)
+
+export class KubeApi {
+  readonly core: CoreV1Api
+  readonly custom: CustomObjectsApi
+  readonly coordination: CoordinationV1Api
+
+  constructor(kc: KubeConfig) {
+    this.core = kc.makeApiClient(CoreV1Api)
+    this.custom = kc.makeApiClient(CustomObjectsApi)
+    this.coordination = kc.makeApiClient(CoordinationV1Api)
+  }
+
+  async getStreamJob(namespace: string, name: string): Promise<StreamJob | undefined> {
+    try {
+      return (await this.custom.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: PLURAL,
+        name,
+      })) as StreamJob
+    } catch (error) {
+      if (httpStatus(error) === 404) return undefined
+      throw error
+    }
+  }
+
+  /** Replaces the finalizer list, guarded by resourceVersion (a concurrent change means retry). */
+  async setFinalizers(job: StreamJob, finalizers: string[]): Promise<void> {
+    await this.custom.patchNamespacedCustomObject(
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace: job.metadata.namespace,
+        plural: PLURAL,
+        name: job.metadata.name,
+        body: [
+          { op: 'test', path: '/metadata/resourceVersion', value: job.metadata.resourceVersion },
+          { op: 'replace', path: '/metadata/finalizers', value: finalizers },
+        ],
+        fieldManager: FIELD_MANAGER,
+      },
+      jsonPatch,
+    )
+  }
+
+  async patchStatus(job: StreamJob, status: StreamJobStatus): Promise<void> {
+    await this.custom.patchNamespacedCustomObjectStatus(
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace: job.metadata.namespace,
+        plural: PLURAL,
+        name: job.metadata.name,
+        // The whole status, replaced: a merge patch would keep fields we dropped (a finished transition).
+        body: [{ op: 'add', path: '/status', value: status }],
+        fieldManager: FIELD_MANAGER,
+      },
+      jsonPatch,
+    )
+  }
+
+  async createPod(pod: V1Pod): Promise<'created' | 'exists'> {
+    try {
+      await this.core.createNamespacedPod({
+        namespace: pod.metadata!.namespace!,
+        body: pod,
+        fieldManager: FIELD_MANAGER,
+      })
+      return 'created'
+    } catch (error) {
+      if (httpStatus(error) === 409) return 'exists'
+      throw error
+    }
+  }
+
+  async deletePod(namespace: string, name: string): Promise<'deleted' | 'gone'> {
+    try {
+      await this.core.deleteNamespacedPod({ namespace, name })
+      return 'deleted'
+    } catch (error) {
+      if (httpStatus(error) === 404) return 'gone'
+      throw error
+    }
+  }
+
+  async createEvent(
+    job: StreamJob,
+    event: { type: 'Normal' | 'Warning'; reason: string; message: string },
+    reportingInstance: string,
+    now: Date,
+  ): Promise<void> {
+    const { namespace, name, uid, resourceVersion } = job.metadata
+    await this.core.createNamespacedEvent({
+      namespace,
+      body: {
+        metadata: { generateName: `${name}.`, namespace },
+        involvedObject: {
+          apiVersion: `${GROUP}/${VERSION}`,
+          kind: 'StreamJob',
+          name,
+          namespace,
+          ...(uid ? { uid } : {}),
+          ...(resourceVersion ? { resourceVersion } : {}),
+        },
+        type: event.type,
+        reason: event.reason,
+        message: event.message.slice(0, 1024),
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+        source: { component: FIELD_MANAGER },
+        reportingComponent: 'exactly.dev/operator',
+        reportingInstance,
+      },
+    })
+  }
+
+  async readLease(namespace: string, name: string): Promise<V1Lease | undefined> {
+    try {
+      return await this.coordination.readNamespacedLease({ namespace, name })
+    } catch (error) {
+      if (httpStatus(error) === 404) return undefined
+      throw error
+    }
+  }
+
+  createLease(lease: V1Lease): Promise<V1Lease> {
+    return this.coordination.createNamespacedLease({ namespace: lease.metadata!.namespace!, body: lease })
+  }
+
+  replaceLease(lease: V1Lease): Promise<V1Lease> {
+    return this.coordination.replaceNamespacedLease({
+      namespace: lease.metadata!.namespace!,
+      name: lease.metadata!.name!,
+      body: lease,
+    })
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * `exactly operator`: wiring only. Settings come from the environment the chart sets:
+ *   KUBECONFIG (else in-cluster), POD_NAME, POD_NAMESPACE, EXACTLY_WATCH_NAMESPACES (comma list,
+ *   empty = all), EXACTLY_LEADER_ELECTION_NAMESPACE, EXACTLY_METRICS_PORT (8081),
+ *   EXACTLY_METRICS_HOST (0.0.0.0), EXACTLY_LOG_LEVEL (info).
+ */
+import { hostname } from 'node:os'
+import { KubeConfig } from '@kubernetes/client-node'
+import { pino } from 'pino'
+import { serve } from '../runtime/worker/serve.ts'
+import { StreamJobController } from './controller/streamjob-controller.ts'
+import { KubeApi } from './kube/kube-api.ts'
+import { LeaderElector } from './kube/leader-election.ts'
+import { createOperatorMetrics } from './operator-metrics.ts'
+import type { DecideSettings } from './reconcile/decide.ts'
+
+export const DEFAULT_SETTINGS: DecideSettings = {
+  notReadyDeadlineMs: 5 * 60_000,
+  stopTimeoutMs: 3 * 60_000,
+  maxRecoverAttempts: 5,
+  pollMs: 1000,
+  statusPollMs: 5000,
+}
+
+export async function runOperator(env: NodeJS.ProcessEnv): Promise<number> {
+  const log = pino(
+    { level: env.EXACTLY_LOG_LEVEL ?? 'info', base: { component: 'operator' } },
+    pino.destination({ dest: 1, sync: true }),
+  )
+  const kc = new KubeConfig()
+  kc.loadFromDefault()
+  const api = new KubeApi(kc)
+  const metrics = createOperatorMetrics()
+  const identity = env.POD_NAME ?? `${hostname()}-${process.pid}`
+  const namespaces = (env.EXACTLY_WATCH_NAMESPACES ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean)
+  const controller = new StreamJobController({
+    kc,
+    api,
+    log,
+    metrics,
+    namespaces,
+    settings: DEFAULT_SETTINGS,
+    identity,
+  })
+  const elector = new LeaderElector({
+    api,
+    namespace: env.EXACTLY_LEADER_ELECTION_NAMESPACE ?? env.POD_NAMESPACE ?? 'default',
+    name: 'exactly-operator',
+    identity,
+    log,
+  })
+  const text = (status: number, body: string) =>
+    new Response(body, { status, headers: { 'content-type': 'text/plain' } })
+  const port = Number(env.EXACTLY_METRICS_PORT ?? 8081)
+  const server = await serve(
+    async (request) => {
+      const { pathname } = new URL(request.url)
+      if (pathname === '/healthz') return text(200, 'ok\n')
+      if (pathname === '/readyz') {
+        // A follower is ready (it stands by); a leader once its caches are filled.
+        return !elector.leading || controller.synced ? text(200, 'ready\n') : text(503, 'filling caches\n')
+      }
+      if (pathname === '/metrics') {
+        return new Response(await metrics.registry.metrics(), {
+          headers: { 'content-type': metrics.registry.contentType },
+        })
+      }
+      return text(404, 'try /healthz, /readyz or /metrics\n')
+    },
+    { host: env.EXACTLY_METRICS_HOST ?? '0.0.0.0', port },
+  )
+  log.info({ identity, namespaces: namespaces.length ? namespaces : 'all', port }, 'operator started; waiting to lead')
+
+  return new Promise<number>((resolve) => {
+    const shutdown = (code: number, why: string) => {
+      log.info({ why }, 'operator stopping')
+      elector.stop()
+      void controller.stop().finally(() => {
+        server.close()
+        resolve(code)
+      })
+    }
+    process.once('SIGTERM', () => shutdown(0, 'SIGTERM'))
+    process.once('SIGINT', () => shutdown(0, 'SIGINT'))
+    // Losing the lease means another replica may act: stop at once; the pod restarts as a follower.
+    void elector
+      .run(() => shutdown(1, 'lost the leadership'))
+      .then(() => controller.start())
+      .then(() => log.info('leading: caches filled, reconciling'))
+      .catch((error: unknown) => {
+        log.error({ err: error }, 'cannot start the controller')
+        shutdown(1, 'start failed')
+      })
+  })
+}

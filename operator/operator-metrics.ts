@@ -1,0 +1,64 @@
+/** The operator's Prometheus metrics (prom-client), served at /metrics. */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+
+export interface OperatorMetrics {
+  registry: Registry
+  restarts: Counter
+  recoveries: Counter
+  observeReconcile(result: 'success' | 'error' | 'requeue_after' | 'terminal', seconds: number): void
+  setJobsPerPhase(counts: ReadonlyMap<string, number>): void
+}
+
+export function createOperatorMetrics(): OperatorMetrics {
+  const registry = new Registry()
+  const registers = [registry]
+  const reconciles = new Counter({
+    name: 'exactly_operator_reconcile_total',
+    help: 'Reconcile passes by result',
+    labelNames: ['result'],
+    registers,
+  })
+  const errors = new Counter({
+    name: 'exactly_operator_reconcile_errors_total',
+    help: 'Reconcile passes that failed',
+    registers,
+  })
+  const duration = new Histogram({
+    name: 'exactly_operator_reconcile_duration_seconds',
+    help: 'Time per reconcile pass',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers,
+  })
+  const jobs = new Gauge({
+    name: 'exactly_operator_jobs',
+    help: 'StreamJobs by phase',
+    labelNames: ['phase'],
+    registers,
+  })
+  const seen = new Set<string>()
+  return {
+    registry,
+    restarts: new Counter({
+      name: 'exactly_operator_worker_restarts_total',
+      help: 'Worker pods replaced after a failure',
+      registers,
+    }),
+    recoveries: new Counter({
+      name: 'exactly_operator_recoveries_total',
+      help: 'exactly recover pods started (layout changes, suspends, deletions)',
+      registers,
+    }),
+    observeReconcile(result, seconds) {
+      reconciles.inc({ result })
+      if (result === 'error' || result === 'terminal') errors.inc()
+      duration.observe(seconds)
+    },
+    setJobsPerPhase(counts) {
+      for (const phase of seen) if (!counts.has(phase)) jobs.set({ phase }, 0)
+      for (const [phase, n] of counts) {
+        seen.add(phase)
+        jobs.set({ phase }, n)
+      }
+    },
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The operator's side of the worker HTTP contract (runtime/worker/handlers.ts): read a worker's
+ * /status, ask it to stop with POST /stop. Short timeouts: a worker that does not answer is
+ * reported as such, never waited for.
+ */
+import type { WorkerStatus } from '../runtime/worker/worker-status.ts'
+import { WORKER_PORT } from './model/worker-config.ts'
+
+const TIMEOUT_MS = 1500
+
+export async function readWorkerStatus(podIP: string, port = WORKER_PORT): Promise<WorkerStatus | undefined> {
+  try {
+    const res = await fetch(`http://${podIP}:${port}/status`, { signal: AbortSignal.timeout(TIMEOUT_MS) })
+    if (!res.ok) return undefined
+    return (await res.json()) as WorkerStatus
+  } catch {
+    return undefined
+  }
+}
+
+export async function requestWorkerStop(podIP: string, port = WORKER_PORT): Promise<boolean> {
+  try {
+    const res = await fetch(`http://${podIP}:${port}/stop`, { method: 'POST', signal: AbortSignal.timeout(TIMEOUT_MS) })
+    return res.status === 202
+  } catch {
+    return false
+  }
+}

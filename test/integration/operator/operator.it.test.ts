@@ -1,0 +1,256 @@
+/**
+ * The operator end to end on the real API server: `exactly operator` runs as a process, worker
+ * pods run on the node agent as real `exactly worker` processes against the real broker and S3
+ * server. A StreamJob is created, a worker process is killed (the operator replaces it with
+ * attempt + 1), the job is rescaled 2 → 3 (stop, exactly recover, generation 2), and deleted
+ * (no pod and no open transaction left). The read_committed output is audited record by record.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { compareOutput } from '../../../examples/verify-model.ts'
+import { expectedWordCount } from '../../../examples/word-count/expected.ts'
+import type { StreamJob } from '../../../operator/api/streamjob-types.ts'
+import { GROUP, PLURAL, VERSION } from '../../../operator/kube/kube-api.ts'
+import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
+import { readToEnd } from '../../../runtime/kafka/read-to-end.ts'
+import { componentDir } from '../../infra/components.ts'
+import { freePort } from '../../infra/ports.ts'
+import { createTopic, kafkaFor, produceSlowly } from '../helpers/kafka.ts'
+import { createNamespace, eventually, kubeFor, pidOf } from '../helpers/kube.ts'
+
+const stack = inject('stack')
+if (!stack.kafka || !stack.s3 || !stack.kube) throw new Error('The integration stack lacks Kafka, S3 or Kubernetes')
+const s3 = stack.s3
+const { kc } = kubeFor(stack)
+const core = kc.makeApiClient(CoreV1Api)
+const custom = kc.makeApiClient(CustomObjectsApi)
+const kafka = kafkaFor(stack.kafka.bootstrap)
+const client = new KafkajsClient({ brokers: [stack.kafka.bootstrap] })
+const root = join(import.meta.dirname, '..', '..', '..')
+const logs = mkdtempSync(join(tmpdir(), 'exactly-operator-'))
+const WORDS = ['ant', 'bee', 'cat', 'dog', 'eel', 'fox', 'gnu']
+
+let namespace = ''
+let operator: ChildProcess | undefined
+let input = ''
+let output = ''
+let fed = 0
+
+async function kubectl(...args: string[]): Promise<string> {
+  const bin = `${await componentDir('kubectl-helm')}/kubectl`
+  return (await promisify(execFile)(bin, ['--kubeconfig', stack.kube!.kubeconfig, ...args])).stdout
+}
+
+const target = () => ({ group: GROUP, version: VERSION, plural: PLURAL, namespace })
+const readJob = async () => (await custom.getNamespacedCustomObject({ ...target(), name: 'counts' })) as StreamJob
+const jobPods = async () =>
+  (await core.listNamespacedPod({ namespace, labelSelector: 'exactly.dev/job=counts' })).items as V1Pod[]
+const condition = (job: StreamJob, type: string) => job.status?.conditions?.find((c) => c.type === type)
+const operatorLog = () => readFileSync(join(logs, 'operator.log'), 'utf8').split('\n').slice(-25).join('\n')
+
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  try {
+    return await eventually(what, check, timeoutMs)
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\noperator log ends:\n${operatorLog()}`)
+  }
+}
+
+async function feed(count: number): Promise<void> {
+  const start = fed
+  fed += count
+  await produceSlowly(
+    kafka,
+    input,
+    count,
+    (i) => {
+      const word = WORDS[(start + i) % WORDS.length]!
+      return { key: word, value: word }
+    },
+    { batch: 50, pauseMs: 100 },
+  )
+}
+
+/** Waits until the output holds one record per input word, then audits it record by record. */
+async function auditOutput(): Promise<void> {
+  const expectedCount = fed
+  await waitFor(`the output holds ${expectedCount} records`, async () => {
+    const out = await readToEnd(client, output)
+    return out.records.length >= expectedCount ? true : undefined
+  })
+  const inRecords = (await readToEnd(client, input)).records
+  const out = await readToEnd(client, output)
+  const report = compareOutput(
+    expectedWordCount(
+      inRecords.map((r) => ({
+        topic: r.topic,
+        partition: r.partition,
+        offset: String(r.offset),
+        key: r.key?.toString() ?? null,
+        value: r.value?.toString() ?? null,
+      })),
+    ),
+    out.records.map((r) => ({ key: r.key?.toString() ?? null, value: r.value?.toString() ?? null })),
+  )
+  expect({
+    duplicates: report.duplicates.slice(0, 5),
+    missing: report.missing.slice(0, 5),
+    unexpected: report.unexpected.slice(0, 5),
+  }).toEqual({ duplicates: [], missing: [], unexpected: [] })
+  expect(report.actual).toBe(expectedCount)
+}
+
+beforeAll(async () => {
+  await kubectl(
+    'apply',
+    '--server-side',
+    '--force-conflicts',
+    '--field-manager=exactly-tests',
+    '-f',
+    join(root, 'crds/streamjobs.exactly.dev.yaml'),
+  )
+  await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/streamjobs.exactly.dev')
+  namespace = await createNamespace(core, 'operator')
+  await core.createNamespacedSecret({
+    namespace,
+    body: {
+      metadata: { name: 's3' },
+      stringData: { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey },
+    },
+  })
+  input = await createTopic(kafka, 'op-words', 2)
+  output = await createTopic(kafka, 'op-counts', 3)
+  await client.connect()
+  const log = createWriteStream(join(logs, 'operator.log'))
+  operator = spawn(process.execPath, [join(root, 'runtime/cli/exactly.ts'), 'operator'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      KUBECONFIG: stack.kube!.kubeconfig,
+      POD_NAME: 'operator-under-test',
+      EXACTLY_WATCH_NAMESPACES: namespace,
+      EXACTLY_LEADER_ELECTION_NAMESPACE: namespace,
+      EXACTLY_METRICS_HOST: '127.0.0.1',
+      EXACTLY_METRICS_PORT: String(await freePort()),
+    },
+  })
+  operator.stdout?.pipe(log)
+  operator.stderr?.pipe(log)
+}, 120_000)
+
+afterAll(async () => {
+  operator?.kill('SIGTERM')
+  await client.close()
+  await core.deleteNamespace({ name: namespace }).catch(() => {})
+})
+
+describe('exactly operator', () => {
+  it('runs a StreamJob to Ready and replaces a killed worker with attempt + 1', async () => {
+    const job = {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'StreamJob',
+      metadata: { name: 'counts', namespace },
+      spec: {
+        image: 'exactly:dev',
+        job: { module: '/app/examples/word-count/job.ts' },
+        parallelism: 2,
+        kafka: {
+          bootstrapServers: [stack.kafka!.bootstrap],
+          source: { topics: [input] },
+          sink: { topic: output },
+          transactionTimeout: '60s',
+        },
+        checkpoint: {
+          interval: '1s',
+          timeout: '20s',
+          storage: {
+            uri: `s3://${s3.bucket}/operator-${randomUUID().slice(0, 8)}`,
+            endpoint: s3.endpoint,
+            region: s3.region,
+            forcePathStyle: true,
+            credentialsSecretRef: { name: 's3' },
+          },
+        },
+        restartPolicy: { maxRestarts: 5, backoff: { initial: '1s', max: '5s' } },
+      },
+    }
+    await custom.createNamespacedCustomObject({ ...target(), body: job })
+    const feeding = feed(600)
+    const ready = await waitFor('the StreamJob is Running and Ready', async () => {
+      const j = await readJob()
+      return j.status?.phase === 'Running' && condition(j, 'Ready')?.status === 'True' ? j : undefined
+    })
+    expect(ready.metadata.finalizers).toContain('exactly.dev/stop-cleanly')
+    expect(ready.status?.workers?.map((w) => [w.slot, w.pod, w.attempt])).toEqual([
+      [0, 'counts-g1-s0-a1', 1],
+      [1, 'counts-g1-s1-a1', 1],
+    ])
+    const printed = await kubectl('get', 'sj', '-n', namespace)
+    expect(printed).toMatch(/counts\s+Running\s+True\s+2/)
+
+    const victim = (await jobPods()).find((p) => p.metadata?.name === 'counts-g1-s1-a1')!
+    const pid = pidOf(victim)
+    expect(pid, 'the node agent reports the pid in containerID').toBeGreaterThan(0)
+    process.kill(pid!, 'SIGKILL')
+
+    const recovered = await waitFor('slot 1 runs again as attempt 2', async () => {
+      const j = await readJob()
+      const slot1 = j.status?.workers?.find((w) => w.slot === 1)
+      return slot1?.attempt === 2 && j.status?.phase === 'Running' ? j : undefined
+    })
+    expect(recovered.status?.restarts).toBe(1)
+    expect(recovered.status?.lastFailure).toMatchObject({ slot: 1, attempt: 1, reason: 'WorkerFailed' })
+    const events = await core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=counts' })
+    expect(events.items.map((e) => e.reason)).toContain('WorkerFailed')
+    await feeding
+    await auditOutput()
+  })
+
+  it('rescales 2 → 3 through a new generation, with no duplicate and no loss', async () => {
+    await custom.patchNamespacedCustomObject(
+      { ...target(), name: 'counts', body: { spec: { parallelism: 3 } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    )
+    await waitFor(
+      'the job is Upgrading',
+      async () => ((await readJob()).status?.phase === 'Upgrading' ? true : undefined),
+      30_000,
+    )
+    const feeding = feed(400)
+    const upgraded = await waitFor('generation 2 runs with 3 workers', async () => {
+      const j = await readJob()
+      return j.status?.current?.generation === 2 && j.status.phase === 'Running' ? j : undefined
+    })
+    expect(upgraded.status?.workers?.map((w) => w.pod)).toEqual([
+      'counts-g2-s0-a1',
+      'counts-g2-s1-a1',
+      'counts-g2-s2-a1',
+    ])
+    expect(condition(upgraded, 'TransactionsClean')?.status).toBe('True')
+    const names = (await jobPods()).map((p) => p.metadata?.name).sort()
+    expect(names.filter((n) => n?.startsWith('counts-g1'))).toEqual([])
+    await feeding
+    await auditOutput()
+  })
+
+  it('deleting the StreamJob closes its generation: no pod and no open transaction remain', async () => {
+    await custom.deleteNamespacedCustomObject({ ...target(), name: 'counts' })
+    await waitFor('the StreamJob is gone', async () =>
+      custom.getNamespacedCustomObject({ ...target(), name: 'counts' }).then(
+        () => undefined,
+        () => true,
+      ),
+    )
+    await waitFor('its pods are gone', async () => ((await jobPods()).length === 0 ? true : undefined), 60_000)
+    const out = await readToEnd(client, output)
+    expect(out.openTransactions).toEqual([])
+    await auditOutput()
+  })
+})
