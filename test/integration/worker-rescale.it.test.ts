@@ -89,6 +89,13 @@ describe('exactly recover and a new generation', () => {
     const generation2 = await Promise.all(
       [0, 1, 2].map((slot) => run.start(slot, 1, undefined, { generation: 2, parallelism: 3 })),
     )
+    // Two checkpoints in generation 2 at least, so `exactly checkpoints` has an older one to show.
+    await waitUntil(
+      async () =>
+        (((await generation2[0]!.status()) as { lastCheckpoint?: { id: number } }).lastCheckpoint?.id ?? 0) >= 2,
+      60_000,
+      () => `generation 2 slot 0 did not checkpoint twice; its log ends:\n${generation2[0]!.tail()}`,
+    )
     await run.runToEnd(generation2)
     await run.verify()
 

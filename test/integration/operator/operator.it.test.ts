@@ -1,17 +1,25 @@
 /**
- * The operator end to end on the real API server: `exactly operator` runs as a process, worker
- * pods run on the node agent as real `exactly worker` processes against the real broker and S3
- * server. A StreamJob is created, a worker process is killed (the operator replaces it with
- * attempt + 1), the job is rescaled 2 → 3 (stop, exactly recover, generation 2), and deleted
- * (no pod and no open transaction left). The read_committed output is audited record by record.
+ * The operator end to end on the real API server, installed the way users install it: `helm
+ * install` of charts/exactly, two replicas on the node agent, each running under the chart's
+ * ServiceAccount token (so a missing RBAC rule fails this test). Worker pods run as real `exactly
+ * worker` processes against the real broker and S3 server. A StreamJob is created, a worker
+ * process is killed (the operator replaces it with attempt + 1), the job is rescaled 2 → 3 while
+ * the leading operator is killed mid-change (the other replica takes the Lease and finishes it),
+ * and deleted (no pod and no open transaction left). The output is audited record by record.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node'
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Pod,
+} from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { compareOutput } from '../../../examples/verify-model.ts'
 import { expectedWordCount } from '../../../examples/word-count/expected.ts'
@@ -20,7 +28,7 @@ import { GROUP, PLURAL, VERSION } from '../../../operator/kube/kube-api.ts'
 import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { readToEnd } from '../../../runtime/kafka/read-to-end.ts'
 import { componentDir } from '../../infra/components.ts'
-import { freePort } from '../../infra/ports.ts'
+import { helm } from '../chart/chart.ts'
 import { createTopic, kafkaFor, produceSlowly } from '../helpers/kafka.ts'
 import { createNamespace, eventually, kubeFor, pidOf } from '../helpers/kube.ts'
 
@@ -33,11 +41,12 @@ const custom = kc.makeApiClient(CustomObjectsApi)
 const kafka = kafkaFor(stack.kafka.bootstrap)
 const client = new KafkajsClient({ brokers: [stack.kafka.bootstrap] })
 const root = join(import.meta.dirname, '..', '..', '..')
-const logs = mkdtempSync(join(tmpdir(), 'exactly-operator-'))
+const coordination = kc.makeApiClient(CoordinationV1Api)
+const release = `op-${randomUUID().slice(0, 6)}`
+const system = `${release}-system`
 const WORDS = ['ant', 'bee', 'cat', 'dog', 'eel', 'fox', 'gnu']
 
 let namespace = ''
-let operator: ChildProcess | undefined
 let input = ''
 let output = ''
 let fed = 0
@@ -52,7 +61,19 @@ const readJob = async () => (await custom.getNamespacedCustomObject({ ...target(
 const jobPods = async () =>
   (await core.listNamespacedPod({ namespace, labelSelector: 'exactly.dev/job=counts' })).items as V1Pod[]
 const condition = (job: StreamJob, type: string) => job.status?.conditions?.find((c) => c.type === type)
-const operatorLog = () => readFileSync(join(logs, 'operator.log'), 'utf8').split('\n').slice(-25).join('\n')
+/** The operator pods' logs, from the node agent's pod directories. */
+function operatorLog(): string {
+  const dir = join(stack.kube!.kubeconfig, '..', '..', 'pods')
+  if (!existsSync(dir)) return '(no pod logs)'
+  return readdirSync(dir)
+    .filter((d) => d.startsWith(`${system}_`))
+    .map((d) => {
+      const file = join(dir, d, 'operator.log')
+      const text = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').slice(-15).join('\n') : ''
+      return `--- ${d}\n${text}`
+    })
+    .join('\n')
+}
 
 async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
   try {
@@ -127,29 +148,47 @@ beforeAll(async () => {
   input = await createTopic(kafka, 'op-words', 2)
   output = await createTopic(kafka, 'op-counts', 3)
   await client.connect()
-  const log = createWriteStream(join(logs, 'operator.log'))
-  operator = spawn(process.execPath, [join(root, 'runtime/cli/exactly.ts'), 'operator'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      KUBECONFIG: stack.kube!.kubeconfig,
-      POD_NAME: 'operator-under-test',
-      EXACTLY_WATCH_NAMESPACES: namespace,
-      EXACTLY_LEADER_ELECTION_NAMESPACE: namespace,
-      EXACTLY_METRICS_HOST: '127.0.0.1',
-      EXACTLY_METRICS_PORT: String(await freePort()),
-    },
-  })
-  operator.stdout?.pipe(log)
-  operator.stderr?.pipe(log)
+  const installed = await helm([
+    'install',
+    release,
+    join(root, 'charts/exactly'),
+    '--namespace',
+    system,
+    '--create-namespace',
+    '--kubeconfig',
+    stack.kube!.kubeconfig,
+    '--set',
+    'image.repository=exactly',
+    '--set',
+    'image.tag=dev',
+    '--set',
+    'replicas=2',
+    '--set',
+    `watchNamespaces={${namespace}}`,
+    '--wait',
+    '--timeout',
+    '120s',
+  ])
+  expect(installed.code, `${installed.stdout}\n${installed.stderr}\n${operatorLog()}`).toBe(0)
 }, 120_000)
 
 afterAll(async () => {
-  operator?.kill('SIGTERM')
   await client.close()
+  await helm(['uninstall', release, '--namespace', system, '--kubeconfig', stack.kube!.kubeconfig, '--wait'])
   await core.deleteNamespace({ name: namespace }).catch(() => {})
+  await core.deleteNamespace({ name: system }).catch(() => {})
 })
+
+/** Kills the leading operator's process; the other replica takes the Lease once it expires. */
+async function killLeader(): Promise<string> {
+  const lease = await coordination.readNamespacedLease({ namespace: system, name: 'exactly-operator' })
+  const leader = lease.spec?.holderIdentity ?? ''
+  const pod = await core.readNamespacedPod({ namespace: system, name: leader })
+  const pid = pidOf(pod)
+  expect(pid, `the leader ${leader} has a process`).toBeGreaterThan(0)
+  process.kill(pid!, 'SIGKILL')
+  return leader
+}
 
 describe('exactly operator', () => {
   it('runs a StreamJob to Ready and replaces a killed worker with attempt + 1', async () => {
@@ -223,6 +262,8 @@ describe('exactly operator', () => {
       async () => ((await readJob()).status?.phase === 'Upgrading' ? true : undefined),
       30_000,
     )
+    // Mid-change: the leader dies; the other replica must finish the change from status and pods.
+    const killed = await killLeader()
     const feeding = feed(400)
     const upgraded = await waitFor('generation 2 runs with 3 workers', async () => {
       const j = await readJob()
@@ -236,6 +277,14 @@ describe('exactly operator', () => {
     expect(condition(upgraded, 'TransactionsClean')?.status).toBe('True')
     const names = (await jobPods()).map((p) => p.metadata?.name).sort()
     expect(names.filter((n) => n?.startsWith('counts-g1'))).toEqual([])
+    expect(names.filter((n) => n?.startsWith('counts-g2'))).toEqual([
+      'counts-g2-s0-a1',
+      'counts-g2-s1-a1',
+      'counts-g2-s2-a1',
+    ])
+    const lease = await coordination.readNamespacedLease({ namespace: system, name: 'exactly-operator' })
+    expect(lease.spec?.holderIdentity, 'a surviving replica leads now').toBeTruthy()
+    expect(killed).toBeTruthy()
     await feeding
     await auditOutput()
   })
