@@ -190,37 +190,43 @@ async function killLeader(): Promise<string> {
   return leader
 }
 
+/** A word-count StreamJob reading `from` and writing `to` (the shape a user applies). */
+function wordCountJob(name: string, from: string, to: string, maxRestarts: number) {
+  return {
+    apiVersion: `${GROUP}/${VERSION}`,
+    kind: 'StreamJob',
+    metadata: { name, namespace },
+    spec: {
+      image: 'exactly:dev',
+      job: { module: '/app/examples/word-count/job.ts' },
+      parallelism: 2,
+      kafka: {
+        bootstrapServers: [stack.kafka!.bootstrap],
+        source: { topics: [from] },
+        sink: { topic: to },
+        transactionTimeout: '60s',
+      },
+      checkpoint: {
+        interval: '1s',
+        timeout: '20s',
+        storage: {
+          uri: `s3://${s3.bucket}/operator-${randomUUID().slice(0, 8)}`,
+          endpoint: s3.endpoint,
+          region: s3.region,
+          forcePathStyle: true,
+          credentialsSecretRef: { name: 's3' },
+        },
+      },
+      restartPolicy: { maxRestarts, backoff: { initial: '1s', max: '5s' } },
+    },
+  }
+}
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch)
+
 describe('exactly operator', () => {
   it('runs a StreamJob to Ready and replaces a killed worker with attempt + 1', async () => {
-    const job = {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'StreamJob',
-      metadata: { name: 'counts', namespace },
-      spec: {
-        image: 'exactly:dev',
-        job: { module: '/app/examples/word-count/job.ts' },
-        parallelism: 2,
-        kafka: {
-          bootstrapServers: [stack.kafka!.bootstrap],
-          source: { topics: [input] },
-          sink: { topic: output },
-          transactionTimeout: '60s',
-        },
-        checkpoint: {
-          interval: '1s',
-          timeout: '20s',
-          storage: {
-            uri: `s3://${s3.bucket}/operator-${randomUUID().slice(0, 8)}`,
-            endpoint: s3.endpoint,
-            region: s3.region,
-            forcePathStyle: true,
-            credentialsSecretRef: { name: 's3' },
-          },
-        },
-        restartPolicy: { maxRestarts: 5, backoff: { initial: '1s', max: '5s' } },
-      },
-    }
-    await custom.createNamespacedCustomObject({ ...target(), body: job })
+    await custom.createNamespacedCustomObject({ ...target(), body: wordCountJob('counts', input, output, 5) })
     const feeding = feed(600)
     const ready = await waitFor('the StreamJob is Running and Ready', async () => {
       const j = await readJob()
@@ -255,7 +261,7 @@ describe('exactly operator', () => {
   it('rescales 2 → 3 through a new generation, with no duplicate and no loss', async () => {
     await custom.patchNamespacedCustomObject(
       { ...target(), name: 'counts', body: { spec: { parallelism: 3 } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      mergePatch,
     )
     await waitFor(
       'the job is Upgrading',
@@ -287,6 +293,55 @@ describe('exactly operator', () => {
     expect(killed).toBeTruthy()
     await feeding
     await auditOutput()
+  })
+
+  it('suspends (closing the generation, no pod left) and resumes from the restore point', async () => {
+    await custom.patchNamespacedCustomObject(
+      { ...target(), name: 'counts', body: { spec: { state: 'suspended' } } },
+      mergePatch,
+    )
+    const suspended = await waitFor('the job is Suspended', async () => {
+      const j = await readJob()
+      return j.status?.phase === 'Suspended' ? j : undefined
+    })
+    expect(condition(suspended, 'Ready')).toMatchObject({ status: 'False', reason: 'Suspended' })
+    await waitFor(
+      'no pod is left while suspended',
+      async () => ((await jobPods()).length === 0 ? true : undefined),
+      60_000,
+    )
+    expect((await readToEnd(client, output)).openTransactions).toEqual([])
+    const feeding = feed(200)
+    await custom.patchNamespacedCustomObject(
+      { ...target(), name: 'counts', body: { spec: { state: 'running' } } },
+      mergePatch,
+    )
+    const resumed = await waitFor('the job runs again as generation 3', async () => {
+      const j = await readJob()
+      return j.status?.current?.generation === 3 && j.status.phase === 'Running' ? j : undefined
+    })
+    expect(resumed.status?.workers).toHaveLength(3)
+    await feeding
+    await auditOutput()
+  })
+
+  it('a job whose worker keeps failing goes Failed past maxRestarts, with the reason', async () => {
+    const badInput = await createTopic(kafka, 'op-bad', 1)
+    const badOutput = await createTopic(kafka, 'op-bad-out', 1)
+    await produceSlowly(kafka, badInput, 3, (i) => ({ key: `k${i}`, value: i === 1 ? ' ' : 'word' }), {
+      batch: 3,
+      pauseMs: 0,
+    })
+    await custom.createNamespacedCustomObject({ ...target(), body: wordCountJob('doomed', badInput, badOutput, 1) })
+    const failed = await waitFor('the doomed job is Failed', async () => {
+      const j = (await custom.getNamespacedCustomObject({ ...target(), name: 'doomed' })) as StreamJob
+      return j.status?.phase === 'Failed' ? j : undefined
+    })
+    expect(failed.status?.restarts).toBe(1)
+    expect(failed.status?.lastFailure?.reason).toBe('RestartLimitExceeded')
+    expect(condition(failed, 'Degraded')).toMatchObject({ status: 'True', reason: 'RestartLimitExceeded' })
+    expect(condition(failed, 'Ready')?.status).toBe('False')
+    await custom.deleteNamespacedCustomObject({ ...target(), name: 'doomed' })
   })
 
   it('deleting the StreamJob closes its generation: no pod and no open transaction remain', async () => {
