@@ -78,10 +78,14 @@ const worker = obj(
 const layout = obj(
   'The generation of workers that runs now (or ran last): pods and checkpoints are keyed by it.',
   {
-    generation: int('Layout generation, 1 for the first; +1 on every rescale, upgrade or resume.', { minimum: 1 }),
-    parallelism: int('Worker slots of this generation.', { minimum: 1 }),
+    generation: int(
+      'Layout generation, 1 for the first; +1 on every rescale, upgrade, savepoint or resume (0: a job that starts from a savepoint, before its first generation).',
+      { minimum: 0 },
+    ),
+    parallelism: int('Worker slots of this generation.', { minimum: 0 }),
     revision: str('Hash of the spec fields this generation was built from; a change starts the next one.'),
     running: bool('False once the generation is closed (suspended, or stopped for a change or a deletion).'),
+    restoredFrom: str('The savepoint (spec.restoreFrom) the job last started from, so it is applied once.'),
   },
   { required: ['generation', 'parallelism', 'revision', 'running'] },
 )
@@ -89,10 +93,14 @@ const layout = obj(
 const transition = obj(
   'A layout change in progress: stop every worker with a final checkpoint, run exactly recover, go on.',
   {
-    kind: str('upgrade (spec change), suspend (spec.state) or delete (the StreamJob is being deleted).', {
-      enum: ['upgrade', 'suspend', 'delete'],
-    }),
-    toGeneration: int('The generation the restore point is written for.', { minimum: 2 }),
+    kind: str(
+      'upgrade (spec change or spec.restoreFrom), savepoint (spec.savepointTrigger), suspend (spec.state) or delete (the StreamJob is being deleted).',
+      { enum: ['upgrade', 'savepoint', 'suspend', 'delete'] },
+    ),
+    toGeneration: int('The generation the restore point is written for.', { minimum: 1 }),
+    restoreFrom: str('The savepoint the next generation starts from; absent: the last checkpoints.'),
+    stateless: bool('The next generation starts with empty state (spec.upgradeMode stateless).'),
+    savepoint: str('The name the restore point is also kept under, as a savepoint.'),
     startedAt: timestamp('When the change started.'),
     stage: str('Stopping (final checkpoints), Recovering (the recover pod runs) or Done.', {
       enum: ['Stopping', 'Recovering', 'Done'],

@@ -113,11 +113,15 @@ export interface RuntimeLayout {
   parallelism: number
   revision: string
   running: boolean
+  restoredFrom?: string
 }
 
 export interface LayoutTransition {
-  kind: 'upgrade' | 'suspend' | 'delete'
+  kind: 'upgrade' | 'savepoint' | 'suspend' | 'delete'
   toGeneration: number
+  restoreFrom?: string
+  stateless?: boolean
+  savepoint?: string
   startedAt: string
   stage: 'Stopping' | 'Recovering' | 'Done'
   recoverAttempts?: number

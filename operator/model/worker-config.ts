@@ -75,15 +75,26 @@ export function desiredWorkerConfig(
   }
 }
 
-export function desiredRecoverConfig(
-  job: StreamJob,
-  layout: { generation: number; parallelism: number; nextGeneration: number; reason: string },
-): RecoverConfig {
+export interface RecoverLayout {
+  generation: number
+  parallelism: number
+  nextGeneration: number
+  reason: string
+  restore: RecoverConfig['restore']
+  savepoint?: string | undefined
+}
+
+export function desiredRecoverConfig(job: StreamJob, layout: RecoverLayout): RecoverConfig {
   const { spec } = job
   return {
     formatVersion: 1,
     job: jobIdentity(job),
-    ...layout,
+    generation: layout.generation,
+    parallelism: layout.parallelism,
+    nextGeneration: layout.nextGeneration,
+    reason: layout.reason,
+    restore: layout.restore,
+    ...(layout.savepoint ? { savepoint: layout.savepoint } : {}),
     kafka: {
       bootstrapServers: spec.kafka.bootstrapServers,
       sourceTopics: spec.kafka.source.topics,

@@ -11,7 +11,7 @@ import type { V1Container, V1EnvVar, V1Pod } from '@kubernetes/client-node'
 import type { StreamJob } from '../api/streamjob-types.ts'
 import { type PodRole, podLabels } from './labels.ts'
 import { REVISION_ANNOTATION, recoverPodName, workerPodName } from './names.ts'
-import { desiredRecoverConfig, desiredWorkerConfig, WORKER_PORT } from './worker-config.ts'
+import { desiredRecoverConfig, desiredWorkerConfig, type RecoverLayout, WORKER_PORT } from './worker-config.ts'
 
 /** Where the image keeps the CLI; the Dockerfile puts the repository at /app. */
 export const EXACTLY_CLI = '/app/runtime/cli/exactly.ts'
@@ -56,11 +56,7 @@ export function desiredWorkerPod(
   )
 }
 
-export function desiredRecoverPod(
-  job: StreamJob,
-  layout: { generation: number; parallelism: number; nextGeneration: number; reason: string },
-  settings: PodSettings,
-): V1Pod {
+export function desiredRecoverPod(job: StreamJob, layout: RecoverLayout, settings: PodSettings): V1Pod {
   const config = desiredRecoverConfig(job, layout)
   const container = baseContainer(job, 'recover', [{ name: 'EXACTLY_RECOVER_CONFIG', value: JSON.stringify(config) }])
   const name = recoverPodName(job.metadata.name, layout.generation, layout.nextGeneration)

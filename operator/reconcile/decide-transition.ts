@@ -31,6 +31,7 @@ export function startTransition(
   current: RuntimeLayout,
   now: number,
   draft: Draft,
+  options: { restoreFrom?: string | undefined; stateless?: boolean; savepoint?: string | undefined } = {},
 ): LayoutTransition {
   const transition: LayoutTransition = {
     kind,
@@ -38,15 +39,23 @@ export function startTransition(
     startedAt: new Date(now).toISOString(),
     stage: 'Stopping',
     recoverAttempts: 0,
+    ...(options.restoreFrom ? { restoreFrom: options.restoreFrom } : {}),
+    ...(options.stateless ? { stateless: true } : {}),
+    ...(options.savepoint ? { savepoint: options.savepoint } : {}),
   }
-  const why = { upgrade: 'the spec changed', suspend: 'spec.state is suspended', delete: 'the job is being deleted' }[
-    kind
-  ]
-  draft.event(
-    'Normal',
-    'StoppingGeneration',
-    `Stopping generation ${current.generation} with a final checkpoint: ${why}`,
-  )
+  const why = {
+    upgrade: options.restoreFrom ? `spec.restoreFrom is "${options.restoreFrom}"` : 'the spec changed',
+    savepoint: `spec.savepointTrigger asks for savepoint "${options.savepoint}"`,
+    suspend: 'spec.state is suspended',
+    delete: 'the job is being deleted',
+  }[kind]
+  if (current.generation > 0) {
+    draft.event(
+      'Normal',
+      'StoppingGeneration',
+      `Stopping generation ${current.generation} with a final checkpoint: ${why}`,
+    )
+  }
   return transition
 }
 
@@ -133,6 +142,12 @@ export function decideTransition(
             parallelism: current.parallelism,
             nextGeneration: transition.toGeneration,
             reason: `${transition.kind} of ${job.metadata.namespace}/${job.metadata.name}`,
+            restore: transition.restoreFrom
+              ? { kind: 'savepoint', name: transition.restoreFrom }
+              : transition.stateless
+                ? { kind: 'stateless' }
+                : { kind: 'heads' },
+            savepoint: transition.savepoint,
           },
           settings.pod,
         ),

@@ -14,7 +14,7 @@
  */
 import { parseDuration } from '../../runtime/config/duration.ts'
 import type { WorkerStatus } from '../../runtime/worker/worker-status.ts'
-import type { JobPhase, LayoutTransition, RuntimeLayout, StreamJobStatus } from '../api/streamjob-types.ts'
+import type { JobPhase, LayoutTransition, RuntimeLayout, StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
 import { FINALIZER, PAUSE_ANNOTATION } from '../model/names.ts'
 import { specRevision } from '../model/revision.ts'
 import { decideSlots, type SlotSettings } from './decide-slots.ts'
@@ -66,18 +66,28 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
   if (deleting && !hasFinalizer) return { actions: [], status: undefined, events: [], requeueAfterMs: undefined }
   if (!deleting && !hasFinalizer) draft.act({ kind: 'addFinalizer' })
 
-  let current: RuntimeLayout = previous.current ?? {
-    generation: 1,
-    parallelism: job.spec.parallelism,
-    revision,
-    running: !deleting && job.spec.state === 'running',
-  }
+  const restoreFrom = job.spec.restoreFrom
+  const starting = !deleting && job.spec.state === 'running'
+  let current: RuntimeLayout =
+    previous.current ??
+    (restoreFrom && starting
+      ? // Generation 0 holds nothing: "closing" it only writes generation 1's restore point from the savepoint.
+        { generation: 0, parallelism: 0, revision, running: true }
+      : { generation: 1, parallelism: job.spec.parallelism, revision, running: starting })
   let transition: LayoutTransition | undefined = previous.transition
 
   if (!transition && current.running) {
+    const savepoint = pendingSavepoint(job.spec.savepointTrigger, previous, current.generation)
+    const restoring = restoreFrom !== undefined && restoreFrom !== '' && restoreFrom !== current.restoredFrom
     if (deleting) transition = startTransition('delete', current, now, draft)
     else if (job.spec.state === 'suspended') transition = startTransition('suspend', current, now, draft)
-    else if (current.revision !== revision) transition = startTransition('upgrade', current, now, draft)
+    else if (savepoint || restoring || current.revision !== revision) {
+      transition = startTransition(savepoint ? 'savepoint' : 'upgrade', current, now, draft, {
+        restoreFrom: restoring ? restoreFrom : undefined,
+        stateless: !restoring && current.revision !== revision && job.spec.upgradeMode === 'stateless',
+        savepoint,
+      })
+    }
   }
 
   if (transition) {
@@ -94,14 +104,23 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
     }
     if (transition.stage !== 'Done') {
       draft.status = { ...draft.status, current, transition }
-      const phase = { upgrade: 'Upgrading', suspend: 'Suspending', delete: 'Deleting' }[transition.kind] as JobPhase
+      const phase = { upgrade: 'Upgrading', savepoint: 'Upgrading', suspend: 'Suspending', delete: 'Deleting' }[
+        transition.kind
+      ] as JobPhase
       return finish(phase, `${transition.stage} generation ${current.generation}`)
     }
     // The old generation is closed; its pods (and the recover pod) are history.
     for (const name of leftoverPods(observed, -1)) draft.act({ kind: 'deletePod', name, reason: 'generation closed' })
-    current = { generation: transition.toGeneration, parallelism: job.spec.parallelism, revision, running: false }
+    const restoredFrom = transition.restoreFrom ?? current.restoredFrom
+    current = {
+      generation: transition.toGeneration,
+      parallelism: job.spec.parallelism,
+      revision,
+      running: false,
+      ...(restoredFrom ? { restoredFrom } : {}),
+    }
+    draft.status = { ...draft.status, restarts: 0, ...savepointTaken(job, transition, now, draft) }
     transition = undefined
-    draft.status = { ...draft.status, restarts: 0 }
     if (deleting) {
       draft.act({ kind: 'removeFinalizer' })
       draft.status = withLayout(draft.status, current, undefined)
@@ -122,7 +141,7 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
       draft.status = withLayout(draft.status, current, undefined)
       return finish('Suspended', `Suspended; generation ${current.generation} starts from its restore point on resume`)
     }
-    current = { generation: current.generation, parallelism: job.spec.parallelism, revision, running: true }
+    current = { ...current, parallelism: job.spec.parallelism, revision, running: true }
     draft.event(
       'Normal',
       'StartingGeneration',
@@ -169,4 +188,28 @@ function reportsOf(observed: Observed, generation: number): WorkerStatus[] {
 function recoveringDetail(status: StreamJobStatus): string {
   const f = status.lastFailure
   return f ? `Slot ${f.slot ?? '?'} restarts after: ${f.message ?? f.reason}` : 'A worker restarts'
+}
+
+/** The savepoint `spec.savepointTrigger` asks for, unless status already lists one for it. */
+function pendingSavepoint(trigger: string | undefined, status: StreamJobStatus, generation: number) {
+  if (!trigger || generation === 0 || status.savepoints?.some((s) => s.trigger === trigger)) return undefined
+  return `sp-g${generation}-${trigger.replace(/[^A-Za-z0-9._-]/g, '-')}`.slice(0, 128)
+}
+
+function savepointTaken(job: StreamJob, transition: LayoutTransition, now: number, draft: Draft) {
+  if (!transition.savepoint) return {}
+  const { uri } = job.spec.checkpoint.storage
+  const where = `${uri.replace(/\/+$/, '')}/${job.metadata.namespace}/${job.metadata.name}/savepoints/${transition.savepoint}/`
+  draft.event(
+    'Normal',
+    'SavepointTaken',
+    `Savepoint "${transition.savepoint}" is stored at ${where}; start from it with spec.restoreFrom`,
+  )
+  const entry = {
+    name: transition.savepoint,
+    ...(job.spec.savepointTrigger ? { trigger: job.spec.savepointTrigger } : {}),
+    completedAt: new Date(now).toISOString(),
+    uri: where,
+  }
+  return { savepoints: [...(draft.status.savepoints ?? []), entry] }
 }

@@ -158,3 +158,31 @@ export async function writeRestorePoint(
     `Cannot write restore point "${key}": one already exists with other ${existing ? 'tasks' : 'content (it vanished while read)'}`,
   )
 }
+
+/**
+ * A savepoint: a restore point kept under its name until a person deletes it, which a job can
+ * start from with `spec.restoreFrom`. Same document as a restore point; written once.
+ */
+export async function writeSavepoint(
+  store: ObjectStore,
+  layout: CheckpointLayout,
+  name: string,
+  point: RestorePoint,
+): Promise<'written' | 'alreadyWritten'> {
+  const key = layout.savepointManifest(name)
+  const bytes = encodeRestorePoint(point)
+  if ((await store.putIfAbsent(key, bytes)).written) return 'written'
+  const existing = await readSavepoint(store, layout, name)
+  if (existing && isDeepStrictEqual(existing.tasks, point.tasks)) return 'alreadyWritten'
+  throw new CheckpointConflictError(`Cannot write savepoint "${name}": "${key}" already exists with other tasks`)
+}
+
+export async function readSavepoint(
+  store: ObjectStore,
+  layout: CheckpointLayout,
+  name: string,
+): Promise<RestorePoint | undefined> {
+  const key = layout.savepointManifest(name)
+  const object = await store.get(key)
+  return object ? decodeRestorePoint(object.body, key) : undefined
+}

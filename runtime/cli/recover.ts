@@ -65,6 +65,8 @@ export async function runRecover(args: readonly string[], env: NodeJS.ProcessEnv
       store,
       prefix: s3.prefix,
       log,
+      restore: config.restore,
+      ...(config.savepoint ? { savepoint: config.savepoint } : {}),
     })
     process.stdout.write(`${JSON.stringify(result)}\n`)
     log.info({ restorePoint: result.restorePoint }, `generation ${config.generation} closed`)

@@ -11,10 +11,22 @@ const worker = workerConfigSchema.shape
 export const recoverConfigSchema = z.object({
   formatVersion: z.literal(1),
   job: worker.job.pick({ namespace: true, name: true, uid: true }),
-  generation: worker.generation,
-  parallelism: worker.parallelism,
-  nextGeneration: z.number().int().min(2),
+  /** 0 with parallelism 0: nothing to close (a new job that starts from a savepoint). */
+  generation: z.number().int().min(0),
+  parallelism: z.number().int().min(0).max(1024),
+  nextGeneration: z.number().int().min(1),
   reason: z.string().default('recover'),
+  restore: z
+    .discriminatedUnion('kind', [
+      z.object({ kind: z.literal('heads') }),
+      z.object({ kind: z.literal('savepoint'), name: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/) }),
+      z.object({ kind: z.literal('stateless') }),
+    ])
+    .default({ kind: 'heads' }),
+  savepoint: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be letters, digits, . _ -')
+    .optional(),
   kafka: worker.kafka.pick({ bootstrapServers: true, sourceTopics: true, startFrom: true, transactionTimeoutMs: true }),
   checkpoint: z.object({ storage: worker.checkpoint.shape.storage }),
 })

@@ -12,7 +12,7 @@
  * an identical restore point is accepted.
  */
 import type { Logger } from 'pino'
-import { writeRestorePoint } from '../checkpoint/checkpoint-documents.ts'
+import { readSavepoint, writeRestorePoint, writeSavepoint } from '../checkpoint/checkpoint-documents.ts'
 import { CheckpointStore } from '../checkpoint/checkpoint-store.ts'
 import { checkpointLayout } from '../checkpoint/layout.ts'
 import { CHECKPOINT_FORMAT_VERSION, type ManifestTask } from '../checkpoint/manifest.ts'
@@ -21,7 +21,7 @@ import { transactionalIdPool } from '../sink/txn-ids.ts'
 import { sourcePartitionCount, tasksOfSlot } from '../source/assignment.ts'
 import { encodeSnapshot } from '../state/snapshot-codec.ts'
 import type { ObjectStore } from '../storage/object-store.ts'
-import { planRecovery, type StoredTask } from './recovery-plan.ts'
+import { planRecovery, RestoreMismatchError, type StoredTask } from './recovery-plan.ts'
 
 /** Attempt numbers are int32 in the head; recovery takes the last one so nothing outranks it. */
 export const RECOVERY_ATTEMPT = 2 ** 31 - 1
@@ -40,6 +40,14 @@ export interface RecoverGenerationOptions {
   prefix: string
   log: Logger
   now?: () => number
+  /**
+   * What the next generation starts from: the slots' heads (default), a savepoint of this job
+   * (`spec.restoreFrom`), or nothing (`upgradeMode: stateless`: empty state, offsets from
+   * `startFrom`). The old generation's transactions are closed the same way in every case.
+   */
+  restore?: { kind: 'heads' } | { kind: 'savepoint'; name: string } | { kind: 'stateless' }
+  /** Also keep the restore point as the savepoint of this name (`spec.savepointTrigger`). */
+  savepoint?: string
 }
 
 export interface SlotRecovery {
@@ -55,13 +63,14 @@ export interface SlotRecovery {
 
 export interface GenerationRecovery {
   slots: SlotRecovery[]
-  restorePoint: { generation: number; tasks: number; outcome: 'written' | 'alreadyWritten' }
+  restorePoint: { generation: number; tasks: number; outcome: 'written' | 'alreadyWritten'; from: string }
+  savepoint?: { name: string; outcome: 'written' | 'alreadyWritten' }
   /** False when a pre-committed transaction had expired: raise it, never hide it. */
   transactionsClean: boolean
 }
 
 export async function recoverGeneration(o: RecoverGenerationOptions): Promise<GenerationRecovery> {
-  if (o.nextGeneration <= o.generation) {
+  if (!Number.isInteger(o.generation) || o.generation < 0 || o.nextGeneration <= o.generation) {
     throw new RangeError(
       `Cannot recover generation ${o.generation}: the next generation must be greater, got ${o.nextGeneration}`,
     )
@@ -148,20 +157,71 @@ export async function recoverGeneration(o: RecoverGenerationOptions): Promise<Ge
     slots.push(result)
   }
 
-  tasks.sort((a, b) => a.partition - b.partition)
-  const outcome = await writeRestorePoint(o.store, layout, {
+  const restore = o.restore ?? { kind: 'heads' }
+  const startTasks =
+    restore.kind === 'heads'
+      ? tasks
+      : restore.kind === 'savepoint'
+        ? await savepointTasks(o, layout, restore.name, partitionCount)
+        : await Promise.all(
+            Array.from({ length: partitionCount }, (_, partition) =>
+              freshTask(o, layout.restorePointSnapshot(o.nextGeneration, partition), {
+                partition,
+                startFrom: o.startFrom,
+              }),
+            ),
+          )
+  startTasks.sort((a, b) => a.partition - b.partition)
+  const point = {
     formatVersion: CHECKPOINT_FORMAT_VERSION,
     job: o.job,
     generation: o.nextGeneration,
     createdAt: new Date(now()).toISOString(),
     reason: o.reason,
-    tasks,
-  })
+    tasks: startTasks,
+  } as const
+  const outcome = await writeRestorePoint(o.store, layout, point)
+  const from =
+    restore.kind === 'savepoint'
+      ? `savepoint "${restore.name}"`
+      : restore.kind === 'stateless'
+        ? 'nothing (stateless)'
+        : 'the heads'
+  const savepoint = o.savepoint
+    ? {
+        name: o.savepoint,
+        outcome: await writeSavepoint(o.store, layout, o.savepoint, { ...point, reason: `savepoint ${o.savepoint}` }),
+      }
+    : undefined
   return {
     slots,
-    restorePoint: { generation: o.nextGeneration, tasks: tasks.length, outcome },
+    restorePoint: { generation: o.nextGeneration, tasks: startTasks.length, outcome, from },
+    ...(savepoint ? { savepoint } : {}),
     transactionsClean: slots.every((s) => s.lostTransaction === undefined),
   }
+}
+
+/** The tasks of savepoint `name`; it must hold every source partition the job has now. */
+async function savepointTasks(
+  o: RecoverGenerationOptions,
+  layout: ReturnType<typeof checkpointLayout>,
+  name: string,
+  partitionCount: number,
+): Promise<ManifestTask[]> {
+  const point = await readSavepoint(o.store, layout, name)
+  if (!point) {
+    throw new RestoreMismatchError(
+      `Cannot start from savepoint "${name}": "${layout.savepointManifest(name)}" does not exist; see status.savepoints or exactly checkpoints`,
+    )
+  }
+  const have = new Set(point.tasks.map((t) => t.partition))
+  const lacking = Array.from({ length: partitionCount }, (_, p) => p).filter((p) => !have.has(p))
+  if (lacking.length > 0) {
+    throw new RestoreMismatchError(
+      `Cannot start from savepoint "${name}": it has no state for partitions ${lacking.join(', ')}; the source topics' partition count may have changed`,
+    )
+  }
+  return point.tasks.map((t) => ({ ...t }))
 }
 
 /** A task that never checkpointed: empty state, offsets where `startFrom` points now. */

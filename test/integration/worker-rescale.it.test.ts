@@ -8,7 +8,8 @@
 import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { KafkajsClient } from '../../runtime/kafka/kafkajs/kafkajs-client.ts'
-import { kafkaFor } from './helpers/kafka.ts'
+import { readToEnd } from '../../runtime/kafka/read-to-end.ts'
+import { kafkaFor, produceSlowly } from './helpers/kafka.ts'
 import { WordCountScenario } from './helpers/word-count-scenario.ts'
 import { runRecover, waitForExit, waitUntil } from './helpers/worker-process.ts'
 
@@ -23,6 +24,13 @@ beforeAll(() => ctx.client.connect())
 afterAll(() => ctx.client.close())
 
 const EXIT_SUPERSEDED = 3
+
+async function produceWords(topic: string, count: number): Promise<void> {
+  await produceSlowly(ctx.kafka, topic, count, (i) => ({ key: `w${i % 7}`, value: `w${i % 7}` }), {
+    batch: 100,
+    pauseMs: 0,
+  })
+}
 
 function checkpoints(prefix: string, name: string, ...more: string[]) {
   return spawnSync(
@@ -131,5 +139,45 @@ describe('exactly recover and a new generation', () => {
     expect(inspected.status, inspected.stderr).toBe(0)
     expect(inspected.stdout).toContain(`checkpoint ${older} of generation 2 slot 0 (attempt 1)`)
     expect(inspected.stdout).toMatch(/would process again, and repeat the output of:\n\s+\S+\/0 offsets \[\d+, \d+\)/)
+  })
+
+  it('restoring a savepoint repeats exactly the output since it, as the user chose', async () => {
+    const run = await WordCountScenario.create(ctx, 'savepoint', { parallelism: 1, inputRecords: 600 })
+    run.feed(20)
+    await run.runToEnd([await run.start(0, 1)])
+    const saved = runRecover(stack, run.job, { generation: 1, parallelism: 1, nextGeneration: 2, savepoint: 'first' })
+    expect(saved.status, saved.stderr).toBe(0)
+    expect(saved.summary).toMatchObject({ savepoint: { name: 'first', outcome: 'written' } })
+
+    // More input, processed by generation 2.
+    await produceWords(run.job.sourceTopics[0]!, 300)
+    await run.runToEnd([await run.start(0, 1, undefined, { generation: 2 })])
+    const before = await readToEnd(ctx.client, run.job.sinkTopic)
+
+    // Generation 3 starts from the savepoint: the 300 records after it are processed again.
+    const restored = runRecover(stack, run.job, {
+      generation: 2,
+      parallelism: 1,
+      nextGeneration: 3,
+      restore: { kind: 'savepoint', name: 'first' },
+    })
+    expect(restored.status, restored.stderr).toBe(0)
+    expect(restored.summary).toMatchObject({ restorePoint: { from: 'savepoint "first"' } })
+    await run.runToEnd([await run.start(0, 1, undefined, { generation: 3 })])
+    const after = await readToEnd(ctx.client, run.job.sinkTopic)
+    const text = (r: { key: Buffer | null; value: Buffer | null }) => `${r.key?.toString()}=${r.value?.toString()}`
+    expect(after.records.length).toBe(before.records.length + 300)
+    // The repeat is record for record what generation 2 wrote after the savepoint (the w* words).
+    const added = new Map<string, number>()
+    for (const r of after.records) added.set(text(r), (added.get(text(r)) ?? 0) + 1)
+    for (const r of before.records) added.set(text(r), (added.get(text(r)) ?? 0) - 1)
+    const repeated = [...added].flatMap(([t, n]) => Array.from({ length: n }, () => t)).sort()
+    expect(repeated).toEqual(
+      before.records
+        .map(text)
+        .filter((t) => t.startsWith('w'))
+        .sort(),
+    )
+    expect(after.openTransactions).toEqual([])
   })
 })

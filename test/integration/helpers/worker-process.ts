@@ -169,7 +169,13 @@ export async function waitForExit(worker: WorkerProcess, timeoutMs: number): Pro
 export function runRecover(
   stack: StackInfo,
   job: JobSpec,
-  options: { generation: number; parallelism: number; nextGeneration: number },
+  options: {
+    generation: number
+    parallelism: number
+    nextGeneration: number
+    restore?: { kind: 'heads' } | { kind: 'savepoint'; name: string } | { kind: 'stateless' }
+    savepoint?: string
+  },
 ): { status: number | null; summary: Record<string, unknown> | undefined; stderr: string } {
   if (!stack.kafka || !stack.s3) throw new Error('The integration stack has no Kafka or S3 server')
   const config = {
@@ -179,6 +185,8 @@ export function runRecover(
     parallelism: options.parallelism,
     nextGeneration: options.nextGeneration,
     reason: `test: ${options.generation} -> ${options.nextGeneration}`,
+    ...(options.restore ? { restore: options.restore } : {}),
+    ...(options.savepoint ? { savepoint: options.savepoint } : {}),
     kafka: {
       bootstrapServers: [stack.kafka.bootstrap],
       sourceTopics: job.sourceTopics,

@@ -157,6 +157,8 @@ beforeAll(async () => {
     '--create-namespace',
     '--kubeconfig',
     stack.kube!.kubeconfig,
+    // The CRD was applied above (other tests may have applied it too).
+    '--skip-crds',
     '--set',
     'image.repository=exactly',
     '--set',
@@ -322,6 +324,23 @@ describe('exactly operator', () => {
     })
     expect(resumed.status?.workers).toHaveLength(3)
     await feeding
+    await auditOutput()
+  })
+
+  it('a savepointTrigger takes a savepoint listed in status, and the job goes on exactly', async () => {
+    await custom.patchNamespacedCustomObject(
+      { ...target(), name: 'counts', body: { spec: { savepointTrigger: 'before-upgrade' } } },
+      mergePatch,
+    )
+    const saved = await waitFor('the savepoint is listed and the job runs again', async () => {
+      const j = await readJob()
+      return j.status?.savepoints?.length === 1 && j.status.phase === 'Running' ? j : undefined
+    })
+    expect(saved.status?.savepoints?.[0]).toMatchObject({ name: 'sp-g3-before-upgrade', trigger: 'before-upgrade' })
+    expect(saved.status?.current?.generation).toBe(4)
+    const events = await core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=counts' })
+    expect(events.items.map((e) => e.reason)).toContain('SavepointTaken')
+    await feed(100)
     await auditOutput()
   })
 

@@ -79,7 +79,7 @@ describe('desiredWorkerPod()', () => {
   it('builds a recover pod whose configuration `exactly recover` accepts', () => {
     const recover = desiredRecoverPod(
       job,
-      { generation: 2, parallelism: 2, nextGeneration: 3, reason: 'upgrade' },
+      { generation: 2, parallelism: 2, nextGeneration: 3, reason: 'upgrade', restore: { kind: 'heads' } },
       settings,
     )
     expect(recover.metadata?.name).toBe('counts-g2-recover-g3')
