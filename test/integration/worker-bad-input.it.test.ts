@@ -4,24 +4,16 @@
  * to the dead-letter topic in the same transaction), and a corrupt snapshot at the head stops the
  * slot with the reason instead of silently restoring an older checkpoint.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { KafkajsClient } from '../../runtime/kafka/kafkajs/kafkajs-client.ts'
+import { describe, expect, it } from 'vitest'
 import { readToEnd } from '../../runtime/kafka/read-to-end.ts'
 import { S3ObjectStore } from '../../runtime/storage/s3.ts'
-import { createTopic, kafkaFor } from './helpers/kafka.ts'
-import { WordCountScenario } from './helpers/word-count-scenario.ts'
+import { createTopic } from './helpers/kafka.ts'
+import { useScenarioContext, WordCountScenario } from './helpers/word-count-scenario.ts'
 import { waitForExit } from './helpers/worker-process.ts'
 
-const stack = inject('stack')
-if (!stack.kafka || !stack.s3) throw new Error('The integration stack has no Kafka broker or S3 server')
+const ctx = useScenarioContext()
+const { stack } = ctx
 const s3 = stack.s3
-const ctx = {
-  stack,
-  kafka: kafkaFor(stack.kafka.bootstrap),
-  client: new KafkajsClient({ brokers: [stack.kafka.bootstrap] }),
-}
-beforeAll(() => ctx.client.connect())
-afterAll(() => ctx.client.close())
 
 const EXIT_FAILED = 1
 const EXIT_NEEDS_A_PERSON = 2

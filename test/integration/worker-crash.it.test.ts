@@ -6,20 +6,10 @@
  * is compared with the expected output record by record: no duplicate, no loss, and no
  * transaction left open on the sink.
  */
-import { afterAll, beforeAll, describe, inject, it } from 'vitest'
-import { KafkajsClient } from '../../runtime/kafka/kafkajs/kafkajs-client.ts'
-import { kafkaFor } from './helpers/kafka.ts'
-import { WordCountScenario } from './helpers/word-count-scenario.ts'
+import { describe, it } from 'vitest'
+import { useScenarioContext, WordCountScenario } from './helpers/word-count-scenario.ts'
 
-const stack = inject('stack')
-if (!stack.kafka || !stack.s3) throw new Error('The integration stack has no Kafka broker or S3 server')
-const ctx = {
-  stack,
-  kafka: kafkaFor(stack.kafka.bootstrap),
-  client: new KafkajsClient({ brokers: [stack.kafka.bootstrap] }),
-}
-beforeAll(() => ctx.client.connect())
-afterAll(() => ctx.client.close())
+const ctx = useScenarioContext()
 
 /**
  * Each scenario lists the failpoints of the attempts that crash, in order; one more attempt then

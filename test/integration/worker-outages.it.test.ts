@@ -9,24 +9,17 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KafkajsClient } from '../../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { type Stack, startStack } from '../infra/stack.ts'
 import { kafkaFor } from './helpers/kafka.ts'
 import { TcpProxy } from './helpers/tcp-proxy.ts'
-import { WordCountScenario } from './helpers/word-count-scenario.ts'
+import { useScenarioContext, WordCountScenario } from './helpers/word-count-scenario.ts'
 import { type WorkerProcess, waitForExit, waitUntil } from './helpers/worker-process.ts'
 
-const stack = inject('stack')
-if (!stack.kafka || !stack.s3) throw new Error('The integration stack has no Kafka broker or S3 server')
+const shared = useScenarioContext()
+const { stack } = shared
 const s3 = stack.s3
-const shared = {
-  stack,
-  kafka: kafkaFor(stack.kafka.bootstrap),
-  client: new KafkajsClient({ brokers: [stack.kafka.bootstrap] }),
-}
-beforeAll(() => shared.client.connect())
-afterAll(() => shared.client.close())
 
 interface Status {
   phase: string

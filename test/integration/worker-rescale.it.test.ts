@@ -6,22 +6,14 @@
  * and a worker of the closed generation can never write a checkpoint again.
  */
 import { spawnSync } from 'node:child_process'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { KafkajsClient } from '../../runtime/kafka/kafkajs/kafkajs-client.ts'
+import { describe, expect, it } from 'vitest'
 import { readToEnd } from '../../runtime/kafka/read-to-end.ts'
-import { kafkaFor, produceSlowly } from './helpers/kafka.ts'
-import { WordCountScenario } from './helpers/word-count-scenario.ts'
+import { produceSlowly } from './helpers/kafka.ts'
+import { useScenarioContext, WordCountScenario } from './helpers/word-count-scenario.ts'
 import { runRecover, waitForExit, waitUntil } from './helpers/worker-process.ts'
 
-const stack = inject('stack')
-if (!stack.kafka || !stack.s3) throw new Error('The integration stack has no Kafka broker or S3 server')
-const ctx = {
-  stack,
-  kafka: kafkaFor(stack.kafka.bootstrap),
-  client: new KafkajsClient({ brokers: [stack.kafka.bootstrap] }),
-}
-beforeAll(() => ctx.client.connect())
-afterAll(() => ctx.client.close())
+const ctx = useScenarioContext()
+const { stack } = ctx
 
 const EXIT_SUPERSEDED = 3
 

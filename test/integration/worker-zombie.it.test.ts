@@ -5,21 +5,11 @@
  * claims the slot and checkpoints, then the old one is woken with SIGCONT: it must exit non-zero
  * without a clean stop, and the read_committed output must stay exact.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { KafkajsClient } from '../../runtime/kafka/kafkajs/kafkajs-client.ts'
-import { kafkaFor } from './helpers/kafka.ts'
-import { WordCountScenario } from './helpers/word-count-scenario.ts'
+import { describe, expect, it } from 'vitest'
+import { useScenarioContext, WordCountScenario } from './helpers/word-count-scenario.ts'
 import { type WorkerProcess, waitForExit, waitUntil } from './helpers/worker-process.ts'
 
-const stack = inject('stack')
-if (!stack.kafka || !stack.s3) throw new Error('The integration stack has no Kafka broker or S3 server')
-const ctx = {
-  stack,
-  kafka: kafkaFor(stack.kafka.bootstrap),
-  client: new KafkajsClient({ brokers: [stack.kafka.bootstrap] }),
-}
-beforeAll(() => ctx.client.connect())
-afterAll(() => ctx.client.close())
+const ctx = useScenarioContext()
 
 const EXIT_FAILED = 1
 const EXIT_SUPERSEDED = 3

@@ -6,13 +6,14 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Kafka } from 'kafkajs'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect, inject } from 'vitest'
 import { compareOutput } from '../../../examples/verify-model.ts'
 import { expectedWordCount } from '../../../examples/word-count/expected.ts'
 import type { KafkaClient } from '../../../runtime/kafka/kafka-client.ts'
+import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { readToEnd } from '../../../runtime/kafka/read-to-end.ts'
 import type { StackInfo } from '../../infra/stack.ts'
-import { createTopic, produceSlowly } from './kafka.ts'
+import { createTopic, kafkaFor, produceSlowly } from './kafka.ts'
 import { type JobSpec, startWorker, type WorkerProcess, waitForExit, waitUntil } from './worker-process.ts'
 
 const WORDS = ['apple', 'banana', 'cherry', 'date', 'elder', 'fig', 'grape', 'hazel', 'iris', 'jade', 'kiwi']
@@ -21,6 +22,25 @@ export interface ScenarioContext {
   stack: StackInfo
   kafka: Kafka
   client: KafkaClient
+}
+
+/**
+ * The shared stack's Kafka and S3, a kafkajs admin and a connected KafkaClient for the file that
+ * calls it (connected before its tests, closed after).
+ */
+export function useScenarioContext(): ScenarioContext & {
+  stack: StackInfo & Required<Pick<StackInfo, 'kafka' | 's3'>>
+} {
+  const stack = inject('stack')
+  if (!stack.kafka || !stack.s3) throw new Error('The integration stack has no Kafka broker or S3 server')
+  const ctx = {
+    stack: { ...stack, kafka: stack.kafka, s3: stack.s3 },
+    kafka: kafkaFor(stack.kafka.bootstrap),
+    client: new KafkajsClient({ brokers: [stack.kafka.bootstrap] }),
+  }
+  beforeAll(() => ctx.client.connect())
+  afterAll(() => ctx.client.close())
+  return ctx
 }
 
 export class WordCountScenario {
