@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util'
 import { readHead, readManifest } from '../checkpoint/checkpoint-documents.ts'
 import { checkpointLayout } from '../checkpoint/layout.ts'
 import { listCheckpoints } from '../checkpoint/list-checkpoints.ts'
-import { S3ObjectStore } from '../storage/s3.ts'
+import { s3StoreFromEnv } from '../storage/s3.ts'
 
 export const CHECKPOINTS_USAGE = `usage: exactly checkpoints --job NAMESPACE/NAME --bucket BUCKET [--prefix P] [--endpoint URL] [--region R]
                           [--generation G --slot S --checkpoint K [--attempt A]] [--json]
@@ -45,13 +45,10 @@ export async function runCheckpoints(args: string[], env: NodeJS.ProcessEnv): Pr
     const [namespace, name] = (values.job ?? '').split('/')
     if (!namespace || !name) throw new UsageError('Cannot list checkpoints: --job must be NAMESPACE/NAME')
     if (!values.bucket) throw new UsageError('Cannot list checkpoints: --bucket is required')
-    const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env
-    const store = new S3ObjectStore({
-      bucket: values.bucket,
-      region: values.region,
-      ...(values.endpoint ? { endpoint: values.endpoint } : {}),
-      ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
-    })
+    const store = s3StoreFromEnv(
+      { bucket: values.bucket, region: values.region ?? 'us-east-1', endpoint: values.endpoint },
+      env,
+    )
     const layout = checkpointLayout(values.prefix, { namespace, name })
     const print = (human: string, data: unknown) =>
       process.stdout.write(values.json ? `${JSON.stringify(data)}\n` : `${human}\n`)

@@ -9,7 +9,7 @@ import { pino } from 'pino'
 import { KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
 import { parseRecoverConfig, type RecoverConfig } from '../recovery/recover-config.ts'
 import { recoverGeneration } from '../recovery/recover-generation.ts'
-import { S3ObjectStore } from '../storage/s3.ts'
+import { s3StoreFromEnv } from '../storage/s3.ts'
 
 function readConfig(args: readonly string[], env: NodeJS.ProcessEnv): RecoverConfig {
   const at = args.indexOf('--config')
@@ -38,14 +38,7 @@ export async function runRecover(args: readonly string[], env: NodeJS.ProcessEnv
     clientId: `exactly-recover-${config.job.name}`,
   })
   const s3 = config.checkpoint.storage
-  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env
-  const store = new S3ObjectStore({
-    bucket: s3.bucket,
-    region: s3.region,
-    forcePathStyle: s3.forcePathStyle,
-    ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
-    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
-  })
+  const store = s3StoreFromEnv(s3, env)
   try {
     await kafka.connect()
     log.info(

@@ -4,6 +4,7 @@
  * shapes (docs/worker.md) and names the generation to close and the one to start.
  */
 import { z } from 'zod'
+import { parseJsonConfig } from '../config/parse-json-config.ts'
 import { workerConfigSchema } from '../worker/worker-config.ts'
 
 const worker = workerConfigSchema.shape
@@ -39,21 +40,16 @@ export class RecoverConfigError extends Error {
 }
 
 export function parseRecoverConfig(json: string): RecoverConfig {
-  let raw: unknown
-  try {
-    raw = JSON.parse(json)
-  } catch (error) {
-    throw new RecoverConfigError(`Invalid recover config: not JSON (${(error as Error).message})`)
-  }
-  const result = recoverConfigSchema.safeParse(raw)
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-    throw new RecoverConfigError(`Invalid recover config: ${problems.join('; ')}`)
-  }
-  if (result.data.nextGeneration <= result.data.generation) {
+  const config = parseJsonConfig(
+    recoverConfigSchema,
+    json,
+    'recover config',
+    (message) => new RecoverConfigError(message),
+  )
+  if (config.nextGeneration <= config.generation) {
     throw new RecoverConfigError(
-      `Invalid recover config: nextGeneration: must be greater than generation (${result.data.generation}), got ${result.data.nextGeneration}`,
+      `Invalid recover config: nextGeneration: must be greater than generation (${config.generation}), got ${config.nextGeneration}`,
     )
   }
-  return result.data
+  return config
 }

@@ -153,3 +153,23 @@ export class S3ObjectStore implements ObjectStore {
 function status(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
 }
+
+/**
+ * The store a worker, `exactly recover` or `exactly checkpoints` uses: the storage settings of
+ * its configuration, and credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY when both are
+ * set (the pod gets them from `checkpoint.storage.credentialsSecretRef`); otherwise the SDK's
+ * own sources (instance roles, ~/.aws).
+ */
+export function s3StoreFromEnv(
+  storage: { bucket: string; region: string; forcePathStyle?: boolean; endpoint?: string | undefined },
+  env: NodeJS.ProcessEnv,
+): S3ObjectStore {
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env
+  return new S3ObjectStore({
+    bucket: storage.bucket,
+    region: storage.region,
+    ...(storage.forcePathStyle !== undefined ? { forcePathStyle: storage.forcePathStyle } : {}),
+    ...(storage.endpoint ? { endpoint: storage.endpoint } : {}),
+    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
+  })
+}

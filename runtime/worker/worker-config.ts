@@ -6,6 +6,7 @@
  * The format is documented in docs/worker.md; change both together.
  */
 import { z } from 'zod'
+import { parseJsonConfig } from '../config/parse-json-config.ts'
 
 const topicName = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a Kafka topic name (letters, digits, . _ -)')
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
@@ -67,18 +68,7 @@ export class WorkerConfigError extends Error {
 
 /** Parses and checks a worker configuration; the error lists every bad field by its path. */
 export function parseWorkerConfig(json: string): WorkerConfig {
-  let raw: unknown
-  try {
-    raw = JSON.parse(json)
-  } catch (error) {
-    throw new WorkerConfigError(`Invalid worker config: not JSON (${(error as Error).message})`)
-  }
-  const result = workerConfigSchema.safeParse(raw)
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-    throw new WorkerConfigError(`Invalid worker config: ${problems.join('; ')}`)
-  }
-  const config = result.data
+  const config = parseJsonConfig(workerConfigSchema, json, 'worker config', (message) => new WorkerConfigError(message))
   if (config.slot >= config.parallelism) {
     throw new WorkerConfigError(
       `Invalid worker config: slot: must be below parallelism (${config.parallelism}), got ${config.slot}`,

@@ -20,7 +20,7 @@ import { asJob, type Job } from '../api/define-job.ts'
 import { CheckpointStore } from '../checkpoint/checkpoint-store.ts'
 import { KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
 import { encodeSnapshot } from '../state/snapshot-codec.ts'
-import { S3ObjectStore } from '../storage/s3.ts'
+import { s3StoreFromEnv } from '../storage/s3.ts'
 import { failpointAction, parseFailpoints } from './failpoints.ts'
 import { workerHandler } from './handlers.ts'
 import { serve } from './serve.ts'
@@ -116,15 +116,7 @@ export async function runWorker(args: readonly string[], env: NodeJS.ProcessEnv)
     },
   })
   const s3 = config.checkpoint.storage
-  const accessKeyId = env.AWS_ACCESS_KEY_ID
-  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY
-  const objects = new S3ObjectStore({
-    bucket: s3.bucket,
-    region: s3.region,
-    forcePathStyle: s3.forcePathStyle,
-    ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
-    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
-  })
+  const objects = s3StoreFromEnv(s3, env)
   // A bare `step` fires once, even if the step is reached again (a `stop` is woken with SIGCONT).
   const fired = new Set<string>()
   const failpoint = (step: Failpoint, checkpointId: number) => {
