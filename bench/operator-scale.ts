@@ -138,8 +138,17 @@ async function main(): Promise<void> {
       ')',
     )
   } finally {
-    operator.kill('SIGTERM')
+    // The namespace first, while the operator runs: it removes the jobs' finalizers.
     await core.deleteNamespace({ name: namespace }).catch(() => {})
+    for (let i = 0; i < 120; i++) {
+      const gone = await core.readNamespace({ name: namespace }).then(
+        () => false,
+        () => true,
+      )
+      if (gone) break
+      await sleep(1000)
+    }
+    operator.kill('SIGTERM')
     await stop()
   }
 }

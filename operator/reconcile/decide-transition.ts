@@ -11,11 +11,14 @@
  * fences are no-ops, and it always writes the restore point the next generation starts from. A
  * failed recover pod is retried; past `maxRecoverAttempts` the job is Failed. Pure.
  */
+
+import { parseDuration } from '../../runtime/config/duration.ts'
 import type { LayoutTransition, RuntimeLayout, StreamJob } from '../api/streamjob-types.ts'
 import { recoverPodName } from '../model/names.ts'
 import { desiredRecoverPod, type PodSettings } from '../model/worker-pod.ts'
 import type { Draft } from './draft.ts'
 import { isTerminated, type Observed } from './observed.ts'
+import { restartBackoffMs } from './restart-policy.ts'
 
 export interface TransitionSettings {
   /** How long Stopping waits for final checkpoints before deleting the worker pods. */
@@ -116,14 +119,26 @@ export function decideTransition(
       }
       draft.requeue(settings.pollMs)
       if (pod?.phase === 'Failed') {
-        if (!pod.deleting) draft.act({ kind: 'deletePod', name, reason: 'recover failed; retrying' })
-        if (!pod.deleting) {
-          draft.event(
-            'Warning',
-            'RecoverFailed',
-            `${name} failed (exit code ${pod.exitCode ?? 'unknown'}); attempt ${attempts} of ${settings.maxRecoverAttempts}`,
+        if (pod.deleting) return { transition }
+        // Retried after the job's restart backoff: Kafka or S3 may be away for a while.
+        const backoff = job.spec.restartPolicy.backoff
+        const due =
+          (pod.finishedAt ?? 0) +
+          restartBackoffMs(
+            attempts,
+            parseDuration(backoff.initial, 'spec.restartPolicy.backoff.initial'),
+            parseDuration(backoff.max, 'spec.restartPolicy.backoff.max'),
           )
+        if (now < due) {
+          draft.requeue(due - now)
+          return { transition }
         }
+        draft.act({ kind: 'deletePod', name, reason: 'recover failed; retrying' })
+        draft.event(
+          'Warning',
+          'RecoverFailed',
+          `${name} failed (exit code ${pod.exitCode ?? 'unknown'}); attempt ${attempts} of ${settings.maxRecoverAttempts}`,
+        )
         return { transition }
       }
       if (pod) return { transition } // Pending, Running, or being deleted before a retry

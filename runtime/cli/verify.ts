@@ -51,7 +51,8 @@ export async function verifyTopics(options: {
     const input: FetchedRecord[] = []
     for (const topic of options.inputTopics) {
       options.progress?.(`reading input topic "${topic}"`)
-      input.push(...(await readToEnd(client, topic)).records)
+      // A loop, not push(...records): spreading 130k+ arguments overflows the call stack.
+      for (const record of (await readToEnd(client, topic)).records) input.push(record)
     }
     options.progress?.(`reading output topic "${options.outputTopic}"`)
     const output = await readToEnd(client, options.outputTopic)

@@ -8,14 +8,15 @@
 import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { describe, expect, inject, it } from 'vitest'
+import { afterAll, describe, expect, inject, it } from 'vitest'
 import { commandKey, generateBankCommands } from '../../examples/bank-transfers/generate.ts'
 import { createTopic, kafkaFor, produceSlowly } from './helpers/kafka.ts'
-import { type JobSpec, startWorker, type WorkerProcess, waitForExit } from './helpers/worker-process.ts'
+import { type JobSpec, startWorker, stopAllWorkers, type WorkerProcess, waitForExit } from './helpers/worker-process.ts'
 
 const stack = inject('stack')
 if (!stack.kafka || !stack.s3) throw new Error('The integration stack has no Kafka broker or S3 server')
 const kafka = kafkaFor(stack.kafka.bootstrap)
+afterAll(stopAllWorkers)
 
 /** Quiet: no lag for `forMs` in a row on every worker (credits loop back through Kafka). */
 async function waitQuiet(workers: WorkerProcess[], forMs: number, timeoutMs: number): Promise<void> {

@@ -209,26 +209,37 @@ export class PodRunner {
     let readyStreak = 0
     let notReadyStreak = 0
     let liveFailures = 0
-    const period = Math.min(readiness?.periodSeconds ?? 10, liveness?.periodSeconds ?? 10) * 1000
+    // Each probe on its own schedule, as the kubelet runs them: a liveness probe counts failures
+    // at its own period (default 10 s × 3), so a slow start is not a dead container. Readiness
+    // alone is polled every second until it first passes, to keep tests quick.
+    const readinessPeriod = (readiness?.periodSeconds ?? 10) * 1000
+    const livenessPeriod = (liveness?.periodSeconds ?? 10) * 1000
+    let nextReadiness = started + (readiness?.initialDelaySeconds ?? 0) * 1000
+    let nextLiveness = started + (liveness?.initialDelaySeconds ?? 0) * 1000
     while (this.#child === child && !this.#stopping) {
-      const elapsed = (Date.now() - started) / 1000
-      if (readiness && elapsed >= (readiness.initialDelaySeconds ?? 0)) {
+      if (readiness && Date.now() >= nextReadiness) {
         const ok = await probeOnce(readiness, this.#deps.podIP, ports)
         readyStreak = ok ? readyStreak + 1 : 0
         notReadyStreak = ok ? 0 : notReadyStreak + 1
         const ready = this.#run.ready
         if (!ready && readyStreak >= (readiness.successThreshold ?? 1)) this.#setReady(child, true)
         if (ready && notReadyStreak >= (readiness.failureThreshold ?? 3)) this.#setReady(child, false)
+        nextReadiness = Date.now() + (this.#run.ready ? readinessPeriod : Math.min(readinessPeriod, 1000))
       }
-      if (liveness && elapsed >= (liveness.initialDelaySeconds ?? 0)) {
+      if (liveness && Date.now() >= nextLiveness) {
         liveFailures = (await probeOnce(liveness, this.#deps.podIP, ports)) ? 0 : liveFailures + 1
         if (liveFailures >= (liveness.failureThreshold ?? 3)) {
           this.#deps.log('liveness probe failed, killing container', { pod: this.#key })
           await this.#killChild(this.#pod.spec?.terminationGracePeriodSeconds ?? 30)
           return
         }
+        nextLiveness = Date.now() + livenessPeriod
       }
-      await sleep(this.#run.ready ? period : Math.min(period, 1000))
+      const due = Math.min(
+        readiness ? nextReadiness : Number.POSITIVE_INFINITY,
+        liveness ? nextLiveness : Number.POSITIVE_INFINITY,
+      )
+      await sleep(Math.max(50, due - Date.now()))
     }
   }
 

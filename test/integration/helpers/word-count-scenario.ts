@@ -14,7 +14,14 @@ import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { readToEnd } from '../../../runtime/kafka/read-to-end.ts'
 import type { StackInfo } from '../../infra/stack.ts'
 import { createTopic, kafkaFor, produceSlowly } from './kafka.ts'
-import { type JobSpec, startWorker, type WorkerProcess, waitForExit, waitUntil } from './worker-process.ts'
+import {
+  type JobSpec,
+  startWorker,
+  stopAllWorkers,
+  type WorkerProcess,
+  waitForExit,
+  waitUntil,
+} from './worker-process.ts'
 
 const WORDS = ['apple', 'banana', 'cherry', 'date', 'elder', 'fig', 'grape', 'hazel', 'iris', 'jade', 'kiwi']
 
@@ -39,7 +46,10 @@ export function useScenarioContext(): ScenarioContext & {
     client: new KafkajsClient({ brokers: [stack.kafka.bootstrap] }),
   }
   beforeAll(() => ctx.client.connect())
-  afterAll(() => ctx.client.close())
+  afterAll(async () => {
+    stopAllWorkers()
+    await ctx.client.close()
+  })
   return ctx
 }
 

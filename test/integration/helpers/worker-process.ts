@@ -127,13 +127,16 @@ export async function startWorker(
 }
 
 const live = new Set<ChildProcess>()
-process.once('exit', () => {
+
+/** Kills every worker this file started that still runs (a test that failed midway leaves some). */
+export function stopAllWorkers(): void {
   for (const child of live) {
     try {
       process.kill(-child.pid!, 'SIGKILL')
     } catch {}
   }
-})
+}
+process.once('exit', stopAllWorkers)
 
 /** Polls `check` until it returns true; fails with `describe()` after `timeoutMs`. */
 export async function waitUntil(

@@ -190,6 +190,34 @@ describe('decide()', () => {
       expect(created(retry)).toEqual(['counts-g1-recover-g2'])
     })
 
+    it('retries a failed recover pod only after the restart backoff (Kafka or S3 may be away)', () => {
+      const { job } = running(1)
+      const upgraded = changed(job, { image: 'exactly:v2' })
+      const status: StreamJobStatus = {
+        ...upgraded.status,
+        transition: {
+          kind: 'upgrade',
+          toGeneration: 2,
+          startedAt: new Date(T0).toISOString(),
+          stage: 'Recovering',
+          recoverAttempts: 1,
+        },
+      }
+      const recover = failed(
+        { ...workerPod(0, 1), name: 'counts-g1-recover-g2', role: 'recover', slot: undefined, attempt: undefined },
+        1,
+        T0,
+      )
+      const early = decide(observed({ ...upgraded, status }, [recover]), T0 + 5000, SETTINGS)
+      expect(early.actions).toEqual([])
+      expect(early.requeueAfterMs).toBeLessThanOrEqual(5000)
+      const due = decide(observed({ ...upgraded, status }, [recover]), T0 + 10_000, SETTINGS)
+      expect(due.actions).toEqual([
+        { kind: 'deletePod', name: 'counts-g1-recover-g2', reason: 'recover failed; retrying' },
+      ])
+      expect(due.events.map((e) => e.reason)).toEqual(['RecoverFailed'])
+    })
+
     it('suspends (closing the generation) and resumes from the restore point', () => {
       const { job, pods } = running(1)
       const suspended = changed(job, { state: 'suspended' })
