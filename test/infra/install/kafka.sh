@@ -2,7 +2,8 @@
 # Apache Kafka broker jars from Maven Central (no tarball download: only the registry is reachable).
 source "$(dirname "$0")/lib.sh"
 KAFKA_VERSION="${KAFKA_VERSION:-4.3.1}"
-DIR="$EXACTLY_CACHE/kafka-$KAFKA_VERSION"
+# -r2: the classpath revision (r2 declares slf4j-api 2.x so the broker's log reaches its log file).
+DIR="$EXACTLY_CACHE/kafka-$KAFKA_VERSION-r2"
 POM="$(cd "$(dirname "$0")" && pwd)/kafka/pom.xml"
 
 build() {
