@@ -14,7 +14,7 @@
  * - Failed otherwise (crash, OOM kill, fenced, superseded): restart after the backoff.
  */
 import { parseDuration } from '../../runtime/config/duration.ts'
-import type { StreamJob, WorkerSlotStatus } from '../api/streamjob-types.ts'
+import type { CheckpointSummary, StreamJob, WorkerSlotStatus } from '../api/streamjob-types.ts'
 import { desiredWorkerPod, type PodSettings } from '../model/worker-pod.ts'
 import type { Draft } from './draft.ts'
 import { isTerminated, type Observed, type ObservedPod } from './observed.ts'
@@ -226,9 +226,11 @@ function failJob(
 function slotStatus(observed: Observed, s: SlotState, known: WorkerSlotStatus | undefined): WorkerSlotStatus {
   const pod = s.latest
   const report = pod && !pod.deleting ? observed.workers.get(pod.name) : undefined
-  const checkpoint = report?.lastCheckpoint ?? known?.lastCheckpoint
-  // A completed checkpoint after a restart ends the run of failures that sets the backoff.
-  const checkpointed = report?.lastCheckpoint !== undefined
+  // The worker's report in status terms; the last known one while the worker does not answer.
+  const reported = report?.lastCheckpoint
+  const checkpoint: CheckpointSummary | undefined = reported
+    ? { id: reported.id, completedAt: reported.completedAt, durationMs: reported.durationMs, sizeBytes: reported.bytes }
+    : known?.lastCheckpoint
   return {
     slot: s.slot,
     generation: s.generation,
@@ -236,23 +238,9 @@ function slotStatus(observed: Observed, s: SlotState, known: WorkerSlotStatus | 
     ...(pod ? { pod: pod.name } : {}),
     phase: report?.phase ?? pod?.phase ?? 'Pending',
     ready: report?.ready ?? pod?.ready ?? false,
-    ...(checkpoint
-      ? {
-          lastCheckpoint: {
-            id: checkpoint.id,
-            completedAt: checkpoint.completedAt,
-            ...('durationMs' in checkpoint && checkpoint.durationMs !== undefined
-              ? { durationMs: checkpoint.durationMs }
-              : {}),
-            ...('bytes' in checkpoint
-              ? { sizeBytes: checkpoint.bytes }
-              : 'sizeBytes' in checkpoint && checkpoint.sizeBytes !== undefined
-                ? { sizeBytes: checkpoint.sizeBytes }
-                : {}),
-          },
-        }
-      : {}),
+    ...(checkpoint ? { lastCheckpoint: checkpoint } : {}),
     ...(report ? { lag: report.lag } : known?.lag !== undefined ? { lag: known.lag } : {}),
-    failures: checkpointed ? 0 : s.failures,
+    // A completed checkpoint after a restart ends the run of failures that sets the backoff.
+    failures: reported ? 0 : s.failures,
   }
 }
