@@ -11,6 +11,12 @@ export interface TopicContents {
   openTransactions: string[]
 }
 
+/**
+ * A transaction whose commit was just decided closes within milliseconds (the coordinator writes
+ * its markers right after answering EndTxn); one that stays open past this is reported.
+ */
+const SETTLE_MS = 3000
+
 export async function readToEnd(
   client: KafkaClient,
   topic: string,
@@ -21,6 +27,7 @@ export async function readToEnd(
   const openTransactions: string[] = []
   for (let partition = 0; partition < partitions; partition++) {
     let offset = 0n
+    let blockedSince: number | undefined
     for (;;) {
       const [part] = await client.fetch([{ topic, partition, offset }], {
         maxWaitMs: 50,
@@ -30,12 +37,13 @@ export async function readToEnd(
       for (const record of part.records) records.push(record)
       onProgress?.(records.length)
       offset = part.nextOffset
-      if (offset >= part.lastStableOffset) {
-        if (part.lastStableOffset < part.highWatermark) {
-          openTransactions.push(
-            `${topic}/${partition}: last stable offset ${part.lastStableOffset} < high watermark ${part.highWatermark}`,
-          )
-        }
+      if (offset < part.lastStableOffset) continue
+      if (part.lastStableOffset >= part.highWatermark) break
+      blockedSince ??= Date.now()
+      if (Date.now() - blockedSince > SETTLE_MS) {
+        openTransactions.push(
+          `${topic}/${partition}: last stable offset ${part.lastStableOffset} < high watermark ${part.highWatermark}`,
+        )
         break
       }
     }

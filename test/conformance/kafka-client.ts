@@ -141,12 +141,14 @@ export function kafkaClientConformance(name: string, fixture: KafkaClientFixture
       await writer.send(records(topic, 0, ['0', '1', '2', '3', '4']))
       await writer.flush()
       await client.endTransaction(writer.identity, true)
+      // EndTxn answers once the commit is decided; the coordinator writes the marker after that.
+      // The records are visible to read_committed only once it is there.
+      expect(values(await readAll(other, tp, 3n, 2))).toEqual(['3', '4'])
       const earliest = await client.listOffsets([tp], 'earliest')
       const latest = await client.listOffsets([tp], 'latest')
       expect(earliest.get(`${topic}/0`)).toBe(0n)
       // Five records and the commit marker.
       expect(latest.get(`${topic}/0`)).toBe(6n)
-      expect(values(await readAll(other, tp, 3n, 2))).toEqual(['3', '4'])
       const [atEnd] = await other.fetch([{ ...tp, offset: 6n }], { maxWaitMs: 50, maxBytesPerPartition: 1 << 20 })
       expect(atEnd?.records).toEqual([])
       expect(atEnd?.nextOffset).toBe(6n)
