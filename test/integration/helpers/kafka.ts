@@ -11,10 +11,19 @@ export async function createTopic(kafka: Kafka, prefix: string, partitions = 1):
   const admin = kafka.admin()
   await admin.connect()
   try {
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
-      waitForLeaders: true,
-    })
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] })
+    // kafkajs's own waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a busy broker
+    // answers for a moment after the topic was created: wait for the leaders ourselves.
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      const led = await admin
+        .fetchTopicMetadata({ topics: [topic] })
+        .then((m) => m.topics[0]?.partitions.filter((p) => p.leader >= 0).length === partitions)
+        .catch(() => false)
+      if (led) break
+      if (Date.now() > deadline) throw new Error(`Topic "${topic}" has no leader for every partition after 30 s`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
   } finally {
     await admin.disconnect()
   }
