@@ -31,7 +31,7 @@ import type { WorkerStatus } from '../../runtime/worker/worker-status.ts'
 import { componentDir } from '../infra/components.ts'
 import type { StackInfo } from '../infra/stack.ts'
 import { helm } from '../integration/chart/chart.ts'
-import { createNamespace, kubeFor, pidOf } from '../integration/helpers/kube.ts'
+import { createNamespace, eventually, kubeFor, pidOf } from '../integration/helpers/kube.ts'
 
 export const ROOT = join(import.meta.dirname, '..', '..')
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch)
@@ -216,20 +216,13 @@ export class OperatorHarness {
    * the last error, the StreamJob's status and pods, and the operator pods' last log lines.
    */
   async waitFor<T>(what: string, job: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-    const deadline = Date.now() + timeoutMs
-    let lastError: unknown
-    while (Date.now() < deadline) {
-      try {
-        const value = await check()
-        if (value !== undefined) return value
-      } catch (error) {
-        lastError = error
-      }
-      await sleep(500)
+    try {
+      return await eventually(what, check, timeoutMs, 500)
+    } catch (error) {
+      throw new Error(
+        `${(error as Error).message}\n${await this.describe(job)}\noperator log ends:\n${this.operatorLog()}`,
+      )
     }
-    throw new Error(
-      `Timed out after ${timeoutMs / 1000}s waiting until ${what}${lastError ? ` (last error: ${lastError})` : ''}\n${await this.describe(job)}\noperator log ends:\n${this.operatorLog()}`,
-    )
   }
 
   /** The pod name of the operator replica holding the Lease, its pid, and when it last renewed (ms). */

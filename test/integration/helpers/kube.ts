@@ -12,7 +12,12 @@ export function kubeFor(stack: StackInfo): { kc: KubeConfig; core: CoreV1Api; no
 }
 
 /** Polls `check` until it returns a value (not undefined) or the deadline passes, then fails with `what`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  intervalMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let lastError: unknown
   while (Date.now() < deadline) {
@@ -22,7 +27,7 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     } catch (error) {
       lastError = error
     }
-    await sleep(200)
+    await sleep(intervalMs)
   }
   throw new Error(
     `Timed out after ${timeoutMs} ms waiting until ${what}${lastError ? ` (last error: ${lastError})` : ''}`,
