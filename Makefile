@@ -48,10 +48,10 @@ test-unit: deps
 test-integration: setup
 	npx vitest run --project integration
 
-# The chaos suite (200k bank commands through kills, a broker restart, a rescale and an upgrade).
-# Not part of `make test` yet: see docs/testing.md. CHAOS_SEED=<n> replays a run.
+# The chaos suite alone (200k bank commands through kills, a broker restart, a rescale and an
+# upgrade; also part of `make test`). CHAOS_SEED=<n> replays a run.
 chaos: setup
-	EXACTLY_CHAOS=1 npx vitest run --project integration test/e2e
+	npx vitest run --project integration test/e2e
 
 # All tests; prints one closing line "tests: N passed, N failed".
 test: setup typecheck lint

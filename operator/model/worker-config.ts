@@ -62,6 +62,7 @@ export function desiredWorkerConfig(
       sourceTopics: spec.kafka.source.topics,
       startFrom: spec.kafka.source.startFrom,
       sinkTopic: spec.kafka.sink.topic,
+      delivery: 'exactly-once',
       transactionTimeoutMs: parseDuration(spec.kafka.transactionTimeout, 'spec.kafka.transactionTimeout'),
       clientId: `exactly-${job.metadata.namespace}-${job.metadata.name}-s${ids.slot}`,
     },
@@ -98,6 +99,12 @@ export function desiredRecoverConfig(job: StreamJob, layout: RecoverLayout): Rec
     kafka: {
       bootstrapServers: spec.kafka.bootstrapServers,
       sourceTopics: spec.kafka.source.topics,
+      outputTopics: [
+        spec.kafka.sink.topic,
+        ...(spec.job.onError === 'dead-letter' && spec.kafka.sink.deadLetterTopic
+          ? [spec.kafka.sink.deadLetterTopic]
+          : []),
+      ],
       startFrom: spec.kafka.source.startFrom,
       transactionTimeoutMs: parseDuration(spec.kafka.transactionTimeout, 'spec.kafka.transactionTimeout'),
     },

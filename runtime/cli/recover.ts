@@ -52,6 +52,7 @@ export async function runRecover(args: readonly string[], env: NodeJS.ProcessEnv
       nextGeneration: config.nextGeneration,
       reason: config.reason,
       sourceTopics: config.kafka.sourceTopics,
+      outputTopics: config.kafka.outputTopics,
       startFrom: config.kafka.startFrom,
       transactionTimeoutMs: config.kafka.transactionTimeoutMs,
       kafka,

@@ -77,6 +77,9 @@ export interface TransactionWriter {
   readonly recordCount: number
 }
 
+/** The identity of an at-least-once writer: no transactional id, no producer id. */
+export const NO_TRANSACTION: ProducerIdentity = Object.freeze({ transactionalId: '', producerId: '-1', epoch: -1 })
+
 /** How an EndTxn ended; normal commit and recovery share it (see runtime/sink/commit-outcome.ts). */
 export type EndTransactionOutcome =
   | { kind: 'done' }
@@ -84,6 +87,25 @@ export type EndTransactionOutcome =
   | { kind: 'fenced'; errorType: string }
   /** Nothing to end: InvalidTxnState (e.g. commit of a transaction that was never started). */
   | { kind: 'invalidState'; errorType: string }
+
+/** A producer's transaction that is open on one partition (DescribeProducers). */
+export interface OpenTransaction extends TopicPartition {
+  producerId: string
+  /** The producer epoch the partition last saw from this producer. */
+  epoch: number
+  coordinatorEpoch: number
+  /** The offset of the transaction's first record here: the partition's last stable offset can't pass it. */
+  startOffset: Offset
+}
+
+/** A commit or abort marker to write directly to partitions (WriteTxnMarkers), bypassing the coordinator. */
+export interface TransactionMarker {
+  producerId: string
+  epoch: number
+  commit: boolean
+  coordinatorEpoch: number
+  partitions: readonly TopicPartition[]
+}
 
 export interface KafkaClient {
   connect(): Promise<void>
@@ -104,10 +126,24 @@ export interface KafkaClient {
   /** Starts writing a transaction with an identity from `initProducerId` (sequences start at 0). */
   beginTransaction(identity: ProducerIdentity): TransactionWriter
   /**
+   * A writer without a transaction (`kafka.delivery: at-least-once`, the benchmarks' baseline):
+   * records are visible once acknowledged, and a replay after a failure writes them again.
+   * Its identity is `NO_TRANSACTION`.
+   */
+  beginAtLeastOnceWriter(): TransactionWriter
+  /**
    * EndTxn with a stored identity: commit (`commit: true`) or abort. Retries retriable errors;
    * committing an already committed transaction is `done`.
    */
   endTransaction(identity: ProducerIdentity, commit: boolean): Promise<EndTransactionOutcome>
+
+  /** Transactions open on `partitions`, as their leaders see them (DescribeProducers, KIP-664). */
+  describeOpenTransactions(partitions: readonly TopicPartition[]): Promise<OpenTransaction[]>
+  /**
+   * Writes markers straight to the partitions' leaders, as `kafka-transactions.sh abort` does:
+   * only for transactions their coordinator no longer tracks (needs ClusterAction where ACLs are on).
+   */
+  writeTransactionMarkers(markers: readonly TransactionMarker[]): Promise<void>
 }
 
 export function partitionKey(tp: TopicPartition): string {

@@ -3,7 +3,7 @@
  * the next generation starts from (DESIGN section 5). For every slot of the old generation:
  *
  *   claim the head as the recovery attempt ─▶ commit its committable ─▶ mark it done
- *     ─▶ fence the slot's pool ─▶ collect its tasks' snapshots and offsets
+ *     ─▶ fence the slot's pool ─▶ close hanging transactions ─▶ collect its tasks' snapshots and offsets
  *
  * then one restore point holding every source partition. The recovery attempt is the largest
  * attempt number there is, so once it has claimed a slot no worker of that generation (a zombie,
@@ -16,11 +16,13 @@ import { readSavepoint, writeRestorePoint, writeSavepoint } from '../checkpoint/
 import { CheckpointStore } from '../checkpoint/checkpoint-store.ts'
 import { checkpointLayout } from '../checkpoint/layout.ts'
 import { CHECKPOINT_FORMAT_VERSION, type ManifestTask } from '../checkpoint/manifest.ts'
-import type { KafkaClient } from '../kafka/kafka-client.ts'
+import type { KafkaClient, ProducerIdentity } from '../kafka/kafka-client.ts'
 import { transactionalIdPool } from '../sink/txn-ids.ts'
 import { sourcePartitionCount, tasksOfSlot } from '../source/assignment.ts'
 import { encodeSnapshot } from '../state/snapshot-codec.ts'
 import type { ObjectStore } from '../storage/object-store.ts'
+import { closeHangingTransactions } from './close-hanging-transactions.ts'
+import type { HangingTransaction } from './hanging-transactions.ts'
 import { planRecovery, RestoreMismatchError, type StoredTask } from './recovery-plan.ts'
 
 /** Attempt numbers are int32 in the head; recovery takes the last one so nothing outranks it. */
@@ -33,6 +35,8 @@ export interface RecoverGenerationOptions {
   nextGeneration: number
   reason: string
   sourceTopics: readonly string[]
+  /** The sink topic and the dead-letter topic, if any: where hanging transactions are looked for. */
+  outputTopics: readonly string[]
   startFrom: 'earliest' | 'latest'
   transactionTimeoutMs: number
   kafka: KafkaClient
@@ -59,6 +63,8 @@ export interface SlotRecovery {
   /** Set when the broker had already aborted the head's transaction: its output is lost. */
   lostTransaction?: string
   fenced: number
+  /** Transactions its coordinator had forgotten, closed here with a marker. */
+  hangingClosed?: HangingTransaction[]
 }
 
 export interface GenerationRecovery {
@@ -116,6 +122,7 @@ export async function recoverGeneration(o: RecoverGenerationOptions): Promise<Ge
       pool,
     })
     const result: SlotRecovery = { slot, checkpointId: head.checkpointId, committed: false, fenced: 0 }
+    const fenced: ProducerIdentity[] = []
     for (const step of plan.steps) {
       switch (step.kind) {
         case 'commit': {
@@ -134,9 +141,21 @@ export async function recoverGeneration(o: RecoverGenerationOptions): Promise<Ge
           await storage.markCommittableDone(step.checkpointId)
           break
         case 'fence':
-          for (const id of step.transactionalIds) await o.kafka.initProducerId(id, o.transactionTimeoutMs)
+          for (const id of step.transactionalIds) fenced.push(await o.kafka.initProducerId(id, o.transactionTimeoutMs))
           result.fenced = step.transactionalIds.length
           break
+        case 'closeHanging': {
+          const hanging = await closeHangingTransactions({
+            kafka: o.kafka,
+            // Source topics too: a job may emit to one to repartition (examples/bank-transfers).
+            outputTopics: [...o.outputTopics, ...o.sourceTopics],
+            fenced,
+            promised: step.promised,
+            log,
+          })
+          if (hanging.length > 0) result.hangingClosed = hanging
+          break
+        }
         case 'restore':
           for (const origin of step.tasks) {
             if (origin.kind === 'snapshot') {

@@ -2,13 +2,16 @@
  * What a starting slot must do before it processes anything (DESIGN section 5), decided from
  * what it found in storage. Pure: `recover.ts` carries the steps out in order.
  *
- *   claim head ─▶ commit the head's committable ─▶ mark it done ─▶ fence the pool ─▶ restore ─▶ run
+ *   claim head ─▶ commit the head's committable ─▶ mark it done ─▶ fence the pool
+ *     ─▶ close hanging transactions ─▶ restore ─▶ run
  *
  * Order matters. Committing before fencing: fencing bumps the epoch of the committable's
  * transactional id, and a commit after that is refused as "fenced" — the data the manifest
  * already counts as done would be lost. Marking before fencing: if this attempt dies after
  * fencing, the next one must not try that commit again (it would be answered "fenced" although
- * it succeeded), so the head records that the committable is done.
+ * it succeeded), so the head records that the committable is done. Closing hanging transactions
+ * after fencing: only then has the coordinator finished everything of the pool it still tracks,
+ * so what stays open on the output partitions is what it forgot (hanging-transactions.ts).
  */
 import type { ProducerIdentity } from '../kafka/kafka-client.ts'
 
@@ -47,6 +50,8 @@ export type RecoveryStep =
   | { kind: 'commit'; committable: ProducerIdentity; checkpointId: number }
   | { kind: 'markCommittableDone'; checkpointId: number }
   | { kind: 'fence'; transactionalIds: readonly string[] }
+  /** `promised`: committables known to be committed; their hanging remains get COMMIT markers. */
+  | { kind: 'closeHanging'; promised: readonly ProducerIdentity[] }
   | { kind: 'restore'; tasks: readonly TaskOrigin[] }
 
 export interface RecoveryPlan {
@@ -69,6 +74,7 @@ export function planRecovery(input: RecoveryInput): RecoveryPlan {
     steps.push({ kind: 'markCommittableDone', checkpointId: head.checkpointId })
   }
   steps.push({ kind: 'fence', transactionalIds: [...input.pool] })
+  steps.push({ kind: 'closeHanging', promised: head?.committable ? [head.committable] : [] })
 
   const stored = head?.tasks ?? input.restorePoint?.tasks
   const from = head ? `checkpoint ${head.checkpointId}` : 'the restore point'

@@ -18,6 +18,7 @@ import type { StateValue } from '../api/context.ts'
 import type { Job } from '../api/define-job.ts'
 import { type CheckpointCycle, decideCheckpoint, initialCycle, transitionCheckpoint } from '../checkpoint/barrier.ts'
 import type { KafkaClient, OutgoingRecord, ProducerIdentity, TransactionWriter } from '../kafka/kafka-client.ts'
+import { closeHangingTransactions } from '../recovery/close-hanging-transactions.ts'
 import { planRecovery, type RecoveryStep, type TaskOrigin } from '../recovery/recovery-plan.ts'
 import { transactionalId, transactionalIdPool } from '../sink/txn-ids.ts'
 import { sourcePartitionCount, tasksOfSlot } from '../source/assignment.ts'
@@ -99,6 +100,10 @@ export class SlotRunner {
     }
   }
 
+  get #atLeastOnce(): boolean {
+    return this.#deps.config.kafka.delivery === 'at-least-once'
+  }
+
   get #slotIdentity() {
     const c = this.#deps.config
     return { jobUid: c.job.uid, generation: c.generation, slot: c.slot }
@@ -139,7 +144,9 @@ export class SlotRunner {
 
     const first = plan.nextCheckpointId
     this.#cycle = initialCycle(first, this.#now())
-    this.#writer = kafka.beginTransaction(fenced.get(transactionalId(this.#slotIdentity, first))!)
+    this.#writer = this.#atLeastOnce
+      ? kafka.beginAtLeastOnceWriter()
+      : kafka.beginTransaction(fenced.get(transactionalId(this.#slotIdentity, first))!)
     const restoreMs = this.#now() - started
     this.#deps.metrics.restoreDuration.set(restoreMs / 1000)
     this.status.restoreDurationMs = restoreMs
@@ -173,6 +180,25 @@ export class SlotRunner {
           fenced.set(id, await kafka.initProducerId(id, config.kafka.transactionTimeoutMs))
         }
         return
+      case 'closeHanging': {
+        const onError = config.job.onError
+        const hanging = await closeHangingTransactions({
+          kafka,
+          // Source topics too: a job may emit to one to repartition (examples/bank-transfers).
+          outputTopics: [
+            config.kafka.sinkTopic,
+            ...(onError.kind === 'dead-letter' ? [onError.topic] : []),
+            ...config.kafka.sourceTopics,
+          ],
+          fenced: [...fenced.values()],
+          promised: step.promised,
+          log,
+        })
+        this.status.hangingTransactionsClosed = (this.status.hangingTransactionsClosed ?? 0) + hanging.length
+        for (const h of hanging)
+          this.#deps.metrics.hangingTransactionsClosed.inc({ outcome: h.commit ? 'commit' : 'abort' })
+        return
+      }
       case 'restore':
         this.#tasks = await Promise.all(step.tasks.map((origin) => this.#restoreTask(origin)))
         return
@@ -290,16 +316,21 @@ export class SlotRunner {
     const checkpoint: CheckpointToStore = {
       checkpointId: k,
       snapshots,
-      committable: writer.recordCount > 0 ? writer.identity : null,
+      // At-least-once: nothing to commit, acknowledged records are already visible.
+      committable: writer.recordCount > 0 && !this.#atLeastOnce ? writer.identity : null,
       recordsIn: this.status.recordsIn,
       recordsOut: this.status.recordsOut,
     }
-    // T(k+1)'s id was last used by T(k-2), committed before checkpoint k-1 began (see txn-ids.ts).
-    const next = await kafka.initProducerId(
-      transactionalId(this.#slotIdentity, k + 1),
-      config.kafka.transactionTimeoutMs,
-    )
-    this.#writer = kafka.beginTransaction(next)
+    if (this.#atLeastOnce) {
+      this.#writer = kafka.beginAtLeastOnceWriter()
+    } else {
+      // T(k+1)'s id was last used by T(k-2), committed before checkpoint k-1 began (see txn-ids.ts).
+      const next = await kafka.initProducerId(
+        transactionalId(this.#slotIdentity, k + 1),
+        config.kafka.transactionTimeoutMs,
+      )
+      this.#writer = kafka.beginTransaction(next)
+    }
     this.#cycle = transitionCheckpoint(this.#cycle, 'Storing', this.#now())
     const barrierAt = this.#now()
     this.#inFlight = this.#completeCheckpoint(checkpoint, barrierAt).catch((error) => {

@@ -37,6 +37,12 @@ export const workerConfigSchema = z.object({
     startFrom: z.enum(['earliest', 'latest']).default('earliest'),
     sinkTopic: topicName,
     transactionTimeoutMs: z.number().int().positive(),
+    /**
+     * `at-least-once` writes without transactions: output is visible at once and a replay after
+     * a failure repeats it. Only the benchmarks' baseline (what exactly-once costs); not in the
+     * StreamJob API.
+     */
+    delivery: z.enum(['exactly-once', 'at-least-once']).default('exactly-once'),
     clientId: z.string().optional(),
   }),
   checkpoint: z.object({

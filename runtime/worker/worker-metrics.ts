@@ -12,6 +12,7 @@ export interface WorkerMetrics {
   restoreDuration: Gauge
   commitLatency: Histogram
   transactionsExpired: Counter
+  hangingTransactionsClosed: Counter<'outcome'>
   partitionLag: Gauge<'topic' | 'partition'>
 }
 
@@ -46,6 +47,12 @@ export function createWorkerMetrics(labels: { job: string; namespace: string; sl
     checkpointFailures: new Counter({
       name: 'exactly_checkpoint_failures_total',
       help: 'Checkpoints that failed',
+      registers,
+    }),
+    hangingTransactionsClosed: new Counter({
+      name: 'exactly_hanging_transactions_closed_total',
+      help: 'Transactions the coordinator forgot, closed by recovery with a marker (outcome: commit or abort)',
+      labelNames: ['outcome'],
       registers,
     }),
     restoreDuration: new Gauge({

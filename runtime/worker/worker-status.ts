@@ -41,6 +41,8 @@ export interface WorkerStatus {
   /** Records behind the last stable offset, summed over the slot's source partitions. */
   lag: number
   restoreDurationMs?: number
+  /** Transactions the coordinator had forgotten that this worker's recovery closed with a marker. */
+  hangingTransactionsClosed?: number
   failure?: { reason: string; message: string }
 }
 

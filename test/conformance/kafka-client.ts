@@ -128,6 +128,52 @@ export function kafkaClientConformance(name: string, fixture: KafkaClientFixture
       expect(values(await readAll(other, { topic, partition: 0 }, 0n, 1))).toEqual(['successor'])
     })
 
+    it('describeOpenTransactions() shows an open transaction where it starts, and nothing once it ends', async () => {
+      const topic = await fixture.createTopic('describe', 2)
+      const before = client.beginTransaction(await client.initProducerId(txnId(), TXN_TIMEOUT_MS))
+      await before.send(records(topic, 1, ['earlier']))
+      await before.flush()
+      expect(await client.endTransaction(before.identity, true)).toEqual({ kind: 'done' })
+
+      const writer = client.beginTransaction(await client.initProducerId(txnId(), TXN_TIMEOUT_MS))
+      await writer.send([...records(topic, 1, ['a', 'b'])])
+      await writer.flush()
+      const partitions = [0, 1].map((partition) => ({ topic, partition }))
+      const open = await other.describeOpenTransactions(partitions)
+      expect(open).toEqual([
+        {
+          topic,
+          partition: 1,
+          producerId: writer.identity.producerId,
+          epoch: writer.identity.epoch,
+          coordinatorEpoch: expect.any(Number),
+          startOffset: 2n, // after the committed record and its marker
+        },
+      ])
+      expect(await client.endTransaction(writer.identity, true)).toEqual({ kind: 'done' })
+      await expect.poll(() => other.describeOpenTransactions(partitions), { timeout: 5000 }).toEqual([])
+    })
+
+    it('writeTransactionMarkers() closes an open transaction on its partitions: abort hides it, commit shows it', async () => {
+      const topic = await fixture.createTopic('markers', 2)
+      const partitions = [0, 1].map((partition) => ({ topic, partition }))
+      for (const commit of [false, true]) {
+        const writer = client.beginTransaction(await client.initProducerId(txnId(), TXN_TIMEOUT_MS))
+        await writer.send([...records(topic, 0, [`p0-${commit}`]), ...records(topic, 1, [`p1-${commit}`])])
+        await writer.flush()
+        const open = await other.describeOpenTransactions(partitions)
+        expect(open.map((o) => o.partition).sort()).toEqual([0, 1])
+        await other.writeTransactionMarkers([
+          { ...writer.identity, commit, coordinatorEpoch: open[0]!.coordinatorEpoch, partitions },
+        ])
+        expect(await other.describeOpenTransactions(partitions)).toEqual([])
+        // The coordinator still tracks it; ending it there writes a second, harmless marker.
+        await client.endTransaction(writer.identity, false)
+      }
+      expect(values(await readAll(other, partitions[0]!))).toEqual(['p0-true'])
+      expect(values(await readAll(other, partitions[1]!))).toEqual(['p1-true'])
+    })
+
     it('endTransaction() of a transaction that never wrote is invalidState, not done', async () => {
       const identity = await client.initProducerId(txnId(), TXN_TIMEOUT_MS)
       const outcome = await client.endTransaction(identity, true)

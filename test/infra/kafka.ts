@@ -84,6 +84,9 @@ export async function startKafka(dir: string, launch: Launch, port?: number): Pr
     '-XX:+UseG1GC',
     '-Djava.awt.headless=true',
     `-Dlog4j2.configurationFile=file:${log4j}`,
+    // Keep logging through a controlled shutdown: what the transaction coordinator does then
+    // is what docs/checkpoint-protocol.md ("Hanging transactions") is about.
+    '-Dlog4j2.shutdownHookEnabled=false',
   ]
   const classpath = ['-cp', `${libs}/*`]
 

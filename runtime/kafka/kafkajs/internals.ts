@@ -86,7 +86,15 @@ export interface ProduceTopicData {
   partitions: { partition: number; firstSequence: number; messages: ProduceMessage[] }[]
 }
 
+/** A request built by hand (for APIs kafkajs 2.2.4 lacks); the header is kafkajs's own. */
+export interface RawRequest<T> {
+  request: { apiKey: number; apiVersion: number; apiName: string; encode(): Promise<KafkajsEncoder> }
+  response: { decode(payload: Buffer): Promise<T>; parse(decoded: T): Promise<T> }
+  requestTimeout?: number
+}
+
 export interface KafkajsBroker {
+  connectionPool: { send<T>(request: RawRequest<T>): Promise<T> }
   fetch(request: {
     isolationLevel: number
     maxWaitTime: number
@@ -100,7 +108,7 @@ export interface KafkajsBroker {
   }): Promise<{ responses: { topic: string; partitions: { partition: number; offset: string }[] }[] }>
   produce(request: {
     topicData: ProduceTopicData[]
-    transactionalId: string
+    transactionalId: string | null
     producerId: string
     producerEpoch: number
     acks: number
@@ -173,3 +181,29 @@ export const READ_COMMITTED = 1
 /** ListOffsets timestamps (`src/constants.js`). */
 export const EARLIEST_OFFSET = -2
 export const LATEST_OFFSET = -1
+
+/** kafkajs's protocol encoder (`src/protocol/encoder.js`): the members the hand-built requests use. */
+export interface KafkajsEncoder {
+  writeInt16(value: number): KafkajsEncoder
+  writeInt32(value: number): KafkajsEncoder
+  writeInt64(value: string | bigint): KafkajsEncoder
+  writeBoolean(value: boolean): KafkajsEncoder
+  writeUVarInt(value: number): KafkajsEncoder
+  writeUVarIntString(value: string | null): KafkajsEncoder
+  writeUVarIntArray(array: KafkajsEncoder[]): KafkajsEncoder
+}
+
+export interface KafkajsDecoder {
+  readInt16(): number
+  readInt32(): number
+  readInt64(): bigint
+  readUVarIntString(): string | null
+  readUVarIntArray<T>(reader: (d: KafkajsDecoder) => T): T[] | null
+  readTaggedFields(): void
+}
+
+export const Encoder = require('kafkajs/src/protocol/encoder') as new () => KafkajsEncoder
+export const Decoder = require('kafkajs/src/protocol/decoder') as new (buffer: Buffer) => KafkajsDecoder
+export const { createErrorFromCode } = require('kafkajs/src/protocol/error') as {
+  createErrorFromCode(code: number): Error & { code: number; type: string }
+}

@@ -10,10 +10,13 @@ import type {
   FetchRequest,
   KafkaClient,
   Offset,
+  OpenTransaction,
   ProducerIdentity,
   TopicPartition,
+  TransactionMarker,
   TransactionWriter,
 } from '../kafka-client.ts'
+import { NO_TRANSACTION } from '../kafka-client.ts'
 import { KafkaUnavailableError } from '../kafka-errors.ts'
 import { classifyKafkaError, kafkaErrorMessage } from './classify-error.ts'
 import { createCluster, type KafkajsClientOptions } from './cluster.ts'
@@ -22,6 +25,7 @@ import type { KafkajsCluster } from './internals.ts'
 import { listOffsets } from './list-offsets.ts'
 import { partitionCount } from './metadata.ts'
 import { TransactionCoordinator, validateIdentity } from './transaction-coordinator.ts'
+import { describeOpenTransactions, writeTransactionMarkers } from './transaction-markers.ts'
 import { KafkajsTransactionWriter, type TransactionWriterSettings } from './transaction-writer.ts'
 
 export type { KafkajsClientOptions } from './cluster.ts'
@@ -87,7 +91,19 @@ export class KafkajsClient implements KafkaClient {
     return new KafkajsTransactionWriter(this.#cluster, this.#coordinator, identity, this.#writerSettings)
   }
 
+  beginAtLeastOnceWriter(): TransactionWriter {
+    return new KafkajsTransactionWriter(this.#cluster, this.#coordinator, NO_TRANSACTION, this.#writerSettings)
+  }
+
   endTransaction(identity: ProducerIdentity, commit: boolean): Promise<EndTransactionOutcome> {
     return this.#coordinator.endTransaction(identity, commit)
+  }
+
+  describeOpenTransactions(partitions: readonly TopicPartition[]): Promise<OpenTransaction[]> {
+    return describeOpenTransactions(this.#cluster, partitions, this.#requestTimeoutMs)
+  }
+
+  writeTransactionMarkers(markers: readonly TransactionMarker[]): Promise<void> {
+    return writeTransactionMarkers(this.#cluster, markers, this.#requestTimeoutMs)
   }
 }

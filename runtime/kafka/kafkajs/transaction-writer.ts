@@ -9,9 +9,13 @@
  * before its first Produce, since the broker verifies it. Sequence numbers start at 0 for the
  * identity's epoch and grow per partition; a batch that failed retriably (leader moved, network)
  * is resent unchanged, so the broker can deduplicate it, until `deliveryTimeoutMs`.
+ *
+ * With the `NO_TRANSACTION` identity (at-least-once) the same pump sends plain, non-idempotent
+ * Produce requests and registers nothing: a resent batch may then be written twice.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
+  NO_TRANSACTION,
   type OutgoingRecord,
   type ProducerIdentity,
   partitionKey,
@@ -226,10 +230,11 @@ export class KafkajsTransactionWriter implements TransactionWriter {
   }
 
   async #produce(leader: number, sending: [PartitionQueue, Batch][]): Promise<void> {
-    if (sending.some(([queue]) => !queue.registered)) await this.#register()
+    const transactional = this.identity.transactionalId !== NO_TRANSACTION.transactionalId
+    if (transactional && sending.some(([queue]) => !queue.registered)) await this.#register()
     const broker = await this.#cluster.findBroker({ nodeId: leader })
     await broker.produce({
-      transactionalId: this.identity.transactionalId,
+      transactionalId: transactional ? this.identity.transactionalId : null,
       producerId: this.identity.producerId,
       producerEpoch: this.identity.epoch,
       acks: -1,

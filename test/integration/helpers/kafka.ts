@@ -8,12 +8,21 @@ export function kafkaFor(bootstrap: string, clientId = 'exactly-test'): Kafka {
 
 export async function createTopic(kafka: Kafka, prefix: string, partitions = 1): Promise<string> {
   const topic = `${prefix}-${randomUUID().slice(0, 8)}`
+  await createNamedTopic(kafka, topic, partitions)
+  return topic
+}
+
+/** Creates `topic` and returns once every partition has a leader. */
+export async function createNamedTopic(kafka: Kafka, topic: string, partitions: number): Promise<void> {
   const admin = kafka.admin()
   await admin.connect()
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] })
-    // kafkajs's own waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a busy broker
-    // answers for a moment after the topic was created: wait for the leaders ourselves.
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+      // kafkajs's own wait gives up on UNKNOWN_TOPIC_OR_PARTITION, which a busy broker answers
+      // for a moment after the topic was created: wait for the leaders ourselves.
+      waitForLeaders: false,
+    })
     const deadline = Date.now() + 30_000
     for (;;) {
       const led = await admin
@@ -27,7 +36,6 @@ export async function createTopic(kafka: Kafka, prefix: string, partitions = 1):
   } finally {
     await admin.disconnect()
   }
-  return topic
 }
 
 export interface ReadRecord {

@@ -78,6 +78,7 @@ export class WordCountScenario {
       /** Every n-th input record is an empty word, which the job refuses (a bad record). */
       badEvery?: number
       onError?: JobSpec['onError']
+      delivery?: JobSpec['delivery']
     } = {},
   ): Promise<WordCountScenario> {
     const input = await createTopic(ctx.kafka, `${name}-in`, 2)
@@ -93,6 +94,7 @@ export class WordCountScenario {
       ...(options.intervalMs ? { intervalMs: options.intervalMs } : {}),
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.onError ? { onError: options.onError } : {}),
+      ...(options.delivery ? { delivery: options.delivery } : {}),
     }
     return new WordCountScenario(ctx, job, options.inputRecords ?? 1500, options.badEvery)
   }
@@ -154,8 +156,8 @@ export class WordCountScenario {
     }
   }
 
-  /** The audit: output equal to the expected output record by record, and no open transaction. */
-  async verify(): Promise<void> {
+  /** The output compared with the expected output record by record, and what is left open. */
+  async audit(): Promise<{ report: ReturnType<typeof compareOutput>; expected: number; openTransactions: unknown[] }> {
     const input = await readToEnd(this.#ctx.client, this.job.sourceTopics[0]!)
     const output = await readToEnd(this.#ctx.client, this.job.sinkTopic)
     // At least what was fed (a feeder retrying across a broker restart may write a batch twice).
@@ -173,12 +175,18 @@ export class WordCountScenario {
       expected,
       output.records.map((r) => ({ key: r.key?.toString() ?? null, value: r.value?.toString() ?? null })),
     )
+    return { report, expected: expected.records.length, openTransactions: output.openTransactions }
+  }
+
+  /** The audit: output equal to the expected output record by record, and no open transaction. */
+  async verify(): Promise<void> {
+    const { report, expected, openTransactions } = await this.audit()
     expect(
       { duplicates: report.duplicates.slice(0, 5), missing: report.missing.slice(0, 5), unexpected: report.unexpected },
       `expected ${report.expected} records, read ${report.actual}`,
     ).toEqual({ duplicates: [], missing: [], unexpected: [] })
     // Word count emits one record per input word (bad records go elsewhere).
-    expect(report.actual).toBe(expected.records.length)
-    expect(output.openTransactions).toEqual([])
+    expect(report.actual).toBe(expected)
+    expect(openTransactions).toEqual([])
   }
 }

@@ -20,6 +20,8 @@ export interface JobSpec {
   module: string
   config?: unknown
   onError?: { kind: 'fail' } | { kind: 'dead-letter'; topic: string }
+  /** `kafka.delivery` of the worker config; exactly-once when absent. */
+  delivery?: 'exactly-once' | 'at-least-once'
   sourceTopics: string[]
   sinkTopic: string
   parallelism: number
@@ -72,6 +74,7 @@ export async function startWorker(
       startFrom: 'earliest',
       sinkTopic: job.sinkTopic,
       transactionTimeoutMs: 60_000,
+      ...(job.delivery ? { delivery: job.delivery } : {}),
     },
     checkpoint: {
       intervalMs: job.intervalMs ?? 400,
@@ -193,6 +196,7 @@ export function runRecover(
     kafka: {
       bootstrapServers: [stack.kafka.bootstrap],
       sourceTopics: job.sourceTopics,
+      outputTopics: [job.sinkTopic, ...(job.onError?.kind === 'dead-letter' ? [job.onError.topic] : [])],
       startFrom: 'earliest',
       transactionTimeoutMs: 60_000,
     },

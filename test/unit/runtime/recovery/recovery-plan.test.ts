@@ -10,27 +10,29 @@ const stored = (partition: number) => ({
 })
 
 describe('planRecovery()', () => {
-  it('commits the head committable, marks it done, then fences, then restores — in that order', () => {
+  it('commits the head committable, marks it done, fences, closes hanging transactions, then restores — in that order', () => {
     const plan = planRecovery({
       partitions: [0, 2],
       headCheckpoint: { checkpointId: 4, tasks: [stored(0), stored(2)], committable, committableDone: false },
       startFrom: 'earliest',
       pool,
     })
-    expect(plan.steps.map((s) => s.kind)).toEqual(['commit', 'markCommittableDone', 'fence', 'restore'])
+    expect(plan.steps.map((s) => s.kind)).toEqual(['commit', 'markCommittableDone', 'fence', 'closeHanging', 'restore'])
     expect(plan.steps[0]).toEqual({ kind: 'commit', committable, checkpointId: 4 })
     expect(plan.steps[2]).toEqual({ kind: 'fence', transactionalIds: pool })
+    expect(plan.steps[3]).toEqual({ kind: 'closeHanging', promised: [committable] })
     expect(plan.nextCheckpointId).toBe(5)
   })
 
-  it('does not commit again what an earlier attempt already committed', () => {
+  it('does not commit again what an earlier attempt already committed, but still counts it as promised', () => {
     const plan = planRecovery({
       partitions: [0],
       headCheckpoint: { checkpointId: 4, tasks: [stored(0)], committable, committableDone: true },
       startFrom: 'earliest',
       pool,
     })
-    expect(plan.steps.map((s) => s.kind)).toEqual(['fence', 'restore'])
+    expect(plan.steps.map((s) => s.kind)).toEqual(['fence', 'closeHanging', 'restore'])
+    expect(plan.steps[1]).toEqual({ kind: 'closeHanging', promised: [committable] })
   })
 
   it('has nothing to commit when the checkpoint wrote no records', () => {
@@ -40,7 +42,7 @@ describe('planRecovery()', () => {
       startFrom: 'earliest',
       pool,
     })
-    expect(plan.steps.map((s) => s.kind)).toEqual(['fence', 'restore'])
+    expect(plan.steps.map((s) => s.kind)).toEqual(['fence', 'closeHanging', 'restore'])
   })
 
   it('restores each task from its snapshot and offsets', () => {
@@ -68,6 +70,7 @@ describe('planRecovery()', () => {
     const plan = planRecovery({ partitions: [1, 3], startFrom: 'latest', pool })
     expect(plan.steps).toEqual([
       { kind: 'fence', transactionalIds: pool },
+      { kind: 'closeHanging', promised: [] },
       {
         kind: 'restore',
         tasks: [
