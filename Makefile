@@ -11,12 +11,15 @@ export PATH := $(NODE_DIR):$(PATH)
 # Quiet a warning from this machine's global npm config that is not ours to fix.
 export npm_config_update_notifier := false
 
-.PHONY: help setup deps components component-% test test-unit test-integration chaos lint typecheck demo up down status clean-stacks
+.PHONY: help setup deps components component-% test test-unit test-integration chaos lint typecheck demo up down status clean-stacks kind-up
 
 help:
 	@echo "make demo    run the whole system on an embedded local stack"
 	@echo "make test    run all tests (unit, integration against real Kafka, S3 and Kubernetes)"
 	@echo "make up      start the local stack in the background; make down stops it"
+	@echo "make chaos   the exactly-once chaos suite alone (also part of make test)"
+	@echo "make bench   benchmarks against peers (never part of make test)"
+	@echo "make kind-up on a laptop with Docker: kind cluster, image loaded, chart installed"
 	@echo "make lint / make typecheck"
 
 node_modules/.installed: package.json package-lock.json
@@ -59,6 +62,10 @@ test: setup typecheck lint
 
 demo: setup
 	node test/infra/demo.ts
+
+# On a laptop with Docker: a kind cluster with the image loaded and the chart installed.
+kind-up: deps
+	bash scripts/kind-up.sh
 
 up: setup
 	node test/infra/stack-cli.ts up
