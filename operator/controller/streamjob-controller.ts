@@ -1,7 +1,8 @@
 /**
  * The StreamJob controller: informers on StreamJobs and on the pods the operator made enqueue
- * the job's key (a pod maps to its owner); `reconcile(key)` re-reads everything, decides with the
- * pure `decide`, applies the plan and writes the status once, only when it changed.
+ * the job's key (a pod maps to its owner); `reconcile(key)` reads the job from the informer cache
+ * (our own last write where the cache lags), decides with the pure `decide`, applies the plan and
+ * writes the status once, only when it changed, guarded by resourceVersion.
  *
  *   reconcile(key): observe (job, its pods, worker /status) → decide(observed, now) → apply → status → events
  */
@@ -43,6 +44,10 @@ export class StreamJobController {
   readonly #jobInformers: Informer<KubernetesObject>[] = []
   readonly #podInformers: Informer<V1Pod>[] = []
   #synced = false
+  /** Per job key: our last write, and the resourceVersion it replaced (see #cached). */
+  readonly #written = new Map<string, { replaced: string; job: StreamJob }>()
+  /** Keys whose next pass reads from the API server (after a failed pass). */
+  readonly #refetch = new Set<string>()
 
   constructor(options: ControllerOptions) {
     this.#o = options
@@ -110,13 +115,36 @@ export class StreamJobController {
   async reconcile(key: string, reconcileId: string): Promise<ReconcileResult> {
     const [namespace = '', name = ''] = key.split('/')
     const log = this.#o.log.child({ job: name, namespace, reconcileId })
-    // Fresh from the API server: decisions build on the status the last pass wrote.
-    const job = await this.#o.api.getStreamJob(namespace, name)
-    if (!job) return {}
-    const observed = await this.#observe(job)
-    const plan = decide(observed, Date.now(), this.#o.settings)
-    await this.#apply(job, plan, log)
-    return { requeueAfterMs: plan.requeueAfterMs }
+    try {
+      const job = this.#refetch.delete(key) ? await this.#o.api.getStreamJob(namespace, name) : this.#cached(key)
+      if (!job) return {}
+      const observed = await this.#observe(job)
+      const plan = decide(observed, Date.now(), this.#o.settings)
+      await this.#apply(key, job, plan, log)
+      return { requeueAfterMs: plan.requeueAfterMs }
+    } catch (error) {
+      // A write refused because our copy was stale (or anything else): the retry reads afresh.
+      this.#refetch.add(key)
+      throw error
+    }
+  }
+
+  /**
+   * The job from the informer cache; if the cache has not yet seen our last write (it still holds
+   * the resourceVersion that write replaced), the object that write returned. Decisions build on
+   * the status the last pass wrote, and the status patch's resourceVersion test catches the rest.
+   */
+  #cached(key: string): StreamJob | undefined {
+    const [namespace = '', name = ''] = key.split('/')
+    const cached = this.#jobInformers.map((i) => i.get(name, namespace)).find(Boolean) as StreamJob | undefined
+    const written = this.#written.get(key)
+    if (written && cached?.metadata.resourceVersion === written.replaced) return written.job
+    this.#written.delete(key)
+    return cached
+  }
+
+  #remember(key: string, replaced: string | undefined, job: StreamJob): void {
+    if (replaced) this.#written.set(key, { replaced, job })
   }
 
   async #observe(job: StreamJob): Promise<Observed> {
@@ -139,15 +167,19 @@ export class StreamJobController {
   }
 
   /** Pods and finalizers first, then status, then letting go of the object (it may vanish). */
-  async #apply(job: StreamJob, plan: Plan, log: Logger): Promise<void> {
+  async #apply(key: string, observedJob: StreamJob, plan: Plan, log: Logger): Promise<void> {
     const { api, metrics } = this.#o
-    const { namespace } = job.metadata
+    const { namespace } = observedJob.metadata
+    let job = observedJob
     let releasing = false
     for (const action of plan.actions) {
       switch (action.kind) {
-        case 'addFinalizer':
-          await api.setFinalizers(job, [...(job.metadata.finalizers ?? []), FINALIZER])
+        case 'addFinalizer': {
+          const updated = await api.setFinalizers(job, [...(job.metadata.finalizers ?? []), FINALIZER])
+          this.#remember(key, job.metadata.resourceVersion, updated)
+          job = updated
           break
+        }
         case 'removeFinalizer':
           releasing = true
           break
@@ -170,12 +202,14 @@ export class StreamJobController {
     }
     const restartsBefore = job.status?.restarts ?? 0
     if (plan.status && !isDeepStrictEqual(plan.status, job.status)) {
-      await api.patchStatus(job, plan.status)
+      const updated = await api.patchStatus(job, plan.status)
+      this.#remember(key, job.metadata.resourceVersion, updated)
       if ((plan.status.restarts ?? 0) > restartsBefore)
         metrics.restarts.inc((plan.status.restarts ?? 0) - restartsBefore)
     }
     for (const event of plan.events) {
-      await api.createEvent(job, event, this.#o.identity, new Date()).catch((error: unknown) => {
+      // Not awaited: an Event is a record for people, and the pass does not depend on it.
+      void api.createEvent(job, event, this.#o.identity, new Date()).catch((error: unknown) => {
         log.warn({ err: error, reason: event.reason }, 'cannot record the event')
       })
       log.info({ event: event.reason, type: event.type }, event.message)

@@ -55,8 +55,8 @@ export class KubeApi {
   }
 
   /** Replaces the finalizer list, guarded by resourceVersion (a concurrent change means retry). */
-  async setFinalizers(job: StreamJob, finalizers: string[]): Promise<void> {
-    await this.custom.patchNamespacedCustomObject(
+  async setFinalizers(job: StreamJob, finalizers: string[]): Promise<StreamJob> {
+    return (await this.custom.patchNamespacedCustomObject(
       {
         group: GROUP,
         version: VERSION,
@@ -70,11 +70,15 @@ export class KubeApi {
         fieldManager: FIELD_MANAGER,
       },
       jsonPatch,
-    )
+    )) as StreamJob
   }
 
-  async patchStatus(job: StreamJob, status: StreamJobStatus): Promise<void> {
-    await this.custom.patchNamespacedCustomObjectStatus(
+  /**
+   * Replaces the status, guarded by resourceVersion: the controller decides from its informer
+   * cache, and a decision made on a stale copy must fail here rather than overwrite newer status.
+   */
+  async patchStatus(job: StreamJob, status: StreamJobStatus): Promise<StreamJob> {
+    return (await this.custom.patchNamespacedCustomObjectStatus(
       {
         group: GROUP,
         version: VERSION,
@@ -82,11 +86,14 @@ export class KubeApi {
         plural: PLURAL,
         name: job.metadata.name,
         // The whole status, replaced: a merge patch would keep fields we dropped (a finished transition).
-        body: [{ op: 'add', path: '/status', value: status }],
+        body: [
+          { op: 'test', path: '/metadata/resourceVersion', value: job.metadata.resourceVersion },
+          { op: 'add', path: '/status', value: status },
+        ],
         fieldManager: FIELD_MANAGER,
       },
       jsonPatch,
-    )
+    )) as StreamJob
   }
 
   async createPod(pod: V1Pod): Promise<'created' | 'exists'> {

@@ -4,7 +4,9 @@
  * JSON summary line on stdout. Exit codes: 0 done (check `transactionsClean`), 1 failed (safe
  * to run again), 2 invalid configuration.
  */
+
 import { readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { pino } from 'pino'
 import { KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
 import { parseRecoverConfig, type RecoverConfig } from '../recovery/recover-config.ts'
@@ -69,6 +71,7 @@ export async function runRecover(args: readonly string[], env: NodeJS.ProcessEnv
     log.error({ err: error }, (error as Error).message)
     return 1
   } finally {
-    await kafka.close().catch(() => {})
+    // kafkajs's disconnect can wait on a broker that is down: exit anyway after 5 s.
+    await Promise.race([kafka.close().catch(() => {}), sleep(5000)])
   }
 }

@@ -14,6 +14,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { join, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { pino } from 'pino'
 import { asJob, type Job } from '../api/define-job.ts'
@@ -55,6 +56,9 @@ export function readWorkerConfig(args: readonly string[], env: NodeJS.ProcessEnv
 
 /** Where the image keeps this package (the Dockerfile copies it to /app). */
 const IMAGE_ROOT = '/app/'
+/** How long closing the Kafka client may take before the process exits anyway. */
+const CLOSE_GRACE_MS = 5000
+
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 /**
@@ -178,11 +182,20 @@ export async function runWorker(args: readonly string[], env: NodeJS.ProcessEnv)
       return EXIT_SUPERSEDED
     }
     log.error({ err: e, reason: runner.status.failure?.reason }, e.message)
-    return e instanceof WorkerConfigError || NEEDS_A_PERSON.has(e.code ?? '') ? EXIT_INVALID : EXIT_FAILED
+    const code = e instanceof WorkerConfigError || NEEDS_A_PERSON.has(e.code ?? '') ? EXIT_INVALID : EXIT_FAILED
+    // A failed worker must exit so the operator replaces it: a worker that logged its failure
+    // and then hung in cleanup was seen once after a broker restart (cause not found).
+    setTimeout(() => {
+      log.error({ exitCode: code }, `cleanup did not finish within ${2 * CLOSE_GRACE_MS} ms: exiting anyway`)
+      process.exit(code)
+    }, 2 * CLOSE_GRACE_MS).unref()
+    return code
   } finally {
     process.off('SIGTERM', onSignal)
     process.off('SIGINT', onSignal)
     server.close()
-    await kafka.close().catch(() => {})
+    // kafkajs's disconnect can wait on a connection to a broker that is down; a failed worker
+    // must exit (the operator restarts it), not hang here looking alive.
+    await Promise.race([kafka.close().catch(() => {}), sleep(CLOSE_GRACE_MS)])
   }
 }
