@@ -35,6 +35,10 @@ async function stackInfo(): Promise<{ info: StackInfo; stop: () => Promise<void>
   return { info: stack.info, stop: stack.stop }
 }
 
+function metricValue(text: string, name: string): number {
+  return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN)
+}
+
 /** p-quantile from a Prometheus histogram's cumulative buckets: the upper bound of its bucket. */
 function quantile(buckets: Array<[number, number]>, q: number): number {
   const total = buckets.at(-1)?.[1] ?? 0
@@ -130,6 +134,9 @@ async function main(): Promise<void> {
       reconcileP50Ms: quantile(buckets, 0.5) * 1000,
       reconcileP99Ms: quantile(buckets, 0.99) * 1000,
       operatorRssMb: Math.round(rssKb / 1024),
+      operatorHeapUsedMb: Math.round(metricValue(metrics, 'nodejs_heap_size_used_bytes') / 2 ** 20),
+      operatorHeapTotalMb: Math.round(metricValue(metrics, 'nodejs_heap_size_total_bytes') / 2 ** 20),
+      eventLoopLagP99Ms: Math.round(metricValue(metrics, 'nodejs_eventloop_lag_p99_seconds') * 1000),
     }
     console.log(JSON.stringify(result, null, 2))
     console.log(

@@ -1,5 +1,5 @@
 /** The operator's Prometheus metrics (prom-client), served at /metrics. */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
 export interface OperatorMetrics {
   registry: Registry
@@ -12,6 +12,9 @@ export interface OperatorMetrics {
 export function createOperatorMetrics(): OperatorMetrics {
   const registry = new Registry()
   const registers = [registry]
+  // Process and Node.js metrics (RSS, heap, event-loop lag): what an operator's memory and
+  // latency are judged by.
+  collectDefaultMetrics({ register: registry })
   const reconciles = new Counter({
     name: 'exactly_operator_reconcile_total',
     help: 'Reconcile passes by result',

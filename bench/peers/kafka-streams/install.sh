@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The Kafka Streams peer of the benchmark: kafka-streams jars from Maven Central (copy-dependencies,
+# as test/infra/install/kafka.sh does for the broker) and BenchApp compiled with javac.
+# Prints the directory of the peer's classpath: java -cp "$DIR/*:$DIR/libs/*" dev.exactly.bench.BenchApp
+source "$(dirname "$0")/../../../test/infra/install/lib.sh"
+KAFKA_VERSION="${KAFKA_VERSION:-4.3.1}"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+# -r1: the revision of pom.xml's dependency list; bump it when the list changes.
+DIR="$EXACTLY_CACHE/bench-kafka-streams-$KAFKA_VERSION-r1"
+# The compiled app is keyed by its sources, so an edited BenchApp.java is rebuilt (in seconds).
+SRC_HASH="$(cd "$HERE" && find src -name '*.java' | sort | xargs sha256sum | sha256sum | cut -c1-12)"
+APP="$DIR/app-$SRC_HASH"
+
+fetch() {
+  local out="$1"
+  command -v mvn >/dev/null || die "mvn not found: it fetches the Kafka Streams jars from Maven Central"
+  mvn -B -q -f "$HERE/pom.xml" "-Dkafka.version=$KAFKA_VERSION" \
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+    -DincludeScope=runtime "-DoutputDirectory=$out" >&2
+  ls "$out" | grep -q "^kafka-streams-$KAFKA_VERSION.jar$" && touch "$out/.complete"
+}
+
+compile() {
+  local out="$1"
+  command -v javac >/dev/null || die "javac not found: the Kafka Streams peer needs a JDK 17+"
+  mkdir -p "$out/classes"
+  (cd "$HERE" && find src -name '*.java' -print0 | xargs -0 javac --release 17 -Xlint:all,-options \
+    -cp "$DIR/libs/*" -d "$out/classes") >&2
+  jar cf "$out/bench-peer.jar" -C "$out/classes" .
+  rm -rf "$out/classes"
+  ln -s ../libs "$out/libs"
+}
+
+build_once "$DIR/libs" .complete fetch "kafka-streams $KAFKA_VERSION: fetching jars from Maven Central (first time only)"
+build_once "$APP" bench-peer.jar compile "kafka-streams peer: compiling BenchApp ($SRC_HASH)"
+echo "$APP"

@@ -1,0 +1,381 @@
+package dev.exactly.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The Kafka Streams peer of the benchmark: the same jobs as ours (passthrough, keyed count, bank
+ * transfers), written with the Processor API, run until an expected number of input records has
+ * been processed, closed cleanly (so the last transaction is committed), then one JSON line of
+ * figures on stdout. Logs go to stderr.
+ *
+ * <pre>
+ * java -cp 'DIR/*:DIR/libs/*' dev.exactly.bench.BenchApp MODE --bootstrap=HOST:PORT --input=T[,T2]
+ *   --output=T --expected=N --application-id=ID --state-dir=DIR [--guarantee=exactly_once_v2]
+ *   [--commit-interval-ms=100] [--store=rocksdb|memory] [--caching=true|false]
+ * </pre>
+ *
+ * MODE is passthrough, keyed-count or bank (or the env BENCH_MODE). For bank, --input is the
+ * commands topic then the credits topic (same partition count); credits are written to the
+ * second input topic, events to --output.
+ */
+public final class BenchApp {
+  static final String STORE = "state";
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opts = parse(args);
+    String mode = require(opts, "mode");
+    String bootstrap = require(opts, "bootstrap");
+    List<String> inputs = List.of(require(opts, "input").split(","));
+    String output = require(opts, "output");
+    long expected = Long.parseLong(require(opts, "expected"));
+    String applicationId = require(opts, "application-id");
+    String stateDir = require(opts, "state-dir");
+    String guarantee = opts.getOrDefault("guarantee", StreamsConfig.EXACTLY_ONCE_V2);
+    String commitIntervalMs = opts.getOrDefault("commit-interval-ms", "100");
+    String store = opts.getOrDefault("store", "rocksdb");
+    boolean caching = Boolean.parseBoolean(opts.getOrDefault("caching", "true"));
+    long closeTimeoutMs = Long.parseLong(opts.getOrDefault("close-timeout-ms", "60000"));
+    if (!guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2) && !guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
+      throw new IllegalArgumentException("--guarantee must be exactly_once_v2 or at_least_once, not " + guarantee);
+    }
+    if (expected <= 0) throw new IllegalArgumentException("--expected must be a positive number of input records");
+
+    Progress progress = new Progress(expected);
+    Topology topology = topology(mode, inputs, output, progress, storeBuilder(store, caching));
+
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.parseLong(commitIntervalMs));
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
+    props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
+    props.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    // No global stores here; set only to silence the start-up warning about its 5.0 default.
+    props.put("processing.exception.handler.global.enabled", true);
+
+    KafkaStreams streams = new KafkaStreams(topology, props);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    streams.setUncaughtExceptionHandler(error -> {
+      failure.compareAndSet(null, error);
+      progress.done.countDown();
+      return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    });
+    streams.setStateListener((now, before) -> {
+      if (now == KafkaStreams.State.ERROR) {
+        failure.compareAndSet(null, new IllegalStateException("Kafka Streams went from " + before + " to ERROR"));
+        progress.done.countDown();
+      }
+    });
+    // A SIGTERM (the runner's timeout) still closes the client, so no transaction is left open.
+    Thread hook = new Thread(() -> streams.close(Duration.ofSeconds(10)), "bench-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+
+    Thread reporter = new Thread(() -> {
+      try {
+        while (progress.done.getCount() > 0) {
+          Thread.sleep(5000);
+          System.err.println("[bench] processed " + progress.count + " of " + expected + " records");
+        }
+      } catch (InterruptedException e) {
+        // the run is over
+      }
+    }, "bench-progress");
+    reporter.setDaemon(true);
+
+    streams.start();
+    reporter.start();
+    progress.done.await();
+    long closeStarted = System.nanoTime();
+    // A clean close commits every task: under exactly_once_v2 the last transaction is committed.
+    boolean closed = streams.close(Duration.ofMillis(closeTimeoutMs));
+    double closeMs = (System.nanoTime() - closeStarted) / 1e6;
+    Runtime.getRuntime().removeShutdownHook(hook);
+
+    Throwable error = failure.get();
+    if (error != null) {
+      System.err.println("[bench] Kafka Streams failed after " + progress.count + " records: " + error);
+      error.printStackTrace();
+      System.exit(2);
+    }
+    if (!closed) {
+      System.err.println("[bench] Kafka Streams did not close within " + closeTimeoutMs + " ms: the last transaction may be open");
+      System.exit(3);
+    }
+    double elapsedMs = (progress.lastNanos - progress.firstNanos) / 1e6;
+    double cpuMs = (progress.lastCpuNanos - progress.firstCpuNanos) / 1e6;
+    System.out.println(String.format(Locale.ROOT,
+        "{\"records\":%d,\"elapsedMs\":%.3f,\"cpuMs\":%.3f,\"firstRecordAt\":%d,\"lastRecordAt\":%d,"
+            + "\"cpuTotalMs\":%.3f,\"closeMs\":%.3f,\"mode\":\"%s\",\"guarantee\":\"%s\",\"store\":\"%s\",\"caching\":%b}",
+        progress.count, elapsedMs, cpuMs, progress.firstAt, progress.lastAt, cpuNanos() / 1e6, closeMs, mode,
+        guarantee, store, caching));
+    System.out.flush();
+    System.exit(0);
+  }
+
+  /** Counts processed input records; the first and the expected-th are timed (wall and CPU). */
+  static final class Progress {
+    final long expected;
+    final CountDownLatch done = new CountDownLatch(1);
+    // One stream thread writes these; the main thread reads them after `done` (a happens-before
+    // edge). `count` is volatile only so the progress reporter sees it; one writer, so ++ is safe.
+    volatile long count;
+    long firstAt, lastAt, firstNanos, lastNanos, firstCpuNanos, lastCpuNanos;
+
+    Progress(long expected) {
+      this.expected = expected;
+    }
+
+    void record() {
+      long n = ++count;
+      if (n == 1) {
+        firstAt = System.currentTimeMillis();
+        firstNanos = System.nanoTime();
+        firstCpuNanos = cpuNanos();
+      }
+      if (n == expected) {
+        lastAt = System.currentTimeMillis();
+        lastNanos = System.nanoTime();
+        lastCpuNanos = cpuNanos();
+        done.countDown();
+      }
+    }
+  }
+
+  static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  static StoreBuilder<KeyValueStore<String, Long>> storeBuilder(String kind, boolean caching) {
+    KeyValueBytesStoreSupplier supplier = switch (kind) {
+      case "rocksdb" -> Stores.persistentKeyValueStore(STORE);
+      case "memory" -> Stores.inMemoryKeyValueStore(STORE);
+      default -> throw new IllegalArgumentException("--store must be rocksdb or memory, not " + kind);
+    };
+    StoreBuilder<KeyValueStore<String, Long>> builder = Stores.keyValueStoreBuilder(supplier, Serdes.String(), Serdes.Long());
+    // The DSL caches stores by default (statestore.cache.max.bytes, 10 MB): writes reach the store
+    // and its changelog once per key and commit, as our runtime's snapshots hold one value per key.
+    return caching ? builder.withCachingEnabled() : builder.withCachingDisabled();
+  }
+
+  static Topology topology(String mode, List<String> inputs, String output, Progress progress,
+      StoreBuilder<KeyValueStore<String, Long>> store) {
+    Topology t = new Topology();
+    StringDeserializer de = new StringDeserializer();
+    StringSerializer ser = new StringSerializer();
+    switch (mode) {
+      case "passthrough" -> {
+        t.addSource("source", de, de, inputs.toArray(String[]::new));
+        t.addProcessor("passthrough", () -> new Passthrough(progress), "source");
+        t.addSink("sink", output, ser, ser, "passthrough");
+      }
+      case "keyed-count" -> {
+        t.addSource("source", de, de, inputs.toArray(String[]::new));
+        t.addProcessor("count", () -> new KeyedCount(progress), "source");
+        t.addStateStore(store, "count");
+        t.addSink("sink", output, ser, ser, "count");
+      }
+      case "bank" -> {
+        if (inputs.size() != 2) throw new IllegalArgumentException("bank needs --input=COMMANDS,CREDITS");
+        t.addSource("source", de, de, inputs.toArray(String[]::new));
+        t.addProcessor("bank", () -> new Bank(progress), "source");
+        t.addStateStore(store, "bank");
+        t.addSink(Bank.EVENTS, output, ser, ser, "bank");
+        t.addSink(Bank.CREDITS, inputs.get(1), ser, ser, "bank");
+      }
+      default -> throw new IllegalArgumentException("mode must be passthrough, keyed-count or bank, not " + mode);
+    }
+    return t;
+  }
+
+  static final class Passthrough implements Processor<String, String, String, String> {
+    private final Progress progress;
+    private ProcessorContext<String, String> ctx;
+
+    Passthrough(Progress progress) {
+      this.progress = progress;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, String> context) {
+      ctx = context;
+    }
+
+    @Override
+    public void process(Record<String, String> record) {
+      ctx.forward(record);
+      progress.record();
+    }
+  }
+
+  /** Our word-count job: n = state.get(key) + 1; state.set(key, n); emit (key, String(n)). */
+  static final class KeyedCount implements Processor<String, String, String, String> {
+    private final Progress progress;
+    private ProcessorContext<String, String> ctx;
+    private KeyValueStore<String, Long> counts;
+
+    KeyedCount(Progress progress) {
+      this.progress = progress;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, String> context) {
+      ctx = context;
+      counts = context.getStateStore(STORE);
+    }
+
+    @Override
+    public void process(Record<String, String> record) {
+      Long before = counts.get(record.key());
+      long n = before == null ? 1 : before + 1;
+      counts.put(record.key(), n);
+      ctx.forward(record.withValue(Long.toString(n)));
+      progress.record();
+    }
+  }
+
+  /** examples/bank-transfers/job.ts, record for record: balances per account, credits through Kafka. */
+  static final class Bank implements Processor<String, String, String, String> {
+    static final String EVENTS = "events";
+    static final String CREDITS = "credits";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Progress progress;
+    private ProcessorContext<String, String> ctx;
+    private KeyValueStore<String, Long> balances;
+
+    Bank(Progress progress) {
+      this.progress = progress;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, String> context) {
+      ctx = context;
+      balances = context.getStateStore(STORE);
+    }
+
+    @Override
+    public void process(Record<String, String> record) {
+      JsonNode command;
+      try {
+        command = JSON.readTree(record.value() == null ? "" : record.value());
+      } catch (Exception e) {
+        throw new IllegalArgumentException("not JSON: " + String.valueOf(record.value()), e);
+      }
+      if (command == null || !command.path("id").isTextual()) throw new IllegalArgumentException("command without a string \"id\"");
+      String id = command.get("id").asText();
+      String type = command.path("type").asText("");
+      switch (type) {
+        case "deposit", "credit" -> apply(record, text(command, "account", id), amount(command, id), type, id);
+        case "transfer" -> {
+          String from = text(command, "from", id);
+          String to = text(command, "to", id);
+          long amount = amount(command, id);
+          long available = balance(from);
+          if (available < amount) {
+            emitEvent(record, "rejected", from, amount, available, id);
+          } else {
+            apply(record, from, -amount, "debit", id);
+            ObjectNode credit = JSON.createObjectNode();
+            credit.put("type", "credit").put("id", id).put("account", to).put("amount", amount);
+            ctx.forward(record.withKey(to).withValue(credit.toString()), CREDITS);
+          }
+        }
+        default -> throw new IllegalArgumentException("invalid command " + id
+            + ": expected a deposit, transfer or credit with a positive integer amount");
+      }
+      progress.record();
+    }
+
+    private long balance(String account) {
+      Long b = balances.get(account);
+      return b == null ? 0 : b;
+    }
+
+    private void apply(Record<String, String> record, String account, long delta, String kind, String cause) {
+      long balance = balance(account) + delta;
+      balances.put(account, balance);
+      emitEvent(record, kind, account, Math.abs(delta), balance, cause);
+    }
+
+    private void emitEvent(Record<String, String> record, String kind, String account, long amount, long balance, String cause) {
+      ObjectNode event = JSON.createObjectNode();
+      event.put("kind", kind).put("account", account).put("amount", amount).put("balance", balance).put("cause", cause);
+      ctx.forward(record.withKey(account).withValue(event.toString()), EVENTS);
+    }
+
+    private static String text(JsonNode command, String field, String id) {
+      JsonNode v = command.get(field);
+      if (v == null || !v.isTextual()) throw new IllegalArgumentException("invalid command " + id + ": no string \"" + field + "\"");
+      return v.asText();
+    }
+
+    private static long amount(JsonNode command, String id) {
+      JsonNode v = command.get("amount");
+      if (v == null || !v.isIntegralNumber() || v.asLong() <= 0) {
+        throw new IllegalArgumentException("invalid command " + id + ": \"amount\" must be a positive integer");
+      }
+      return v.asLong();
+    }
+  }
+
+  /** MODE as the first argument (or BENCH_MODE), then --name=value or --name value. */
+  static Map<String, String> parse(String[] args) {
+    Map<String, String> opts = new HashMap<>();
+    List<String> positional = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--")) {
+        positional.add(a);
+      } else if (a.contains("=")) {
+        opts.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+      } else if (i + 1 < args.length) {
+        opts.put(a.substring(2), args[++i]);
+      } else {
+        throw new IllegalArgumentException(a + " needs a value");
+      }
+    }
+    if (!positional.isEmpty()) opts.put("mode", positional.get(0));
+    else if (System.getenv("BENCH_MODE") != null) opts.putIfAbsent("mode", System.getenv("BENCH_MODE"));
+    return opts;
+  }
+
+  static String require(Map<String, String> opts, String name) {
+    String v = opts.get(name);
+    if (v == null || v.isEmpty()) {
+      throw new IllegalArgumentException("missing " + (name.equals("mode") ? "MODE (first argument or BENCH_MODE)" : "--" + name));
+    }
+    return v;
+  }
+
+  private BenchApp() {}
+}
