@@ -191,6 +191,10 @@ export interface KafkajsEncoder {
   writeUVarInt(value: number): KafkajsEncoder
   writeUVarIntString(value: string | null): KafkajsEncoder
   writeUVarIntArray(array: KafkajsEncoder[]): KafkajsEncoder
+  writeString(value: string | null): KafkajsEncoder
+  /** int32 length, then the bytes. */
+  writeBytes(value: Buffer): KafkajsEncoder
+  writeArray(array: KafkajsEncoder[]): KafkajsEncoder
 }
 
 export interface KafkajsDecoder {
@@ -206,4 +210,13 @@ export const Encoder = require('kafkajs/src/protocol/encoder') as new () => Kafk
 export const Decoder = require('kafkajs/src/protocol/decoder') as new (buffer: Buffer) => KafkajsDecoder
 export const { createErrorFromCode } = require('kafkajs/src/protocol/error') as {
   createErrorFromCode(code: number): Error & { code: number; type: string }
+}
+
+/** CRC-32C as record batches carry it (`src/protocol/recordBatch/crc32C`). */
+export const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C') as (buffer: Buffer) => number
+
+/** Produce v7's response decoder (`src/protocol/requests/produce/v7/response.js`); parse throws the first partition error. */
+export const produceV7Response = require('kafkajs/src/protocol/requests/produce/v7/response') as {
+  decode(payload: Buffer): Promise<unknown>
+  parse(decoded: unknown): Promise<unknown>
 }

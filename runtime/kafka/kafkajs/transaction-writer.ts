@@ -25,10 +25,11 @@ import {
 import { KafkaRequestError, KafkaUnavailableError, ProducerFencedError, UnknownTopicError } from '../kafka-errors.ts'
 import { backoffDelayMs } from './backoff.ts'
 import { classifyKafkaError, isExactlyError, kafkaErrorMessage } from './classify-error.ts'
-import { groupByTopic } from './group-by-leader.ts'
 import type { KafkajsCluster, ProduceMessage } from './internals.ts'
 import { ensureTopics, leaderOf } from './metadata.ts'
 import { estimateRecordBytes, type PlannedRequest, planProduceRequests } from './produce-plan.ts'
+import { produceRequest } from './produce-request.ts'
+import { encodeRecordBatch } from './record-batch.ts'
 import type { TransactionCoordinator } from './transaction-coordinator.ts'
 
 export interface TransactionWriterSettings {
@@ -41,6 +42,8 @@ export interface TransactionWriterSettings {
 
 interface Batch {
   firstSequence: number
+  /** The batch as sent, once encoded. */
+  encoded?: Buffer
   messages: ProduceMessage[]
   bytes: number
   failures: number
@@ -233,17 +236,23 @@ export class KafkajsTransactionWriter implements TransactionWriter {
     const transactional = this.identity.transactionalId !== NO_TRANSACTION.transactionalId
     if (transactional && sending.some(([queue]) => !queue.registered)) await this.#register()
     const broker = await this.#cluster.findBroker({ nodeId: leader })
-    await broker.produce({
-      transactionalId: transactional ? this.identity.transactionalId : null,
-      producerId: this.identity.producerId,
-      producerEpoch: this.identity.epoch,
-      acks: -1,
-      timeout: this.#settings.requestTimeoutMs,
-      compression: 0,
-      topicData: groupByTopic(
-        sending.map(([queue, batch]) => ({ topic: queue.topic, partition: queue.partition, batch })),
-        ({ partition, batch }) => ({ partition, firstSequence: batch.firstSequence, messages: batch.messages }),
-      ),
+    const header = { producerId: this.identity.producerId, producerEpoch: this.identity.epoch, transactional }
+    for (const [, batch] of sending) {
+      // Encoded once: a batch resent after a retriable failure must be byte-identical.
+      batch.encoded ??= encodeRecordBatch({ ...header, baseSequence: batch.firstSequence }, batch.messages)
+    }
+    await broker.connectionPool.send({
+      ...produceRequest({
+        transactionalId: transactional ? this.identity.transactionalId : null,
+        acks: -1,
+        timeoutMs: this.#settings.requestTimeoutMs,
+        batches: sending.map(([queue, batch]) => ({
+          topic: queue.topic,
+          partition: queue.partition,
+          batch: batch.encoded!,
+        })),
+      }),
+      requestTimeout: this.#settings.requestTimeoutMs + 5000,
     })
   }
 
