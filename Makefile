@@ -11,7 +11,7 @@ export PATH := $(NODE_DIR):$(PATH)
 # Quiet a warning from this machine's global npm config that is not ours to fix.
 export npm_config_update_notifier := false
 
-.PHONY: help setup deps components component-% test test-unit test-integration chaos lint typecheck demo up down status clean-stacks kind-up
+.PHONY: help setup deps components component-% test test-unit test-integration chaos lint typecheck demo up down status clean-stacks bench kind-up
 
 help:
 	@echo "make demo    run the whole system on an embedded local stack"
@@ -62,6 +62,11 @@ test: setup typecheck lint
 
 demo: setup
 	node test/infra/demo.ts
+
+# The benchmark (bench/run.ts; never part of `make test`): about half an hour on 2 cores, then
+# docs/performance.md and bench/results/latest.json. `node bench/run.ts --help` for subsets.
+bench: setup
+	node bench/run.ts
 
 # On a laptop with Docker: a kind cluster with the image loaded and the chart installed.
 kind-up: deps

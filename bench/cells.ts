@@ -1,0 +1,124 @@
+/**
+ * The matrix: which system runs in which mode on which workload. A cell is one (system, mode);
+ * its id is the middle of every figure's key (`<workload>.<cell>.<figure>`, e.g.
+ * `keyedCount.1e4.100B.ours.eos.1s.recordsPerSec`). The default set is the part of the full
+ * matrix that fits about half an hour on two cores: every system's main mode on the default
+ * workloads (Kafka Streams on the two main ones and bank), and the second modes (10 s
+ * checkpoints, at-least-once baselines) on the two main workloads. `--full` runs all of it.
+ */
+import { runConsumerCeiling, runProducerCeiling } from './systems/broker.ts'
+import { runKafkaStreams } from './systems/kafka-streams.ts'
+import { runOurs } from './systems/ours.ts'
+import { runRawKafkajs } from './systems/raw-kafkajs.ts'
+import type { RunContext, SystemRun } from './systems/system.ts'
+import type { Workload } from './workloads.ts'
+
+export type SystemId = 'ours' | 'rawKafkajs' | 'kafkaStreams' | 'broker'
+
+export interface Cell {
+  /** e.g. `ours.eos.1s`, `rawKafkajs.txn.1s`, `kafkaStreams.eos.1s`, `broker.producerPerf`. */
+  id: string
+  system: SystemId
+  /** What the row says in the report. */
+  label: string
+  run(ctx: RunContext): Promise<SystemRun>
+  /** Whether the run's output is checked (the broker's consumer writes none; its producer writes random bytes). */
+  checked: boolean
+  /** Bank needs the credits topic; raw kafkajs has no bank loop. */
+  appliesTo(workload: Workload): boolean
+  /** In the default set for this workload (the rest run with --full). */
+  byDefault(workload: Workload): boolean
+}
+
+const any = () => true
+const mainWorkloads = new Set(['passthrough.100B', 'keyedCount.1e4.100B'])
+const notBank = (w: Workload) => w.job !== 'bank'
+
+export const CELLS: Cell[] = [
+  ours('eos', 1000, any),
+  ours('alo', 1000, any),
+  ours('eos', 10_000, (w) => mainWorkloads.has(w.id)),
+  ours('alo', 10_000, (w) => mainWorkloads.has(w.id)),
+  {
+    id: 'rawKafkajs.alo',
+    system: 'rawKafkajs',
+    label: 'raw kafkajs, at-least-once (offsets committed every 1 s)',
+    run: (ctx) => runRawKafkajs(ctx, { mode: 'at-least-once', commitIntervalMs: 1000 }),
+    checked: true,
+    appliesTo: notBank,
+    byDefault: (w) => mainWorkloads.has(w.id),
+  },
+  {
+    id: 'rawKafkajs.txn.1s',
+    system: 'rawKafkajs',
+    label: 'raw kafkajs, transactional (a transaction per 1 s)',
+    run: (ctx) => runRawKafkajs(ctx, { mode: 'transactional', commitIntervalMs: 1000 }),
+    checked: true,
+    appliesTo: notBank,
+    byDefault: any,
+  },
+  {
+    id: 'kafkaStreams.eos.1s',
+    system: 'kafkaStreams',
+    label: 'Kafka Streams, exactly_once_v2 (commit.interval.ms 1000)',
+    run: (ctx) => runKafkaStreams(ctx, { guarantee: 'exactly_once_v2', commitIntervalMs: 1000 }),
+    checked: true,
+    appliesTo: any,
+    // Slowest here (RocksDB at 10^6 keys: minutes per round), so the two main workloads and bank.
+    byDefault: (w) => mainWorkloads.has(w.id) || w.job === 'bank',
+  },
+  {
+    id: 'kafkaStreams.alo.1s',
+    system: 'kafkaStreams',
+    label: 'Kafka Streams, at_least_once (commit.interval.ms 1000)',
+    run: (ctx) => runKafkaStreams(ctx, { guarantee: 'at_least_once', commitIntervalMs: 1000 }),
+    checked: true,
+    appliesTo: any,
+    byDefault: () => false,
+  },
+]
+
+function ours(mode: 'eos' | 'alo', intervalMs: number, byDefault: (w: Workload) => boolean): Cell {
+  const seconds = `${intervalMs / 1000}s`
+  return {
+    id: `ours.${mode}.${seconds}`,
+    system: 'ours',
+    label: `ours, ${mode === 'eos' ? 'exactly-once' : 'at-least-once'}, checkpoint every ${seconds}`,
+    run: (ctx) => runOurs(ctx, { delivery: mode === 'eos' ? 'exactly-once' : 'at-least-once', intervalMs }),
+    checked: true,
+    appliesTo: any,
+    byDefault,
+  }
+}
+
+/** The broker's ceiling: pseudo-workloads of their own, one per record size. */
+export const BROKER_CELLS: Cell[] = [
+  {
+    id: 'broker.producerPerf',
+    system: 'broker',
+    label: 'Kafka producer perf test (acks=all)',
+    run: runProducerCeiling,
+    checked: false,
+    appliesTo: (w) => w.job === 'passthrough',
+    byDefault: any,
+  },
+  {
+    id: 'broker.consumerPerf',
+    system: 'broker',
+    label: 'Kafka consumer perf test (read_committed)',
+    run: runConsumerCeiling,
+    checked: false,
+    appliesTo: (w) => w.job === 'passthrough',
+    byDefault: any,
+  },
+]
+
+/** The cells to run on `workload`: the default ones (all with `--full`), and any named exactly in `--systems`. */
+export function cellsFor(workload: Workload, options: { full: boolean; systems?: string[] }): Cell[] {
+  return [...CELLS, ...BROKER_CELLS].filter(
+    (cell) =>
+      cell.appliesTo(workload) &&
+      (options.full || cell.byDefault(workload) || options.systems?.includes(cell.id)) &&
+      (!options.systems || options.systems.some((s) => cell.id === s || cell.id.startsWith(`${s}.`))),
+  )
+}

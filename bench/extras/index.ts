@@ -1,0 +1,38 @@
+/**
+ * The rows after the throughput table, each its own module: end-to-end latency, checkpoint
+ * duration by state size, recovery after SIGKILL, the operator at scale. `--extras` picks them;
+ * one that fails becomes a section saying so, and the others still run.
+ */
+import type { BenchOptions } from '../options.ts'
+import type { Section } from '../report.ts'
+import type { Bench } from '../run-cell.ts'
+import { checkpointSection } from './checkpoint.ts'
+import { latencySection } from './latency.ts'
+import { operatorSection } from './operator.ts'
+import { recoverySection } from './recovery.ts'
+
+/** Latency and recovery repeat a few times; medians of at most 3 keep `make bench` near half an hour. */
+const EXTRA_RUNS = 3
+
+export async function runExtras(bench: Bench, options: BenchOptions, say: (line: string) => void): Promise<Section[]> {
+  const runs = Math.min(options.runs, EXTRA_RUNS)
+  const extras: Array<[string, string, () => Promise<Section>]> = [
+    ['latency', 'End-to-end latency (read_committed)', () => latencySection(bench, runs, say)],
+    ['checkpoint', 'Checkpoint duration by state size', () => checkpointSection(bench, options.stateMb, say)],
+    ['recovery', 'Recovery after SIGKILL', () => recoverySection(bench, runs, say)],
+    ['operator', 'Operator at scale (this run)', () => operatorSection(bench, say)],
+  ]
+  const sections: Section[] = []
+  for (const [name, title, run] of extras) {
+    if (!options.extras.includes(name)) continue
+    say(`— ${title}`)
+    sections.push(
+      await run().catch((error: Error) => ({
+        title,
+        figures: { [`${name}.error`]: error.message },
+        markdown: `Failed: ${error.message}`,
+      })),
+    )
+  }
+  return sections
+}

@@ -1,0 +1,182 @@
+/**
+ * One `exactly worker` process for the benchmark, configured as
+ * test/integration/helpers/worker-process.ts configures the tests' workers, with the knobs the
+ * benchmark turns: the checkpoint interval and the delivery mode. Parallelism 1: one slot owns
+ * all four partitions, so one process does all the work and its CPU time is the system's.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createWriteStream, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { WorkerStatus } from '../../runtime/worker/worker-status.ts'
+import { freePort } from '../../test/infra/ports.ts'
+import type { StackInfo } from '../../test/infra/stack.ts'
+
+const REPO = join(import.meta.dirname, '..', '..')
+
+export type Delivery = 'exactly-once' | 'at-least-once'
+
+export interface OurJob {
+  name: string
+  uid: string
+  /** Path of the job module, absolute or relative to the repository. */
+  module: string
+  config?: unknown
+  sourceTopics: string[]
+  sinkTopic: string
+  /** Key prefix of the job's checkpoints in the bucket. */
+  prefix: string
+  intervalMs: number
+  delivery: Delivery
+}
+
+export interface OurWorker {
+  readonly pid: number
+  readonly port: number
+  readonly child: ChildProcess
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  status(): Promise<WorkerStatus>
+  metrics(): Promise<string>
+  /** POST /stop: final checkpoint, commit, exit 0. Waits for the exit; SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>
+  kill(): void
+  /** Why the process ended early, if it did (for failing a run with a reason). */
+  failure(): string | undefined
+}
+
+export function workerConfig(stack: StackInfo, job: OurJob, port: number, attempt: number): Record<string, unknown> {
+  if (!stack.kafka || !stack.s3) throw new Error('The benchmark stack has no Kafka or S3 server')
+  return {
+    formatVersion: 1,
+    job: {
+      namespace: 'bench',
+      name: job.name,
+      uid: job.uid,
+      module: job.module.startsWith('/') ? job.module : join(REPO, job.module),
+      config: job.config ?? {},
+      onError: { kind: 'fail' },
+    },
+    slot: 0,
+    parallelism: 1,
+    generation: 1,
+    attempt,
+    kafka: {
+      bootstrapServers: [stack.kafka.bootstrap],
+      sourceTopics: job.sourceTopics,
+      startFrom: 'earliest',
+      sinkTopic: job.sinkTopic,
+      transactionTimeoutMs: 120_000,
+      // Only sent when asked for, so an exactly-once run works with any worker version.
+      ...(job.delivery === 'at-least-once' ? { delivery: 'at-least-once' } : {}),
+    },
+    checkpoint: {
+      intervalMs: job.intervalMs,
+      timeoutMs: 60_000,
+      retained: 2,
+      storage: { bucket: stack.s3.bucket, prefix: job.prefix, endpoint: stack.s3.endpoint, region: stack.s3.region },
+    },
+    http: { host: '127.0.0.1', port },
+  }
+}
+
+export async function startOurWorker(
+  stack: StackInfo,
+  job: OurJob,
+  options: { attempt: number; logFile: string },
+): Promise<OurWorker> {
+  const port = await freePort()
+  const log = createWriteStream(options.logFile, { flags: 'a' })
+  const child = spawn(process.execPath, [join(REPO, 'runtime/cli/exactly.ts'), 'worker'], {
+    cwd: REPO,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      EXACTLY_WORKER_CONFIG: JSON.stringify(workerConfig(stack, job, port, options.attempt)),
+      AWS_ACCESS_KEY_ID: stack.s3!.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: stack.s3!.secretAccessKey,
+      EXACTLY_FAILPOINTS: '',
+    },
+  })
+  child.stdout?.pipe(log, { end: false })
+  child.stderr?.pipe(log, { end: false })
+  let ended: string | undefined
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (code, signal) => {
+      log.end(() => {
+        ended = `the worker exited (code ${code}, signal ${signal})${lastProblem(options.logFile)}; see ${options.logFile}`
+        resolve({ code, signal })
+      })
+    }),
+  )
+  live.add(child)
+  void exited.then(() => live.delete(child))
+  const url = (path: string) => `http://127.0.0.1:${port}${path}`
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL')
+  }
+  return {
+    pid: child.pid!,
+    port,
+    child,
+    exited,
+    status: async () =>
+      (await (await fetch(url('/status'), { signal: AbortSignal.timeout(3000) })).json()) as WorkerStatus,
+    metrics: async () => (await fetch(url('/metrics'), { signal: AbortSignal.timeout(30_000) })).text(),
+    async stop(graceMs = 90_000) {
+      if (ended) return
+      await fetch(url('/stop'), { method: 'POST', signal: AbortSignal.timeout(3000) }).catch(() =>
+        child.kill('SIGTERM'),
+      )
+      const done = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)])
+      if (!done) {
+        kill()
+        await exited
+      }
+    },
+    kill,
+    failure: () => ended,
+  }
+}
+
+/** The last error (and the warning before it) the worker logged, for a failure message. */
+function lastProblem(logFile: string): string {
+  const problems: string[] = []
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue
+    try {
+      const entry = JSON.parse(line) as { level: number; msg?: string; error?: string; err?: { message?: string } }
+      if (entry.level >= 40) problems.push(entry.err?.message ?? entry.error ?? entry.msg ?? '')
+    } catch {}
+  }
+  const [before, last] = problems.slice(-2)
+  if (!last) return before ? `: ${before}` : ''
+  return before && before !== last ? `: ${last} (the warning before: ${before})` : `: ${last}`
+}
+
+/** Polls /status until the worker runs (restored); fails if it exits first or after `timeoutMs`. */
+export async function waitRunning(worker: OurWorker, timeoutMs: number): Promise<WorkerStatus> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const failure = worker.failure()
+    if (failure) throw new Error(failure)
+    const status = await worker.status().catch(() => undefined)
+    if (status?.phase === 'Running') return status
+    if (status?.phase === 'Failed') throw new Error(`The worker failed: ${status.failure?.message}`)
+    // Often: the moment it runs starts the measured window.
+    await sleep(10)
+  }
+  throw new Error(`The worker was not running after ${timeoutMs} ms`)
+}
+
+const live = new Set<ChildProcess>()
+
+/** Kills every worker still running: the benchmark never leaves one behind, even when it fails. */
+export function killAllWorkers(): void {
+  for (const child of live) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL')
+    } catch {}
+  }
+}
+process.once('exit', killAllWorkers)
