@@ -8,7 +8,7 @@
  *
  *   node bench/run.ts --help
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
@@ -34,13 +34,14 @@ async function stackInfo(): Promise<{ info: StackInfo; stop: () => Promise<void>
     if (!info.kafka || !info.s3) throw new Error(`The stack in ${reuse} has no Kafka or S3 server`)
     return { info, stop: async () => {} }
   }
-  const stack = await startStack({
-    dir: mkdtempSync(join(tmpdir(), 'exactly-bench-stack-')),
-    kafka: true,
-    s3: true,
-    progress: (l) => console.log(`[stack] ${l}`),
-  })
-  return { info: stack.info, stop: stack.stop }
+  const dir = mkdtempSync(join(tmpdir(), 'exactly-bench-stack-'))
+  const stack = await startStack({ dir, kafka: true, s3: true, progress: (l) => console.log(`[stack] ${l}`) })
+  const stop = async () => {
+    await stack.stop()
+    // The broker's and the S3 server's data are gigabytes after a full run; their logs stay.
+    for (const data of ['kafka', 's3']) rmSync(join(dir, data), { recursive: true, force: true })
+  }
+  return { info: stack.info, stop }
 }
 
 function selectWorkloads(options: BenchOptions): Workload[] {

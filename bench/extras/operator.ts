@@ -8,17 +8,13 @@
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import type { Figures, Section } from '../report.ts'
+import type { Figure, Figures, Section } from '../report.ts'
 import type { Bench } from '../run-cell.ts'
 
 /** The issue's scale; BENCH_OPERATOR_JOBS makes it smaller for a quick try. */
 const JOBS = Number(process.env.BENCH_OPERATOR_JOBS ?? 1000)
 
 export async function operatorSection(bench: Bench, say: (line: string) => void): Promise<Section> {
-  if (!bench.stack.kube)
-    throw new Error(
-      'this stack has no Kubernetes API server (start one with `make up`, or let make bench start its own)',
-    )
   say(`[operator] ${JOBS} StreamJobs…`)
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -33,7 +29,7 @@ export async function operatorSection(bench: Bench, say: (line: string) => void)
   const start = stdout.startsWith('{') ? 0 : stdout.indexOf('\n{') + 1
   const end = stdout.indexOf('\n}', start)
   if (stdout[start] !== '{' || end < 0) throw new Error(`operator-scale.ts printed no result:\n${stdout.slice(-1000)}`)
-  const result = JSON.parse(stdout.slice(start, end + 2)) as Record<string, number>
+  const result = JSON.parse(stdout.slice(start, end + 2)) as Record<string, Figure>
   const figures: Figures = {}
   for (const [key, value] of Object.entries(result)) figures[`operator.${key}`] = value
   const rows = Object.entries(result).map(([key, value]) => `| ${key} | ${value} |`)
