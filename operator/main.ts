@@ -5,12 +5,12 @@
  *   EXACTLY_METRICS_HOST (0.0.0.0), EXACTLY_LOG_LEVEL (info).
  */
 import { hostname } from 'node:os'
-import { KubeConfig } from '@kubernetes/client-node'
 import { pino } from 'pino'
 import { serve } from '../runtime/worker/serve.ts'
 import { StreamJobController } from './controller/streamjob-controller.ts'
 import { KubeApi } from './kube/kube-api.ts'
 import { LeaderElector } from './kube/leader-election.ts'
+import { PooledKubeConfig } from './kube/pooled-kube-config.ts'
 import { createOperatorMetrics } from './operator-metrics.ts'
 import type { DecideSettings } from './reconcile/decide.ts'
 
@@ -27,7 +27,8 @@ export async function runOperator(env: NodeJS.ProcessEnv): Promise<number> {
     { level: env.EXACTLY_LOG_LEVEL ?? 'info', base: { component: 'operator' } },
     pino.destination({ dest: 1, sync: true }),
   )
-  const kc = new KubeConfig()
+  // One connection pool for every request and watch (see pooled-kube-config.ts).
+  const kc = new PooledKubeConfig()
   kc.loadFromDefault()
   const api = new KubeApi(kc)
   const metrics = createOperatorMetrics()
@@ -80,6 +81,7 @@ export async function runOperator(env: NodeJS.ProcessEnv): Promise<number> {
       elector.stop()
       void controller.stop().finally(() => {
         server.close()
+        void kc.close()
         resolve(code)
       })
     }

@@ -7,11 +7,18 @@
  *   reconcile(key): observe (job, its pods, worker /status) → decide(observed, now) → apply → status → events
  */
 import { isDeepStrictEqual } from 'node:util'
-import { type KubeConfig, type KubernetesObject, makeInformer, type V1Pod } from '@kubernetes/client-node'
+import type {
+  Informer as ClientInformer,
+  KubeConfig,
+  KubernetesObject,
+  ObjectCache,
+  V1Pod,
+} from '@kubernetes/client-node'
 import type { Logger } from 'pino'
 import type { WorkerStatus } from '../../runtime/worker/worker-status.ts'
 import type { StreamJob } from '../api/streamjob-types.ts'
 import { GROUP, type KubeApi, PLURAL, VERSION } from '../kube/kube-api.ts'
+import { makeSlimInformer, slimMetadata } from '../kube/slim-informer.ts'
 import { LABEL } from '../model/labels.ts'
 import { FINALIZER } from '../model/names.ts'
 import type { OperatorMetrics } from '../operator-metrics.ts'
@@ -33,9 +40,19 @@ export interface ControllerOptions {
   concurrency?: number
 }
 
-type Informer<T extends KubernetesObject> = ReturnType<typeof makeInformer<T>>
+type Informer<T extends KubernetesObject> = ClientInformer<T> & ObjectCache<T>
 
 const MANAGED = `${LABEL.managedBy}=exactly-operator`
+
+/**
+ * A pod is read only through observePod (labels, owner, status): its spec, the larger part of a
+ * worker pod, is not kept in the cache.
+ */
+function slimPod(pod: V1Pod): V1Pod {
+  slimMetadata(pod)
+  delete pod.spec
+  return pod
+}
 
 export class StreamJobController {
   readonly #o: ControllerOptions
@@ -67,21 +84,23 @@ export class StreamJobController {
     const { kc, api, namespaces } = this.#o
     const scopes = namespaces.length === 0 ? [undefined] : namespaces
     for (const ns of scopes) {
-      const jobs = makeInformer<KubernetesObject>(
+      const jobs = makeSlimInformer<KubernetesObject>(
         kc,
         ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
         () =>
           (ns
             ? api.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
             : api.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as never,
+        slimMetadata,
       )
-      const pods = makeInformer<V1Pod>(
+      const pods = makeSlimInformer<V1Pod>(
         kc,
         ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods',
         () =>
           ns
             ? api.core.listNamespacedPod({ namespace: ns, labelSelector: MANAGED })
             : api.core.listPodForAllNamespaces({ labelSelector: MANAGED }),
+        slimPod,
         MANAGED,
       )
       const enqueueJob = (job: KubernetesObject) => this.queue.add(`${job.metadata?.namespace}/${job.metadata?.name}`)
@@ -144,7 +163,7 @@ export class StreamJobController {
   }
 
   #remember(key: string, replaced: string | undefined, job: StreamJob): void {
-    if (replaced) this.#written.set(key, { replaced, job })
+    if (replaced) this.#written.set(key, { replaced, job: slimMetadata(job) })
   }
 
   async #observe(job: StreamJob): Promise<Observed> {

@@ -162,7 +162,13 @@ describe('charts/exactly', () => {
     expect(pod.containers).toHaveLength(1)
     const container = pod.containers[0]
     expect(container.image).toBe('exactly:0.1.0')
-    expect(container.command).toEqual(['node', '/app/runtime/cli/exactly.ts', 'operator'])
+    expect(container.command).toEqual([
+      'node',
+      '--max-semi-space-size=2',
+      '--max-old-space-size=160',
+      '/app/runtime/cli/exactly.ts',
+      'operator',
+    ])
     expect(container.securityContext).toEqual({
       runAsNonRoot: true,
       runAsUser: 10001,
