@@ -1,6 +1,8 @@
 /**
  * Builds keyed state of a chosen size for the checkpoint rows: the first record of each key
- * stores a value of `valueBytes` characters under it, and nothing is emitted. The value is
+ * stores a value of `valueBytes` characters under it, and nothing is emitted. A record whose
+ * value starts with "u" (an update) replaces the key's value with a new one, so a checkpoint
+ * has changed state to store while the size stays the same. The value is
  * pseudo-random (base64 of a PRNG seeded by the key), so no layer can shrink it by compressing,
  * and deterministic, as a job must be: replaying a record rebuilds the same state.
  */
@@ -14,7 +16,9 @@ export default defineJob<StateFillConfig>({
   process(record, ctx) {
     const key = record.key?.toString()
     if (key === undefined) throw new Error('record without a key: the state fill needs one')
-    if (!ctx.state.has(key)) ctx.state.set(key, filler(key, ctx.config.valueBytes))
+    const value = record.value?.toString() ?? ''
+    if (value.startsWith('u')) ctx.state.set(key, filler(`${key}/${value}`, ctx.config.valueBytes))
+    else if (!ctx.state.has(key)) ctx.state.set(key, filler(key, ctx.config.valueBytes))
   },
 })
 

@@ -28,6 +28,8 @@ export interface OurJob {
   prefix: string
   intervalMs: number
   delivery: Delivery
+  /** `checkpoint.incremental` of the worker config (`maxDeltas: 0`: a full snapshot every time). */
+  incremental?: { maxDeltas: number; maxDeltaRatio: number }
 }
 
 export interface OurWorker {
@@ -73,6 +75,7 @@ export function workerConfig(stack: StackInfo, job: OurJob, port: number, attemp
       intervalMs: job.intervalMs,
       timeoutMs: 60_000,
       retained: 2,
+      ...(job.incremental ? { incremental: job.incremental } : {}),
       storage: { bucket: stack.s3.bucket, prefix: job.prefix, endpoint: stack.s3.endpoint, region: stack.s3.region },
     },
     http: { host: '127.0.0.1', port },

@@ -5,6 +5,7 @@
  */
 import { parseDuration } from '../../runtime/config/duration.ts'
 import type { RecoverConfig } from '../../runtime/recovery/recover-config.ts'
+import { DEFAULT_CHAIN_LIMITS } from '../../runtime/state/snapshot-chain.ts'
 import type { WorkerConfig } from '../../runtime/worker/worker-config.ts'
 import type { StreamJob } from '../api/streamjob-types.ts'
 
@@ -70,6 +71,7 @@ export function desiredWorkerConfig(
       intervalMs: parseDuration(spec.checkpoint.interval, 'spec.checkpoint.interval'),
       timeoutMs: parseDuration(spec.checkpoint.timeout, 'spec.checkpoint.timeout'),
       retained: spec.checkpoint.retained,
+      incremental: { ...DEFAULT_CHAIN_LIMITS },
       storage: storage(job),
     },
     http: { host: '0.0.0.0', port: WORKER_PORT },

@@ -14,15 +14,30 @@ import { isDeepStrictEqual } from 'node:util'
 import type { Logger } from 'pino'
 import type { StateValue } from '../api/context.ts'
 import type { StoredTask } from '../recovery/recovery-plan.ts'
-import { decodeSnapshot, SnapshotCorruptError, snapshotChecksum } from '../state/snapshot-codec.ts'
+import { applyChain, type SnapshotChain, type SnapshotRef } from '../state/snapshot-chain.ts'
+import {
+  decodeDelta,
+  decodeSnapshot,
+  SnapshotCorruptError,
+  type StateDelta,
+  snapshotChecksum,
+} from '../state/snapshot-codec.ts'
 import type { ObjectStore } from '../storage/object-store.ts'
-import { type CheckpointToStore, type ClaimedHead, type SlotStorage, SupersededError } from '../worker/slot-storage.ts'
+import {
+  type CheckpointToStore,
+  type ClaimedHead,
+  type SlotStorage,
+  type StoredCheckpoint,
+  SupersededError,
+  type TaskSnapshot,
+} from '../worker/slot-storage.ts'
 import { readHead, readHeadManifest, readRestorePoint, writeManifest } from './checkpoint-documents.ts'
 import { CheckpointConflictError, CheckpointCorruptError } from './checkpoint-errors.ts'
-import { type CheckpointLayout, checkpointLayout } from './layout.ts'
-import { checkpointObjects, referencedCheckpoints } from './list-checkpoints.ts'
+import { type CheckpointLayout, type CheckpointRef, checkpointLayout } from './layout.ts'
+import { chainedCheckpoints, checkpointObjects, referencedCheckpoints } from './list-checkpoints.ts'
 import {
   CHECKPOINT_FORMAT_VERSION,
+  chainFormatVersion,
   decodeHead,
   encodeHead,
   type Head,
@@ -97,42 +112,51 @@ export class CheckpointStore implements SlotStorage {
     )
   }
 
-  async storeCheckpoint(c: CheckpointToStore): Promise<{ checkpointId: number; bytes: number }> {
+  async storeCheckpoint(c: CheckpointToStore): Promise<StoredCheckpoint> {
     const { store, job, generation, slot, attempt } = this.#o
     const action = `store checkpoint ${c.checkpointId} of slot ${slot}`
     const head = this.#requireClaimed(action)
     const ref = { checkpointId: c.checkpointId, attempt }
-    const bytes = c.snapshots.reduce((sum, s) => sum + s.bytes.length, 0)
-    if (head.checkpointId === c.checkpointId && head.checkpointAttempt === attempt)
-      return { checkpointId: c.checkpointId, bytes }
-    if (head.checkpointId !== null && c.checkpointId <= head.checkpointId) {
-      throw new RangeError(`Cannot ${action}: the head is already at checkpoint ${head.checkpointId}`)
-    }
     const tasks = [...c.snapshots].sort((a, b) => a.partition - b.partition)
+    const bytes = tasks.reduce((sum, s) => sum + (s.kind === 'unchanged' ? 0 : s.bytes.length), 0)
+    const chains = new Map<number, SnapshotChain>()
     for (const [i, s] of tasks.entries()) {
       if (tasks[i - 1]?.partition === s.partition)
         throw new TypeError(`Cannot ${action}: task ${s.partition} appears twice`)
-      const actual = snapshotChecksum(s.bytes)
-      if (actual !== s.checksum) {
-        const key = this.#layout.snapshot(generation, slot, ref, s.partition)
-        const detail = `the snapshot of task ${s.partition} does not match its checksum (expected ${s.checksum}, got ${actual})`
-        throw new CheckpointCorruptError(action, key, detail)
-      }
-    }
-    const stored = await Promise.all(
-      tasks.map(async (s) => {
-        const key = this.#layout.snapshot(generation, slot, ref, s.partition)
-        await store.put(key, s.bytes)
-        return {
-          partition: s.partition,
-          offsets: s.offsets,
-          snapshot: { key, checksum: s.checksum, bytes: s.bytes.length },
+      const key = this.#layout.snapshot(generation, slot, ref, s.partition)
+      if (s.kind !== 'unchanged') {
+        const actual = snapshotChecksum(s.bytes)
+        if (actual !== s.checksum) {
+          const detail = `the ${s.kind === 'full' ? 'snapshot' : 'delta'} of task ${s.partition} does not match its checksum (expected ${s.checksum}, got ${actual})`
+          throw new CheckpointCorruptError(action, key, detail)
         }
-      }),
+      }
+      chains.set(s.partition, chainAfter(s, { key, checksum: s.kind === 'unchanged' ? '' : s.checksum }))
+    }
+    if (head.checkpointId === c.checkpointId && head.checkpointAttempt === attempt)
+      return { checkpointId: c.checkpointId, bytes, chains }
+    if (head.checkpointId !== null && c.checkpointId <= head.checkpointId) {
+      throw new RangeError(`Cannot ${action}: the head is already at checkpoint ${head.checkpointId}`)
+    }
+    await Promise.all(
+      tasks.map((s) =>
+        s.kind === 'unchanged'
+          ? undefined
+          : store.put(this.#layout.snapshot(generation, slot, ref, s.partition), s.bytes),
+      ),
     )
     this.#o.onStep?.('after-snapshots', c.checkpointId)
+    const stored = tasks.map((s) => {
+      const chain = chains.get(s.partition)!
+      return {
+        partition: s.partition,
+        offsets: s.offsets,
+        snapshot: chain.snapshot,
+        ...(chain.deltas.length > 0 ? { deltas: chain.deltas } : {}),
+      }
+    })
     const manifest: Manifest = {
-      formatVersion: CHECKPOINT_FORMAT_VERSION,
+      formatVersion: chainFormatVersion(stored),
       job: { namespace: job.namespace, name: job.name, uid: job.uid },
       generation,
       slot,
@@ -148,7 +172,7 @@ export class CheckpointStore implements SlotStorage {
     this.#o.onStep?.('after-manifest', c.checkpointId)
     const committableDone = c.committable === null
     await this.#moveHead({ ...head, checkpointId: c.checkpointId, checkpointAttempt: attempt, committableDone }, action)
-    return { checkpointId: c.checkpointId, bytes }
+    return { checkpointId: c.checkpointId, bytes, chains }
   }
 
   async markCommittableDone(checkpointId: number): Promise<void> {
@@ -165,14 +189,31 @@ export class CheckpointStore implements SlotStorage {
     if (current && current.head.attempt > this.#o.attempt) throw this.#superseded('keep running', current.head)
   }
 
-  async readSnapshot(key: string, checksum: string): Promise<Iterable<[string, StateValue]>> {
-    const action = `restore ${this.#describe(key)}`
+  async readState(stored: Pick<StoredTask, 'snapshot' | 'deltas'>): Promise<Map<string, StateValue>> {
+    const objects = [stored.snapshot, ...(stored.deltas ?? [])]
+    // Fetched together, decoded in order: a chain is a handful of objects, most of them small.
+    const bodies = await Promise.all(objects.map((o) => this.#read(o.key)))
+    const decoded = objects.map((o, i) =>
+      this.#decoded(o.key, () =>
+        i === 0 ? decodeSnapshot(bodies[i]!, o.checksum) : decodeDelta(bodies[i]!, o.checksum),
+      ),
+    )
+    const [snapshot, ...deltas] = decoded
+    return applyChain(snapshot as Array<[string, StateValue]>, deltas as StateDelta[])
+  }
+
+  async #read(key: string): Promise<Buffer> {
     const object = await this.#o.store.get(key)
-    if (!object) throw new CheckpointCorruptError(action, key, `snapshot "${key}" is missing`)
+    if (!object) throw new CheckpointCorruptError(`restore ${this.#describe(key)}`, key, `snapshot "${key}" is missing`)
+    return object.body
+  }
+
+  #decoded<T>(key: string, decode: () => T): T {
     try {
-      return decodeSnapshot(object.body, checksum)
+      return decode()
     } catch (error) {
       if (!(error instanceof SnapshotCorruptError)) throw error
+      const action = `restore ${this.#describe(key)}`
       throw new CheckpointCorruptError(action, key, `snapshot "${key}" ${error.detail}`, { cause: error })
     }
   }
@@ -194,18 +235,33 @@ export class CheckpointStore implements SlotStorage {
     if (!current || current.head.attempt !== attempt) return
     const { head } = current
     const objects = await checkpointObjects(store, this.#layout, generation, slot)
-    const doomed = planRetention({
-      present: objects.map((o) => o.ref),
-      head: {
-        attempt: head.attempt,
-        checkpoint:
-          head.checkpointId === null || head.checkpointAttempt === null
-            ? null
-            : { checkpointId: head.checkpointId, attempt: head.checkpointAttempt },
-      },
-      retained,
-      referenced: await referencedCheckpoints(store, this.#layout, generation, slot),
-    })
+    const plan = (referenced: CheckpointRef[]) =>
+      planRetention({
+        present: objects.map((o) => o.ref),
+        head: {
+          attempt: head.attempt,
+          checkpoint:
+            head.checkpointId === null || head.checkpointAttempt === null
+              ? null
+              : { checkpointId: head.checkpointId, attempt: head.checkpointAttempt },
+        },
+        retained,
+        referenced,
+      })
+    const external = await referencedCheckpoints(store, this.#layout, generation, slot)
+    let doomed = plan(external)
+    // What stays may name objects of what would go (incremental chains): keep those too.
+    const isDoomed = (ref: CheckpointRef) =>
+      doomed.some((d) => d.checkpointId === ref.checkpointId && d.attempt === ref.attempt)
+    const complete = objects.filter((o) => !isDoomed(o.ref) && o.keys.some((k) => k.endsWith('/manifest.json')))
+    const chained = await chainedCheckpoints(
+      store,
+      this.#layout,
+      generation,
+      slot,
+      complete.map((o) => o.ref),
+    )
+    if (chained.some(isDoomed)) doomed = plan([...external, ...chained])
     if (doomed.length === 0) return
     const keys = objects
       .filter((o) => doomed.some((d) => d.checkpointId === o.ref.checkpointId && d.attempt === o.ref.attempt))
@@ -254,6 +310,13 @@ export class CheckpointStore implements SlotStorage {
     const where = parsed.generation === this.#o.generation ? '' : ` in generation ${parsed.generation}`
     return `checkpoint ${parsed.checkpointId} of slot ${parsed.slot}${where}`
   }
+}
+
+/** The task's chain once this checkpoint is stored; `written` names the object it uploads (if any). */
+function chainAfter(task: TaskSnapshot, written: { key: string; checksum: string }): SnapshotChain {
+  if (task.kind === 'unchanged') return task.chain
+  const ref: SnapshotRef = { ...written, bytes: task.bytes.length }
+  return task.kind === 'full' ? { snapshot: ref, deltas: [] } : { ...task.chain, deltas: [...task.chain.deltas, ref] }
 }
 
 const NO_CHECKPOINT = { checkpointId: null, checkpointAttempt: null, committableDone: true } as const

@@ -97,7 +97,40 @@ export async function referencedCheckpoints(
   return refs
 }
 
-/** `tasks[].snapshot.key` of a restore point or savepoint, read loosely: savepoints may grow fields. */
+/**
+ * Checkpoints of one slot whose objects the manifests of `checkpoints` name: with incremental
+ * checkpoints a manifest names the snapshot and deltas of older checkpoints, which must outlive
+ * retention as long as it is kept. A manifest lists its whole chain, so one level suffices.
+ */
+export async function chainedCheckpoints(
+  store: ObjectStore,
+  layout: CheckpointLayout,
+  generation: number,
+  slot: number,
+  checkpoints: readonly CheckpointRef[],
+): Promise<CheckpointRef[]> {
+  const refs = new Map<string, CheckpointRef>()
+  for (const checkpoint of checkpoints) {
+    for (const key of await snapshotKeysOf(store, layout.manifest(generation, slot, checkpoint))) {
+      const parsed = layout.parse(key)
+      const isOther = parsed?.kind === 'snapshot' && !sameRef(parsed, checkpoint)
+      if (isOther && parsed.generation === generation && parsed.slot === slot) {
+        refs.set(`${parsed.checkpointId}-${parsed.attempt}`, {
+          checkpointId: parsed.checkpointId,
+          attempt: parsed.attempt,
+        })
+      }
+    }
+  }
+  return [...refs.values()]
+}
+
+const sameRef = (a: CheckpointRef, b: CheckpointRef) => a.checkpointId === b.checkpointId && a.attempt === b.attempt
+
+/**
+ * `tasks[].snapshot.key` and `tasks[].deltas[].key` of a manifest, restore point or savepoint,
+ * read loosely: savepoints may grow fields.
+ */
 async function snapshotKeysOf(store: ObjectStore, key: string): Promise<string[]> {
   const object = await store.get(key)
   if (!object) return [] // deleted since the listing
@@ -110,7 +143,8 @@ async function snapshotKeysOf(store: ObjectStore, key: string): Promise<string[]
   const tasks = (document as { tasks?: unknown } | null)?.tasks
   if (!Array.isArray(tasks)) throw new CheckpointCorruptError(`read "${key}"`, key, 'it has no "tasks" list')
   return tasks.flatMap((task) => {
-    const snapshotKey = (task as { snapshot?: { key?: unknown } } | null)?.snapshot?.key
-    return typeof snapshotKey === 'string' ? [snapshotKey] : []
+    const t = task as { snapshot?: { key?: unknown }; deltas?: Array<{ key?: unknown } | null> } | null
+    const keys = [t?.snapshot?.key, ...(Array.isArray(t?.deltas) ? t.deltas.map((d) => d?.key) : [])]
+    return keys.filter((k): k is string => typeof k === 'string')
   })
 }

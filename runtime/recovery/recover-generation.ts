@@ -15,7 +15,7 @@ import type { Logger } from 'pino'
 import { readSavepoint, writeRestorePoint, writeSavepoint } from '../checkpoint/checkpoint-documents.ts'
 import { CheckpointStore } from '../checkpoint/checkpoint-store.ts'
 import { checkpointLayout } from '../checkpoint/layout.ts'
-import { CHECKPOINT_FORMAT_VERSION, type ManifestTask } from '../checkpoint/manifest.ts'
+import { chainFormatVersion, type ManifestTask } from '../checkpoint/manifest.ts'
 import type { KafkaClient, ProducerIdentity } from '../kafka/kafka-client.ts'
 import { transactionalIdPool } from '../sink/txn-ids.ts'
 import { sourcePartitionCount, tasksOfSlot } from '../source/assignment.ts'
@@ -159,11 +159,12 @@ export async function recoverGeneration(o: RecoverGenerationOptions): Promise<Ge
         case 'restore':
           for (const origin of step.tasks) {
             if (origin.kind === 'snapshot') {
-              const bytes = stored.find((t) => t.partition === origin.partition)?.snapshot.bytes ?? 0
+              const bytes = origin.snapshot.bytes ?? 0
               tasks.push({
                 partition: origin.partition,
                 offsets: origin.offsets,
-                snapshot: { key: origin.snapshotKey, checksum: origin.checksum, bytes },
+                snapshot: { key: origin.snapshot.key, checksum: origin.snapshot.checksum, bytes },
+                ...(origin.deltas.length > 0 ? { deltas: [...origin.deltas] } : {}),
               })
             } else {
               tasks.push(await freshTask(o, layout.restorePointSnapshot(o.nextGeneration, origin.partition), origin))
@@ -192,7 +193,7 @@ export async function recoverGeneration(o: RecoverGenerationOptions): Promise<Ge
           )
   startTasks.sort((a, b) => a.partition - b.partition)
   const point = {
-    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    formatVersion: chainFormatVersion(startTasks),
     job: o.job,
     generation: o.nextGeneration,
     createdAt: new Date(now()).toISOString(),

@@ -17,8 +17,20 @@ import type { ProducerIdentity } from '../kafka/kafka-client.ts'
 
 /** Where one task's state and offsets come from. */
 export type TaskOrigin =
-  /** A snapshot of this slot's head checkpoint, or of a restore point or savepoint. */
-  | { kind: 'snapshot'; partition: number; snapshotKey: string; checksum: string; offsets: Record<string, string> }
+  /**
+   * The stored state of this slot's head checkpoint, or of a restore point or savepoint: a
+   * snapshot and the deltas on top of it. `extendsChain`: the head's chain, which the slot's next
+   * checkpoints may extend with deltas; a restore point's chain lives in an older generation
+   * that no retention of this one protects, so the new generation starts its own with a snapshot.
+   */
+  | {
+      kind: 'snapshot'
+      partition: number
+      snapshot: { key: string; checksum: string; bytes?: number }
+      deltas: ReadonlyArray<{ key: string; checksum: string; bytes: number }>
+      offsets: Record<string, string>
+      extendsChain: boolean
+    }
   /** Nothing stored yet: empty state, offsets from `kafka.source.startFrom`. */
   | { kind: 'fresh'; partition: number; startFrom: 'earliest' | 'latest' }
 
@@ -27,6 +39,8 @@ export interface StoredTask {
   offsets: Record<string, string>
   /** `bytes`: the snapshot's size, as manifests record it. */
   snapshot: { key: string; checksum: string; bytes?: number }
+  /** Deltas on top of the snapshot, oldest first (incremental checkpoints). */
+  deltas?: ReadonlyArray<{ key: string; checksum: string; bytes: number }> | undefined
 }
 
 export interface RecoveryInput {
@@ -90,9 +104,10 @@ export function planRecovery(input: RecoveryInput): RecoveryPlan {
     return {
       kind: 'snapshot',
       partition,
-      snapshotKey: task.snapshot.key,
-      checksum: task.snapshot.checksum,
+      snapshot: task.snapshot,
+      deltas: task.deltas ?? [],
       offsets: task.offsets,
+      extendsChain: head !== undefined,
     }
   })
   steps.push({ kind: 'restore', tasks })

@@ -3,6 +3,7 @@
  * JSON; obviously wrong values are refused at `set`, where the stack trace points at the job.
  */
 import type { KeyedStateView, StateValue } from '../api/context.ts'
+import type { StateDelta } from './snapshot-codec.ts'
 
 const ABSENT = Symbol('absent')
 
@@ -10,6 +11,8 @@ export class KeyedState implements KeyedStateView {
   readonly #entries: Map<string, StateValue>
   /** Previous values of keys written since `beginRecord`, so a failed record can be undone. */
   #undo: Array<[string, StateValue | typeof ABSENT]> | undefined
+  /** Keys written or deleted since the last `takeChanges`, for incremental checkpoints. */
+  #changed = new Set<string>()
 
   constructor(entries?: Iterable<readonly [string, StateValue]>) {
     this.#entries = new Map(entries)
@@ -62,6 +65,7 @@ export class KeyedState implements KeyedStateView {
   }
 
   #remember(key: string): void {
+    this.#changed.add(key)
     if (this.#undo) this.#undo.push([key, this.#entries.has(key) ? this.#entries.get(key)! : ABSENT])
   }
 
@@ -71,6 +75,22 @@ export class KeyedState implements KeyedStateView {
 
   get size(): number {
     return this.#entries.size
+  }
+
+  /**
+   * What changed since the previous call: current values of the keys written, and the keys now
+   * absent. A key written back to its old value still counts (cheaper than comparing), and so does
+   * one whose write was rolled back. Values are shared, not copied: callers must encode them
+   * before the task processes more records, as with `entries`.
+   */
+  takeChanges(): StateDelta {
+    const delta: StateDelta = { entries: [], deleted: [] }
+    for (const key of this.#changed) {
+      if (this.#entries.has(key)) delta.entries.push([key, this.#entries.get(key)!])
+      else delta.deleted.push(key)
+    }
+    this.#changed = new Set()
+    return delta
   }
 
   /** The entries, for snapshotting. Callers must encode them before the task processes more records. */

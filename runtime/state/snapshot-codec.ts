@@ -11,12 +11,20 @@
  * Entries are sorted by key (UTF-16 code units), so the same state always encodes to the same
  * bytes; the decoder requires that order, which also refuses a snapshot with a duplicated key.
  * Values are written as JSON: keyed-state.ts refuses values that would not survive that.
+ *
+ * A delta holds what changed since the previous object of the task's chain (incremental
+ * checkpoints, see snapshot-chain.ts): the keys written, with their values, and the keys deleted.
+ * It has a header of its own, so neither kind can be read as the other:
+ *
+ *   EXACTLY-DELTA v1\n{"partition":3,"entries":[["apple",3]],"deleted":["pear"]}
  */
 import { createHash } from 'node:crypto'
 import type { StateValue } from '../api/context.ts'
 
 export const SNAPSHOT_FORMAT_VERSION = 1
 const MAGIC = 'EXACTLY-SNAPSHOT v'
+export const DELTA_FORMAT_VERSION = 1
+const DELTA_MAGIC = 'EXACTLY-DELTA v'
 /** The header is short; a first line longer than this is not ours. */
 const MAX_HEADER_BYTES = 64
 
@@ -41,41 +49,83 @@ export function encodeSnapshot(
   partition: number,
   entries: Iterable<[string, StateValue]>,
 ): { bytes: Buffer; checksum: string } {
-  if (!Number.isInteger(partition) || partition < 0) {
-    throw new RangeError(`Cannot encode snapshot: partition must be a non-negative integer, got ${partition}`)
-  }
-  const sorted = [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  const body = JSON.stringify({ partition, entries: sorted })
+  checkPartition(partition)
+  const body = JSON.stringify({ partition, entries: sortedByKey(entries) })
   const bytes = Buffer.from(`${MAGIC}${SNAPSHOT_FORMAT_VERSION}\n${body}`, 'utf8')
   return { bytes, checksum: snapshotChecksum(bytes) }
 }
 
+/** The keys written since the previous object of the chain, with their values, and those deleted. */
+export interface StateDelta {
+  entries: Array<[string, StateValue]>
+  deleted: string[]
+}
+
+export function encodeDelta(partition: number, delta: StateDelta): { bytes: Buffer; checksum: string } {
+  checkPartition(partition)
+  const deleted = [...delta.deleted].sort(compareKeys)
+  const body = JSON.stringify({ partition, entries: sortedByKey(delta.entries), deleted })
+  const bytes = Buffer.from(`${DELTA_MAGIC}${DELTA_FORMAT_VERSION}\n${body}`, 'utf8')
+  return { bytes, checksum: snapshotChecksum(bytes) }
+}
+
+function checkPartition(partition: number): void {
+  if (!Number.isInteger(partition) || partition < 0) {
+    throw new RangeError(`Cannot encode snapshot: partition must be a non-negative integer, got ${partition}`)
+  }
+}
+
+const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+function sortedByKey(entries: Iterable<[string, StateValue]>): Array<[string, StateValue]> {
+  return [...entries].sort(([a], [b]) => compareKeys(a, b))
+}
+
 /** Verifies the checksum, then the header, then the body; returns the entries in key order. */
 export function decodeSnapshot(bytes: Uint8Array, expectedChecksum: string): Array<[string, StateValue]> {
+  return entriesOf(decodeBody(bytes, expectedChecksum, MAGIC, SNAPSHOT_FORMAT_VERSION, 'snapshot'))
+}
+
+/** Like decodeSnapshot, for a delta: entries in key order, and the deleted keys. */
+export function decodeDelta(bytes: Uint8Array, expectedChecksum: string): StateDelta {
+  const body = decodeBody(bytes, expectedChecksum, DELTA_MAGIC, DELTA_FORMAT_VERSION, 'delta')
+  const entries = entriesOf(body)
+  const deleted = (body as { deleted?: unknown }).deleted
+  if (!Array.isArray(deleted) || deleted.some((k) => typeof k !== 'string')) {
+    throw new SnapshotCorruptError('a delta must list its deleted keys as strings in "deleted"')
+  }
+  return { entries, deleted: deleted as string[] }
+}
+
+function decodeBody(
+  bytes: Uint8Array,
+  expectedChecksum: string,
+  magic: string,
+  version: number,
+  kind: 'snapshot' | 'delta',
+): unknown {
   const actual = snapshotChecksum(bytes)
   if (actual !== expectedChecksum) {
     throw new SnapshotCorruptError(`checksum mismatch (expected ${expectedChecksum}, got ${actual})`)
   }
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const newline = buffer.indexOf(0x0a)
-  if (newline < 0 || newline > MAX_HEADER_BYTES) throw new SnapshotCorruptError('no snapshot header line')
+  if (newline < 0 || newline > MAX_HEADER_BYTES) throw new SnapshotCorruptError(`no ${kind} header line`)
   const header = buffer.subarray(0, newline).toString('utf8')
-  if (!header.startsWith(MAGIC)) {
-    throw new SnapshotCorruptError(`not an exactly snapshot (header ${JSON.stringify(header)})`)
+  if (!header.startsWith(magic)) {
+    throw new SnapshotCorruptError(`not an exactly ${kind} (header ${JSON.stringify(header)})`)
   }
-  const version = header.slice(MAGIC.length)
-  if (version !== String(SNAPSHOT_FORMAT_VERSION)) {
+  const found = header.slice(magic.length)
+  if (found !== String(version)) {
     throw new SnapshotCorruptError(
-      `unknown format version ${JSON.stringify(version)} (this build reads version ${SNAPSHOT_FORMAT_VERSION})`,
+      `unknown ${kind} format version ${JSON.stringify(found)} (this build reads version ${version})`,
     )
   }
-  let body: unknown
   try {
-    body = JSON.parse(buffer.subarray(newline + 1).toString('utf8'))
+    return JSON.parse(buffer.subarray(newline + 1).toString('utf8'))
   } catch (error) {
     throw new SnapshotCorruptError(`body is not JSON (${(error as Error).message})`, { cause: error })
   }
-  return entriesOf(body)
 }
 
 function entriesOf(body: unknown): Array<[string, StateValue]> {

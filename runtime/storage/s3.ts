@@ -14,6 +14,7 @@ import {
   StorageUnavailableError,
   type StoredObject,
 } from './object-store.ts'
+import { MULTIPART_THRESHOLD_BYTES, putMultipart } from './s3-multipart.ts'
 
 export interface S3StoreOptions {
   bucket: string
@@ -21,7 +22,10 @@ export interface S3StoreOptions {
   region?: string
   forcePathStyle?: boolean
   credentials?: { accessKeyId: string; secretAccessKey: string }
-  /** Per-request timeout; a hung server must become an error, never a silent stall. */
+  /**
+   * Per-request timeout; a hung server must become an error, never a silent stall. Large bodies
+   * go in parts (s3-multipart.ts), each part a request of its own.
+   */
   requestTimeoutMs?: number
 }
 
@@ -58,6 +62,13 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: Buffer): Promise<{ etag: string }> {
+    if (body.length > MULTIPART_THRESHOLD_BYTES) {
+      try {
+        return await putMultipart({ client: this.#client, bucket: this.#bucket, key, abort: () => this.#abort() }, body)
+      } catch (error) {
+        throw this.#wrap('put (in parts)', key, error)
+      }
+    }
     const result = await this.#put({ Key: key, Body: body }, 'put')
     if (!result.written) throw new StorageRequestError(`Cannot put "${key}": the server refused an unconditional write`)
     return { etag: result.etag }

@@ -23,8 +23,10 @@ import { planRecovery, type RecoveryStep, type TaskOrigin } from '../recovery/re
 import { transactionalId, transactionalIdPool } from '../sink/txn-ids.ts'
 import { sourcePartitionCount, tasksOfSlot } from '../source/assignment.ts'
 import { KeyedState } from '../state/keyed-state.ts'
+import type { SnapshotChain } from '../state/snapshot-chain.ts'
 import { Task } from '../task/task.ts'
-import type { CheckpointToStore, EncodedSnapshot, SlotStorage } from './slot-storage.ts'
+import type { CheckpointToStore, SlotStorage } from './slot-storage.ts'
+import { snapshotTasks } from './task-snapshots.ts'
 import type { WorkerConfig } from './worker-config.ts'
 import type { WorkerMetrics } from './worker-metrics.ts'
 import { initialWorkerStatus, type WorkerStatus } from './worker-status.ts'
@@ -50,7 +52,6 @@ export interface SlotRunnerDeps {
   storage: SlotStorage
   metrics: WorkerMetrics
   log: Logger
-  encodeSnapshot(partition: number, entries: Iterable<[string, StateValue]>): { bytes: Buffer; checksum: string }
   failpoint?: (name: Failpoint, checkpointId: number) => void
   now?: () => number
 }
@@ -66,6 +67,8 @@ export class SlotRunner {
   #stopRequested = false
   #fatal: Error | undefined
   readonly #partitionCounts = new Map<string, number>()
+  /** Each task's stored chain as the last checkpoint (or the restored head) names it. */
+  #chains = new Map<number, SnapshotChain>()
 
   constructor(deps: SlotRunnerDeps) {
     this.#deps = deps
@@ -153,7 +156,9 @@ export class SlotRunner {
     this.status.tasks = partitions
     this.status.phase = 'Running'
     this.status.ready = true
-    log.info({ restoreMs, nextCheckpointId: first }, 'slot restored and running')
+    // The deltas each task's restored chain holds: how much of the state came from incremental checkpoints.
+    const deltas = Object.fromEntries([...this.#chains].map(([partition, chain]) => [partition, chain.deltas.length]))
+    log.info({ restoreMs, nextCheckpointId: first, deltas }, 'slot restored and running')
   }
 
   async #restorePointInput(): Promise<{
@@ -210,7 +215,11 @@ export class SlotRunner {
     const offsets = new Map<string, bigint>()
     let state = new KeyedState()
     if (origin.kind === 'snapshot') {
-      state = new KeyedState(await storage.readSnapshot(origin.snapshotKey, origin.checksum))
+      state = new KeyedState(await storage.readState(origin))
+      const bytes = origin.snapshot.bytes
+      if (origin.extendsChain && bytes !== undefined) {
+        this.#chains.set(origin.partition, { snapshot: { ...origin.snapshot, bytes }, deltas: [...origin.deltas] })
+      }
       for (const topic of config.kafka.sourceTopics) {
         const offset = origin.offsets[topic]
         if (offset === undefined)
@@ -308,11 +317,8 @@ export class SlotRunner {
     // below: re-initializing a pooled id would fence the replacement's open transaction.
     await Promise.all([writer.flush(), this.#assertOwner()])
     failpoint?.('after-precommit', k)
-    const snapshots: EncodedSnapshot[] = this.#tasks.map((task) => {
-      const { bytes, checksum } = this.#deps.encodeSnapshot(task.partition, task.state.entries())
-      const offsets = Object.fromEntries([...task.offsets].map(([topic, offset]) => [topic, offset.toString()]))
-      return { partition: task.partition, bytes, checksum, offsets }
-    })
+    const snapshots = snapshotTasks(this.#tasks, this.#chains, config.checkpoint.incremental)
+    for (const s of snapshots) this.#deps.metrics.taskSnapshots.inc({ kind: s.kind })
     const checkpoint: CheckpointToStore = {
       checkpointId: k,
       snapshots,
@@ -351,6 +357,8 @@ export class SlotRunner {
     const durationMs = this.#now() - barrierAt
     metrics.checkpointDuration.observe(durationMs / 1000)
     metrics.checkpointBytes.set(stored.bytes)
+    this.#chains = stored.chains
+    metrics.stateBytes.set(chainBytes(stored.chains))
     this.status.lastCheckpoint = {
       id: k,
       completedAt: new Date(this.#now()).toISOString(),
@@ -479,6 +487,12 @@ async function retryUntil<T>(
       if (giveUp()) throw error
     }
   }
+}
+
+function chainBytes(chains: ReadonlyMap<number, SnapshotChain>): number {
+  let bytes = 0
+  for (const chain of chains.values()) bytes += chain.deltas.reduce((sum, d) => sum + d.bytes, chain.snapshot.bytes)
+  return bytes
 }
 
 function sleep(ms: number): Promise<void> {

@@ -6,6 +6,7 @@
 import type { StateValue } from '../api/context.ts'
 import type { ProducerIdentity } from '../kafka/kafka-client.ts'
 import type { StoredTask } from '../recovery/recovery-plan.ts'
+import type { SnapshotChain } from '../state/snapshot-chain.ts'
 
 export interface ClaimedHead {
   checkpointId: number | null
@@ -15,28 +16,42 @@ export interface ClaimedHead {
   committableDone: boolean
 }
 
-export interface EncodedSnapshot {
-  partition: number
-  bytes: Buffer
-  checksum: string
-  offsets: Record<string, string>
-}
+/**
+ * What a checkpoint stores for one task (runtime/state/snapshot-chain.ts): a full snapshot, a
+ * delta appended to the task's chain, or the chain unchanged (nothing to upload).
+ */
+export type TaskSnapshot = { partition: number; offsets: Record<string, string> } & (
+  | { kind: 'full'; bytes: Buffer; checksum: string }
+  | { kind: 'delta'; bytes: Buffer; checksum: string; chain: SnapshotChain }
+  | { kind: 'unchanged'; chain: SnapshotChain }
+)
 
 export interface CheckpointToStore {
   checkpointId: number
-  snapshots: EncodedSnapshot[]
+  snapshots: TaskSnapshot[]
   committable: ProducerIdentity | null
   recordsIn: number
   recordsOut: number
+}
+
+export interface StoredCheckpoint {
+  checkpointId: number
+  /** Bytes uploaded by this checkpoint (deltas and snapshots written now, not the chains' totals). */
+  bytes: number
+  chains: Map<number, SnapshotChain>
 }
 
 export interface SlotStorage {
   /** Claims the slot's head for this attempt; a newer attempt's head makes it throw SupersededError. */
   claimHead(pool: readonly string[]): Promise<ClaimedHead>
   readRestorePoint(): Promise<{ tasks: StoredTask[] } | undefined>
-  readSnapshot(key: string, checksum: string): Promise<Iterable<[string, StateValue]>>
-  /** Uploads the snapshots, writes the manifest once and moves the head by CAS. Returns the id it was stored under. */
-  storeCheckpoint(checkpoint: CheckpointToStore): Promise<{ checkpointId: number; bytes: number }>
+  /** Reads a task's chain, checking every object's checksum, and adds it up to its state. */
+  readState(stored: Pick<StoredTask, 'snapshot' | 'deltas'>): Promise<Map<string, StateValue>>
+  /**
+   * Uploads the snapshots and deltas, writes the manifest once and moves the head by CAS.
+   * Returns the bytes uploaded and each task's chain as the manifest names it.
+   */
+  storeCheckpoint(checkpoint: CheckpointToStore): Promise<StoredCheckpoint>
   markCommittableDone(checkpointId: number): Promise<void>
   /**
    * Throws SupersededError when a newer attempt has claimed the head. Called before this worker

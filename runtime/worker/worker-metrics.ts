@@ -8,6 +8,8 @@ export interface WorkerMetrics {
   deadLetters: Counter
   checkpointDuration: Histogram
   checkpointBytes: Gauge
+  stateBytes: Gauge
+  taskSnapshots: Counter<'kind'>
   checkpointFailures: Counter
   restoreDuration: Gauge
   commitLatency: Histogram
@@ -41,7 +43,18 @@ export function createWorkerMetrics(labels: { job: string; namespace: string; sl
     }),
     checkpointBytes: new Gauge({
       name: 'exactly_checkpoint_size_bytes',
-      help: 'Snapshot bytes of the last checkpoint',
+      help: 'Bytes the last checkpoint uploaded (snapshots and deltas written by it)',
+      registers,
+    }),
+    stateBytes: new Gauge({
+      name: 'exactly_checkpoint_state_bytes',
+      help: 'Stored bytes the last checkpoint names: every task chain, snapshot and deltas (what a restore reads)',
+      registers,
+    }),
+    taskSnapshots: new Counter({
+      name: 'exactly_task_snapshots_total',
+      help: 'What checkpoints stored per task (kind: full, delta, or unchanged when nothing changed)',
+      labelNames: ['kind'],
       registers,
     }),
     checkpointFailures: new Counter({

@@ -20,7 +20,6 @@ import { pino } from 'pino'
 import { asJob, type Job } from '../api/define-job.ts'
 import { CheckpointStore } from '../checkpoint/checkpoint-store.ts'
 import { KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
-import { encodeSnapshot } from '../state/snapshot-codec.ts'
 import { s3StoreFromEnv } from '../storage/s3.ts'
 import { failpointAction, parseFailpoints } from './failpoints.ts'
 import { workerHandler } from './handlers.ts'
@@ -148,7 +147,6 @@ export async function runWorker(args: readonly string[], env: NodeJS.ProcessEnv)
     storage,
     metrics,
     log,
-    encodeSnapshot,
     failpoint,
   })
 

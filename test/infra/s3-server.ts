@@ -3,6 +3,8 @@
  * server, filer and S3 gateway), with one bucket and one identity. SeaweedFS evaluates
  * If-Match / If-None-Match atomically in the filer, which the checkpoint head CAS relies on.
  */
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3'
@@ -27,6 +29,8 @@ type Launch = (name: string, command: string, args: string[]) => ManagedProcess
 
 export async function startS3(dir: string, launch: Launch): Promise<S3Server> {
   const bin = await componentDir('seaweedfs')
+  // A persistent stack (`make up`) restarts on the data of its last run.
+  const restarted = existsSync(join(dir, 'data', '.vid_stamp'))
   await mkdir(join(dir, 'data'), { recursive: true })
   const info: S3Info = {
     endpoint: '',
@@ -102,5 +106,30 @@ export async function startS3(dir: string, launch: Launch): Promise<S3Server> {
   } finally {
     client.destroy()
   }
+  if (restarted) await resumeVolumeGrowth(join(bin, 'weed'), `127.0.0.1:${master}.${masterGrpc}`)
   return { info, process: weed }
+}
+
+/**
+ * A restarted `weed mini` master gets a new topology id while its volume server reports the
+ * old one, and then freezes volume growth ("volume growth frozen … run: volume.growth.resume"):
+ * once the existing volumes are full, every write fails with "no writable volumes". The volume
+ * server here is the same one on the same data, so resuming is what the message asks for.
+ */
+async function resumeVolumeGrowth(weed: string, master: string): Promise<void> {
+  const child = execFile(weed, ['shell', `-master=${master}`], { timeout: 60_000 })
+  child.stdin?.end('lock\nvolume.growth.resume\nunlock\n')
+  const output = await new Promise<string>((resolve, reject) => {
+    let text = ''
+    child.stdout?.on('data', (chunk) => {
+      text += chunk
+    })
+    child.on('error', reject)
+    child.on('close', (code) =>
+      code === 0 ? resolve(text) : reject(new Error(`weed shell volume.growth.resume exited ${code}: ${text}`)),
+    )
+  })
+  if (!output.includes('volume growth resumed')) {
+    throw new Error(`Cannot resume SeaweedFS volume growth after a restart; weed shell said: ${output.trim()}`)
+  }
 }

@@ -17,15 +17,9 @@ import { type ObjectStore, StorageUnavailableError } from '../../runtime/storage
 import { S3ObjectStore } from '../../runtime/storage/s3.ts'
 import { type CheckpointToStore, SupersededError } from '../../runtime/worker/slot-storage.ts'
 import { freePort } from '../infra/ports.ts'
+import { objectStoreFor } from './helpers/s3.ts'
 
-const { s3 } = inject('stack')
-if (!s3) throw new Error('The integration stack has no S3 server')
-const objects = new S3ObjectStore({
-  bucket: s3.bucket,
-  endpoint: s3.endpoint,
-  region: s3.region,
-  credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-})
+const objects = objectStoreFor(inject('stack'))
 
 const job = { namespace: 'test', name: 'word-count', uid: 'uid-1' }
 const pool = ['uid-1-g1-s0-0', 'uid-1-g1-s0-1', 'uid-1-g1-s0-2']
@@ -39,15 +33,21 @@ function setup(retained = 2) {
   return { prefix, layout, attempt }
 }
 
-/** Checkpoint k of tasks 0 and 2, with state that names k. */
-function checkpoint(k: number, withCommittable = true): CheckpointToStore {
-  const snapshots = [0, 2].map((partition) => {
+/** Full snapshots of tasks 0 and 2 at checkpoint k, with state that names k. */
+function fullSnapshots(k: number) {
+  return [0, 2].map((partition) => {
     const entries: Array<[string, StateValue]> = [
       ['word', k * 10 + partition],
       ['seen', { at: k, partition }],
     ]
-    return { partition, ...encodeSnapshot(partition, entries), offsets: { words: String(100 * k + partition) } }
+    const offsets = { words: String(100 * k + partition) }
+    return { partition, kind: 'full' as const, ...encodeSnapshot(partition, entries), offsets }
   })
+}
+
+/** Checkpoint k of tasks 0 and 2, with state that names k. */
+function checkpoint(k: number, withCommittable = true): CheckpointToStore {
+  const snapshots = fullSnapshots(k)
   return {
     checkpointId: k,
     snapshots,
@@ -103,8 +103,9 @@ describe('CheckpointStore on SeaweedFS', () => {
     const first = attempt(1)
     await first.claimHead(pool)
     const stored = await first.storeCheckpoint(checkpoint(1))
-    const expectedBytes = checkpoint(1).snapshots.reduce((n, s) => n + s.bytes.length, 0)
-    expect(stored).toEqual({ checkpointId: 1, bytes: expectedBytes })
+    const expectedBytes = fullSnapshots(1).reduce((n, s) => n + s.bytes.length, 0)
+    expect(stored).toMatchObject({ checkpointId: 1, bytes: expectedBytes })
+    expect([...stored.chains.keys()]).toEqual([0, 2])
 
     const second = attempt(2)
     const head = await second.claimHead(pool)
@@ -117,7 +118,7 @@ describe('CheckpointStore on SeaweedFS', () => {
     ])
     const task = head.tasks![1]!
     expect(task.snapshot.key).toBe(layout.snapshot(1, 0, { checkpointId: 1, attempt: 1 }, 2))
-    expect([...(await second.readSnapshot(task.snapshot.key, task.snapshot.checksum))]).toEqual([
+    expect([...(await second.readState(task))]).toEqual([
       ['seen', { at: 1, partition: 2 }],
       ['word', 12],
     ])
@@ -160,7 +161,7 @@ describe('CheckpointStore on SeaweedFS', () => {
     await objects.put(task0!.snapshot.key, flipped)
     await objects.delete([task2!.snapshot.key])
 
-    const error = await second.readSnapshot(task0!.snapshot.key, task0!.snapshot.checksum).catch((e: unknown) => e)
+    const error = await second.readState(task0!).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(CheckpointCorruptError)
     expect((error as CheckpointCorruptError).code).toBe('EXACTLY_CHECKPOINT_CORRUPT')
     expect((error as Error).message).toMatch(
@@ -168,7 +169,7 @@ describe('CheckpointStore on SeaweedFS', () => {
         `^Cannot restore checkpoint 1 of slot 0: snapshot ".*/task-0\\.snap" checksum mismatch \\(expected ${task0!.snapshot.checksum}, got [0-9a-f]{64}\\)$`,
       ),
     )
-    await expect(second.readSnapshot(task2!.snapshot.key, task2!.snapshot.checksum)).rejects.toThrow(
+    await expect(second.readState(task2!)).rejects.toThrow(
       /^Cannot restore checkpoint 1 of slot 0: snapshot ".*\/task-2\.snap" is missing$/,
     )
   })
@@ -258,7 +259,7 @@ describe('CheckpointStore on SeaweedFS', () => {
 
   it('readRestorePoint() returns the tasks of the generation it starts', async () => {
     const { prefix, layout } = setup()
-    const tasks = checkpoint(1).snapshots.map((s) => ({
+    const tasks = fullSnapshots(1).map((s) => ({
       partition: s.partition,
       offsets: s.offsets,
       snapshot: {

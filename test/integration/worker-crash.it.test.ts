@@ -6,7 +6,8 @@
  * is compared with the expected output record by record: no duplicate, no loss, and no
  * transaction left open on the sink.
  */
-import { describe, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
 import { useScenarioContext, WordCountScenario } from './helpers/word-count-scenario.ts'
 
 const ctx = useScenarioContext()
@@ -38,6 +39,25 @@ describe('exactly worker under SIGKILL at each protocol step', () => {
       await run.verify()
     })
   }
+
+  it('a worker killed with its state in a chain of deltas restores the chain and the output stays exact', async () => {
+    // Deltas never outweigh the snapshot here, so every checkpoint after the first is a delta.
+    const incremental = { maxDeltas: 64, maxDeltaRatio: 1000 }
+    const run = await WordCountScenario.create(ctx, 'crash-chain', { incremental })
+    run.feed()
+    await run.crashAt(0, 1, 'before-commit@5')
+    const worker = await run.start(0, 2)
+    await run.runToEnd([worker])
+    // Checkpoint 5 was the head (the kill came after the head moved): each task's chain is its
+    // snapshot of checkpoint 1 and a delta per later checkpoint in which its words changed.
+    const restored = readFileSync(worker.logFile, 'utf8')
+      .split('\n')
+      .find((line) => line.includes('slot restored and running'))
+    const deltas = JSON.parse(restored ?? '{}').deltas as Record<string, number> | undefined
+    expect(deltas, `the restore line: ${restored}`).toBeDefined()
+    for (const count of Object.values(deltas!)) expect(count).toBeGreaterThanOrEqual(2)
+    await run.verify()
+  })
 
   it('two slots run side by side; killing one restarts only that slot and the output stays exact', async () => {
     const run = await WordCountScenario.create(ctx, 'crash-two-slots', { parallelism: 2 })

@@ -1,4 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3'
+import { S3ObjectStore } from '../../../runtime/storage/s3.ts'
 import type { StackInfo } from '../../infra/stack.ts'
 
 export function s3For(stack: StackInfo): { client: S3Client; bucket: string } {
@@ -19,4 +20,16 @@ export function s3For(stack: StackInfo): { client: S3Client; bucket: string } {
 /** The HTTP status of an S3 error (412 for a failed precondition). */
 export function httpStatus(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+}
+
+/** Our ObjectStore over the stack's S3 server and bucket. */
+export function objectStoreFor(stack: StackInfo): S3ObjectStore {
+  const s3 = stack.s3
+  if (!s3) throw new Error('The integration stack has no S3 server')
+  return new S3ObjectStore({
+    bucket: s3.bucket,
+    endpoint: s3.endpoint,
+    region: s3.region,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  })
 }

@@ -79,6 +79,7 @@ export class WordCountScenario {
       badEvery?: number
       onError?: JobSpec['onError']
       delivery?: JobSpec['delivery']
+      incremental?: JobSpec['incremental']
     } = {},
   ): Promise<WordCountScenario> {
     const input = await createTopic(ctx.kafka, `${name}-in`, 2)
@@ -95,6 +96,7 @@ export class WordCountScenario {
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.onError ? { onError: options.onError } : {}),
       ...(options.delivery ? { delivery: options.delivery } : {}),
+      ...(options.incremental ? { incremental: options.incremental } : {}),
     }
     return new WordCountScenario(ctx, job, options.inputRecords ?? 1500, options.badEvery)
   }

@@ -22,6 +22,8 @@ export interface JobSpec {
   onError?: { kind: 'fail' } | { kind: 'dead-letter'; topic: string }
   /** `kafka.delivery` of the worker config; exactly-once when absent. */
   delivery?: 'exactly-once' | 'at-least-once'
+  /** `checkpoint.incremental` of the worker config; its defaults when absent. */
+  incremental?: { maxDeltas: number; maxDeltaRatio: number }
   sourceTopics: string[]
   sinkTopic: string
   parallelism: number
@@ -80,6 +82,7 @@ export async function startWorker(
       intervalMs: job.intervalMs ?? 400,
       timeoutMs: job.timeoutMs ?? 15_000,
       retained: 2,
+      ...(job.incremental ? { incremental: job.incremental } : {}),
       storage: { bucket: stack.s3.bucket, prefix: job.prefix, endpoint: stack.s3.endpoint, region: stack.s3.region },
     },
     http: { host: '127.0.0.1', port },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { CheckpointCorruptError } from '../../../../runtime/checkpoint/checkpoint-errors.ts'
 import {
+  chainFormatVersion,
   decodeHead,
   decodeManifest,
   decodeRestorePoint,
@@ -77,8 +78,25 @@ describe('decodeManifest()', () => {
   })
 
   it('refuses a newer format version by number', () => {
-    const error = corrupt(() => decodeManifest(json({ ...manifest, formatVersion: 2 }), KEY))
-    expect(error.detail).toBe('format version 2 is not supported (this build reads version 1)')
+    const error = corrupt(() => decodeManifest(json({ ...manifest, formatVersion: 3 }), KEY))
+    expect(error.detail).toBe('format version 3 is not supported (this build reads versions 1 and 2)')
+    const head2 = corrupt(() => decodeHead(json({ ...head, formatVersion: 2 }), KEY))
+    expect(head2.detail).toBe('format version 2 is not supported (this build reads version 1)')
+  })
+
+  it('round-trips a manifest whose tasks name deltas, as format version 2 only', () => {
+    const delta = { key: 'team-a/word-count/g1/s0/chk-0000000005-a1/task-2.snap', checksum: 'cd'.repeat(32), bytes: 9 }
+    const chained: Manifest = { ...manifest, formatVersion: 2, tasks: [{ ...task, deltas: [delta] }] }
+    expect(chainFormatVersion(chained.tasks)).toBe(2)
+    expect(chainFormatVersion(manifest.tasks)).toBe(1)
+    expect(decodeManifest(encodeManifest(chained), KEY)).toEqual(chained)
+    // A version 1 reader would restore the snapshot without its deltas: never write that.
+    expect(() => encodeManifest({ ...chained, formatVersion: 1 })).toThrow(
+      /formatVersion: tasks name deltas, so formatVersion must be 2/,
+    )
+    expect(corrupt(() => decodeManifest(json({ ...chained, formatVersion: 1 }), KEY)).detail).toMatch(
+      /tasks name deltas/,
+    )
   })
 
   it('refuses a document without formatVersion', () => {

@@ -58,12 +58,27 @@ describe('planRecovery()', () => {
         {
           kind: 'snapshot',
           partition: 2,
-          snapshotKey: 'cp/4/task-2.snap',
-          checksum: 'sum-2',
+          snapshot: { key: 'cp/4/task-2.snap', checksum: 'sum-2' },
+          deltas: [],
           offsets: { words: '102' },
+          extendsChain: true,
         },
       ],
     })
+  })
+
+  it("carries a task's deltas, and extends the chain of the head only, not of a restore point", () => {
+    const delta = { key: 'cp/5/task-2.snap', checksum: 'sum-d', bytes: 3 }
+    const task = { ...stored(2), deltas: [delta] }
+    const fromHead = planRecovery({
+      partitions: [2],
+      headCheckpoint: { checkpointId: 5, tasks: [task], committable: null, committableDone: true },
+      startFrom: 'earliest',
+      pool,
+    })
+    expect(fromHead.steps.at(-1)).toMatchObject({ tasks: [{ deltas: [delta], extendsChain: true }] })
+    const fromPoint = planRecovery({ partitions: [2], restorePoint: { tasks: [task] }, startFrom: 'earliest', pool })
+    expect(fromPoint.steps.at(-1)).toMatchObject({ tasks: [{ deltas: [delta], extendsChain: false }] })
   })
 
   it('starts fresh from startFrom when nothing is stored, and still fences the pool', () => {

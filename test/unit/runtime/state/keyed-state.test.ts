@@ -44,3 +44,25 @@ describe('KeyedState', () => {
     expect(state.get('a')).toBe(1)
   })
 })
+
+describe('KeyedState.takeChanges()', () => {
+  it('returns the keys written since the last call with their current values, and the keys deleted', () => {
+    const state = new KeyedState([['old', 1]])
+    expect(state.takeChanges()).toEqual({ entries: [], deleted: [] })
+    state.set('a', 1)
+    state.set('a', 2)
+    state.delete('old')
+    state.set('gone', 1)
+    state.delete('gone')
+    expect(state.takeChanges()).toEqual({ entries: [['a', 2]], deleted: ['old', 'gone'] })
+    expect(state.takeChanges()).toEqual({ entries: [], deleted: [] })
+  })
+
+  it('still reports a key whose write was rolled back, with its restored value', () => {
+    const state = new KeyedState([['k', 1]])
+    state.beginRecord()
+    state.set('k', 2)
+    state.rollbackRecord()
+    expect(state.takeChanges()).toEqual({ entries: [['k', 1]], deleted: [] })
+  })
+})

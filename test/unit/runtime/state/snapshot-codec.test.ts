@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import type { StateValue } from '../../../../runtime/api/context.ts'
-import { decodeSnapshot, encodeSnapshot, SnapshotCorruptError } from '../../../../runtime/state/snapshot-codec.ts'
+import {
+  decodeDelta,
+  decodeSnapshot,
+  encodeDelta,
+  encodeSnapshot,
+  SnapshotCorruptError,
+} from '../../../../runtime/state/snapshot-codec.ts'
 
 const entries: Array<[string, StateValue]> = [
   ['pear', 5],
@@ -74,7 +80,7 @@ describe('decodeSnapshot()', () => {
 
   it('refuses an unknown format version by name', () => {
     const { bytes, checksum } = withChecksum('EXACTLY-SNAPSHOT v2\n{"partition":0,"entries":[]}')
-    expect(decodeError(bytes, checksum).detail).toBe('unknown format version "2" (this build reads version 1)')
+    expect(decodeError(bytes, checksum).detail).toBe('unknown snapshot format version "2" (this build reads version 1)')
   })
 
   it('refuses bytes that are not an exactly snapshot', () => {
@@ -96,5 +102,39 @@ describe('decodeSnapshot()', () => {
     expect(decodeError(dup.bytes, dup.checksum).detail).toBe('entry 1 (key "a") is out of order or duplicated')
     const unordered = withChecksum('EXACTLY-SNAPSHOT v1\n{"partition":0,"entries":[["b",1],["a",2]]}')
     expect(decodeError(unordered.bytes, unordered.checksum).detail).toMatch(/entry 1 \(key "a"\)/)
+  })
+})
+
+describe('encodeDelta()', () => {
+  it('round-trips through decodeDelta(), entries and deletions in key order', () => {
+    const { bytes, checksum } = encodeDelta(2, {
+      entries: [
+        ['b', 2],
+        ['a', { x: [1] }],
+      ],
+      deleted: ['z', 'c'],
+    })
+    expect(bytes.toString('utf8').split('\n')[0]).toBe('EXACTLY-DELTA v1')
+    expect(decodeDelta(bytes, checksum)).toEqual({
+      entries: [
+        ['a', { x: [1] }],
+        ['b', 2],
+      ],
+      deleted: ['c', 'z'],
+    })
+  })
+
+  it('cannot be read as a snapshot, nor a snapshot as a delta', () => {
+    const delta = encodeDelta(0, { entries: [], deleted: ['a'] })
+    expect(() => decodeSnapshot(delta.bytes, delta.checksum)).toThrow(
+      /not an exactly snapshot \(header "EXACTLY-DELTA v1"\)/,
+    )
+    const snapshot = encodeSnapshot(0, [])
+    expect(() => decodeDelta(snapshot.bytes, snapshot.checksum)).toThrow(/not an exactly delta/)
+  })
+
+  it('refuses a delta whose checksum does not match', () => {
+    const { bytes } = encodeDelta(0, { entries: [['a', 1]], deleted: [] })
+    expect(() => decodeDelta(bytes, '0'.repeat(64))).toThrow(SnapshotCorruptError)
   })
 })
