@@ -10,7 +10,7 @@ export interface BenchOptions {
   records1KiB: number
   /** Workload ids or prefixes (`passthrough` = both record sizes); undefined: every workload. */
   workloads?: string[]
-  /** System ids (`ours`, `rawKafkajs`, `kafkaStreams`, `broker`) or cell ids (`ours.eos.1s`). */
+  /** System ids (`ours`, `rawKafkajs`, `kafkaStreams`, `broker`) or cell ids (`ours.eos.1s`); also the recovery rows. */
   systems?: string[]
   /** The whole matrix, not only the default cells. */
   full: boolean
@@ -29,11 +29,13 @@ export const USAGE = `usage: node bench/run.ts [options]     (or make bench; eve
   --runs=N             interleaved runs per cell (default 5); figures are medians
   --records=N          records per run, 100-byte values and bank commands (default 200000)
   --records-1kib=N     records per run, 1 KiB values (default 50000)
-  --workloads=a,b      workload ids or prefixes: passthrough, keyedCount.1e4, bank, ... (default all)
+  --workloads=a,b      workload ids or prefixes: passthrough, keyedCount.1e4, bank, ... (default all;
+                       none: no throughput cells, only the extras)
   --systems=a,b        ours, rawKafkajs, kafkaStreams, broker, or cell ids like ours.eos.1s
+                       (also picks the rows of the recovery extra: ours, kafkaStreams)
   --full               every cell of the matrix (default: a subset, see bench/cells.ts)
   --extras=a,b         latency, checkpoint, recovery, operator, or none (default: all four)
-  --state-mb=a,b       state sizes of the checkpoint rows (default 10,500)
+  --state-mb=a,b       state sizes of the checkpoint rows (default 10,100,500)
   --timeout-s=N        give up on one run after N seconds (default 600)
   --no-write           print the figures only; leave bench/results and docs/performance.md alone
 `
@@ -88,6 +90,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     extras: extras.includes('none') ? [] : extras,
     timeoutMs: number('timeout-s', 'BENCH_TIMEOUT_S', 600) * 1000,
     write: !(values['no-write'] ?? env.BENCH_NO_WRITE === '1'),
-    stateMb: (list('state-mb', 'BENCH_STATE_MB') ?? ['10', '500']).map(Number),
+    stateMb: (list('state-mb', 'BENCH_STATE_MB') ?? ['10', '100', '500']).map(Number),
   }
 }

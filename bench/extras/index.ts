@@ -19,7 +19,7 @@ export async function runExtras(bench: Bench, options: BenchOptions, say: (line:
   const extras: Array<[string, string, () => Promise<Section>]> = [
     ['latency', 'End-to-end latency (read_committed)', () => latencySection(bench, runs, say)],
     ['checkpoint', 'Checkpoint duration by state size', () => checkpointSection(bench, options.stateMb, say)],
-    ['recovery', 'Recovery after SIGKILL', () => recoverySection(bench, runs, say)],
+    ['recovery', 'Recovery after SIGKILL', () => recoverySection(bench, runs, say, options.systems)],
     ['operator', 'Operator at scale (this run)', () => operatorSection(bench, say)],
   ]
   const sections: Section[] = []

@@ -11,6 +11,10 @@
  *   catch-up   running → lag 0 (the input that arrived meanwhile, and the replay since the
  *              last checkpoint).
  * The output is then checked: a recovery that duplicates or loses a count is invalid.
+ *
+ * Kafka Streams on the same job, the same input and the same kill is measured next to it, run for
+ * run (bench/extras/recovery-kafka-streams.ts); `--systems=ours` or `--systems=kafkaStreams`
+ * keeps one of them.
  */
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
@@ -25,12 +29,19 @@ import { type Bench, deleteCheckpoints } from '../run-cell.ts'
 import { type OurJob, type OurWorker, startOurWorker, waitRunning } from '../systems/our-worker.ts'
 import { PARTITIONS } from '../workloads.ts'
 import { rateProducer } from './rate-producer.ts'
+import { measureKafkaStreams, type StateDirCase } from './recovery-kafka-streams.ts'
 
-const RATE = 2000
-const SECONDS = 25
-const KILL_AFTER_MS = 10_000
+/** The job every system recovers: keyed count over `keys` keys, input at a fixed rate, one SIGKILL. */
+export interface RecoveryJob {
+  ratePerSec: number
+  seconds: number
+  killAfterMs: number
+  keys: number
+}
 
-interface RecoveryRun {
+const JOB: RecoveryJob = { ratePerSec: 2000, seconds: 25, killAfterMs: 10_000, keys: 100_000 }
+
+export interface RecoveryRun {
   valid: boolean
   detectionMs: number
   restartMs: number
@@ -38,6 +49,8 @@ interface RecoveryRun {
   catchUpMs: number
   totalMs: number
   problems: string[]
+  /** Figures beyond the split (Kafka Streams: what its restart is made of, its settings). */
+  extra?: Record<string, number>
 }
 
 async function measure(bench: Bench, run: number): Promise<RecoveryRun> {
@@ -49,9 +62,9 @@ async function measure(bench: Bench, run: number): Promise<RecoveryRun> {
   const producer = rateProducer({
     bootstrap: bench.bootstrap,
     topic: input,
-    ratePerSec: RATE,
-    records: RATE * SECONDS,
-    keys: 100_000,
+    ratePerSec: JOB.ratePerSec,
+    records: JOB.ratePerSec * JOB.seconds,
+    keys: JOB.keys,
   })
   const job: OurJob = {
     name: `bench-${runId}`,
@@ -72,7 +85,7 @@ async function measure(bench: Bench, run: number): Promise<RecoveryRun> {
     workers.push(first)
     await waitRunning(first, 60_000)
     const sending = producer.start()
-    await sleep(KILL_AFTER_MS)
+    await sleep(JOB.killAfterMs)
     const killedAt = Date.now()
     first.kill()
     await first.exited
@@ -120,38 +133,103 @@ async function measure(bench: Bench, run: number): Promise<RecoveryRun> {
 
 const PARTS = ['detectionMs', 'restartMs', 'restoreMs', 'catchUpMs', 'totalMs'] as const
 
-export async function recoverySection(bench: Bench, runs: number, say: (line: string) => void): Promise<Section> {
-  const results: RecoveryRun[] = []
+interface Row {
+  /** Key prefix in latest.json, after `recovery.`. */
+  key: string
+  label: string
+  measure: (bench: Bench, run: number, say: (line: string) => void) => Promise<RecoveryRun>
+}
+
+const ks = (state: StateDirCase) => (bench: Bench, run: number, say: (line: string) => void) =>
+  measureKafkaStreams(bench, JOB, run, state, say)
+
+const ROWS: Array<Row & { system: string }> = [
+  {
+    system: 'ours',
+    key: 'ours.eos.1s',
+    label: 'ours, exactly-once, 1 s checkpoints',
+    measure: (b, r) => measure(b, r),
+  },
+  {
+    system: 'kafkaStreams',
+    key: 'kafkaStreams.eos.1s',
+    label: 'Kafka Streams, exactly_once_v2, new state dir (restores from the changelog)',
+    measure: ks('new'),
+  },
+  {
+    system: 'kafkaStreams',
+    key: 'kafkaStreams.eos.1s.keptStateDir',
+    label: 'Kafka Streams, exactly_once_v2, state dir kept',
+    measure: ks('kept'),
+  },
+]
+
+const failed = (error: Error): RecoveryRun => ({
+  valid: false,
+  detectionMs: Number.NaN,
+  restartMs: Number.NaN,
+  restoreMs: Number.NaN,
+  catchUpMs: Number.NaN,
+  totalMs: Number.NaN,
+  problems: [error.message],
+})
+
+/** `systems`: bench/run.ts's --systems (ids or cell ids); undefined: every row. */
+export async function recoverySection(
+  bench: Bench,
+  runs: number,
+  say: (line: string) => void,
+  systems?: readonly string[],
+): Promise<Section> {
+  const rows = ROWS.filter((r) => !systems || systems.some((s) => s === r.system || r.key.startsWith(s)))
+  const results = new Map<Row, RecoveryRun[]>(rows.map((r) => [r, []]))
+  // Run for run, the rows interleaved, as the throughput cells are.
   for (let run = 1; run <= runs; run++) {
-    const result = await measure(bench, run).catch(
-      (error: Error): RecoveryRun => ({
-        valid: false,
-        detectionMs: Number.NaN,
-        restartMs: Number.NaN,
-        restoreMs: Number.NaN,
-        catchUpMs: Number.NaN,
-        totalMs: Number.NaN,
-        problems: [error.message],
-      }),
-    )
-    results.push(result)
-    const parts = PARTS.map((p) => `${p.replace(/Ms$/, '')} ${Math.round(result[p])} ms`).join(', ')
-    say(`[recovery ${run}/${runs}] ${parts}${result.valid ? '' : ` INVALID: ${result.problems.join('; ')}`}`)
+    for (const row of rows) {
+      const result = await row.measure(bench, run, say).catch(failed)
+      results.get(row)!.push(result)
+      const parts = PARTS.map((p) => `${p.replace(/Ms$/, '')} ${Math.round(result[p])} ms`).join(', ')
+      const why = result.valid ? '' : ` INVALID: ${result.problems.join('; ')}`
+      say(`[recovery ${run}/${runs}] ${row.key}: ${parts}${why}`)
+    }
   }
-  const valid = results.filter((r) => r.valid)
-  const figures: Figures = { 'recovery.ours.eos.1s.validRuns': valid.length }
-  const cells: string[] = []
-  for (const part of PARTS) {
-    const m = median(valid.map((r) => r[part]))
-    figures[`recovery.ours.eos.1s.${part}`] = m === undefined ? null : Math.round(m)
-    cells.push(m === undefined ? '–' : String(Math.round(m)))
+  const figures: Figures = {}
+  const table: string[] = []
+  const notes: string[] = []
+  for (const [row, all] of results) {
+    const valid = all.filter((r) => r.valid)
+    const key = `recovery.${row.key}`
+    figures[`${key}.validRuns`] = valid.length
+    if (valid.length < all.length) figures[`${key}.invalidRuns`] = all.length - valid.length
+    const cells = PARTS.map((part) => {
+      const m = median(valid.map((r) => r[part]))
+      figures[`${key}.${part}`] = m === undefined ? null : Math.round(m)
+      return m === undefined ? '–' : String(Math.round(m))
+    })
+    const extra = new Map<string, number>()
+    for (const name of new Set(valid.flatMap((r) => Object.keys(r.extra ?? {})))) {
+      const m = median(valid.map((r) => r.extra?.[name] ?? Number.NaN))
+      if (m === undefined) continue
+      extra.set(name, Math.round(m))
+      figures[`${key}.${name}`] = Math.round(m)
+    }
+    const problems = [...new Set(all.flatMap((r) => r.problems))].slice(0, 2).map((p) => p.replaceAll('|', '/'))
+    table.push(`| ${row.label} | ${cells.join(' | ')} | ${valid.length}/${all.length} |`)
+    if (problems.length > 0) notes.push(`- ${row.label}: **invalid or failed runs**: ${problems.join('; ')}`)
+    if (extra.has('groupWaitMs')) {
+      notes.push(
+        `- ${row.label}, medians of the parts of restart: exit seen to \`KafkaStreams.start()\` (JVM start) ${extra.get('jvmStartMs')} ms, then the rebalance until the first changelog partition restores ${extra.get('groupWaitMs')} ms; ${extra.get('restoredRecords')} changelog records restored.`,
+      )
+    }
   }
+  const settings = [...results.values()].flat().find((r) => r.extra?.sessionTimeoutMs !== undefined)?.extra
   const markdown = [
-    `Keyed count over 10^5 keys, ours, exactly-once, 1 s checkpoints, input at ${RATE} records/s; the worker is SIGKILLed ${KILL_AFTER_MS / 1000} s in and attempt 2 started at once. Detection is the parent seeing the process exit (no kubelet or operator in this measurement); restart is process start to restore start; restore is the worker's own restoreDurationMs; catch-up is running to lag 0. Medians of ${valid.length} valid runs of ${runs}; every run's read_committed output is checked for exact counts.`,
+    `Keyed count over 10^5 keys, input at ${JOB.ratePerSec} records/s for ${JOB.seconds} s; the process is SIGKILLed ${JOB.killAfterMs / 1000} s in and a new one started at once, as a supervisor would (no kubelet or operator in this measurement). Detection is the parent seeing the process exit. Ours (1 s checkpoints): restart is process start to restore start; restore is the worker's own restoreDurationMs; catch-up is running to lag 0. Kafka Streams (bench/peers/kafka-streams, exactly_once_v2, commit.interval.ms 1000, RocksDB with caching, one stream thread; timed by the JVM's own events: state listener, StateRestoreListener): restart is exit seen to the first changelog partition starting to restore: the new JVM's start, then the consumer group's rebalance, which waits for the killed member's session to expire (it never left the group); restore is from there to RUNNING with every changelog partition restored; catch-up is from there to its processing lag being 0 (the input's last stable offsets against the offsets it processed, polled every 20 ms). "New state dir" is a replacement pod without a persistent volume; "state dir kept" is a restart on the same volume (under exactly_once_v2 a store a crash left without its checkpoint file is wiped and restored from the changelog all the same: see records restored). When a system is down longer than the input lasts, its catch-up drains the whole backlog. Kafka Streams runs with its defaults: ${settings ? `classic group protocol, no group.instance.id, session.timeout.ms ${settings.sessionTimeoutMs}, transaction.timeout.ms ${settings.transactionTimeoutMs}` : 'see bench/extras/recovery-kafka-streams.ts'}; nothing was tuned for recovery. Medians of the valid runs; every run's read_committed output is checked for exact counts (each key's outputs exactly 1..n, no duplicates).`,
     '',
-    '| detection ms | restart ms | restore ms | catch-up ms | total ms |',
-    '|--:|--:|--:|--:|--:|',
-    `| ${cells.join(' | ')} |`,
+    '| system | detection ms | restart ms | restore ms | catch-up ms | total ms | valid runs |',
+    '|---|--:|--:|--:|--:|--:|--:|',
+    ...table,
+    ...(notes.length > 0 ? ['', ...notes] : []),
   ].join('\n')
   return { title: 'Recovery after SIGKILL', figures, markdown }
 }

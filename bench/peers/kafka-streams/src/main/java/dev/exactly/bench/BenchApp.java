@@ -11,9 +11,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -23,6 +32,7 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.StateRestoreListener;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -39,7 +49,18 @@ import org.apache.kafka.streams.state.Stores;
  * java -cp 'DIR/*:DIR/libs/*' dev.exactly.bench.BenchApp MODE --bootstrap=HOST:PORT --input=T[,T2]
  *   --output=T --expected=N --application-id=ID --state-dir=DIR [--guarantee=exactly_once_v2]
  *   [--commit-interval-ms=100] [--store=rocksdb|memory] [--caching=true|false]
+ *   [--events=true] [--lag-poll-ms=20]
  * </pre>
+ *
+ * --expected=0 runs until SIGTERM (a shutdown hook closes the client cleanly, committing the last
+ * transaction). --events=true prints one line per event on stdout, {@code event {json}} with the
+ * wall clock in "at": the effective group and transaction settings, every KafkaStreams state
+ * change, every changelog partition's restore start and end (a StateRestoreListener). With
+ * --lag-poll-ms=N (and --events) a watcher asks the broker every N ms for the input partitions'
+ * last stable offsets and compares them with the offsets this process has processed (the group's
+ * committed offset for a partition it has not processed yet): "lag" events when the lag becomes 0
+ * or stops being 0 and once a second, and one "caught-up" the first time it is 0 while RUNNING
+ * after at least one record.
  *
  * MODE is passthrough, keyed-count or bank (or the env BENCH_MODE). For bank, --input is the
  * commands topic then the credits topic (same partition count); credits are written to the
@@ -65,9 +86,12 @@ public final class BenchApp {
     if (!guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2) && !guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
       throw new IllegalArgumentException("--guarantee must be exactly_once_v2 or at_least_once, not " + guarantee);
     }
-    if (expected <= 0) throw new IllegalArgumentException("--expected must be a positive number of input records");
+    boolean eventsOn = Boolean.parseBoolean(opts.getOrDefault("events", "false"));
+    long lagPollMs = Long.parseLong(opts.getOrDefault("lag-poll-ms", "0"));
+    if (expected < 0) throw new IllegalArgumentException("--expected must be a number of input records, or 0 to run until SIGTERM");
 
-    Progress progress = new Progress(expected);
+    Events events = new Events(eventsOn);
+    Progress progress = new Progress(expected, eventsOn && lagPollMs > 0);
     Topology topology = topology(mode, inputs, output, progress, storeBuilder(store, caching));
 
     Properties props = new Properties();
@@ -83,6 +107,28 @@ public final class BenchApp {
     // No global stores here; set only to silence the start-up warning about its 5.0 default.
     props.put("processing.exception.handler.global.enabled", true);
 
+    if (eventsOn) {
+      // What decides how soon a dead instance's partitions move and its open transaction ends:
+      // Kafka Streams' and the clients' defaults unless set above.
+      StreamsConfig config = new StreamsConfig(props);
+      Map<String, Object> consumerProps = new HashMap<>(config.getMainConsumerConfigs(applicationId, "probe", 0));
+      consumerProps.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+      consumerProps.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+      Map<String, Object> producerProps = new HashMap<>(config.getProducerConfigs("probe"));
+      producerProps.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+      producerProps.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+      ConsumerConfig consumer = new ConsumerConfig(consumerProps);
+      ProducerConfig producer = new ProducerConfig(producerProps);
+      ObjectNode e = events.event("config");
+      e.put("groupProtocol", consumer.getString(ConsumerConfig.GROUP_PROTOCOL_CONFIG));
+      e.put("sessionTimeoutMs", consumer.getInt(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG));
+      e.put("heartbeatIntervalMs", consumer.getInt(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG));
+      e.put("maxPollIntervalMs", consumer.getInt(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG));
+      e.put("groupInstanceId", String.valueOf(consumer.getString(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)));
+      e.put("transactionTimeoutMs", producer.getInt(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG));
+      e.put("isolationLevel", consumer.getString(ConsumerConfig.ISOLATION_LEVEL_CONFIG));
+      events.emit(e);
+    }
     KafkaStreams streams = new KafkaStreams(topology, props);
     AtomicReference<Throwable> failure = new AtomicReference<>();
     streams.setUncaughtExceptionHandler(error -> {
@@ -91,20 +137,25 @@ public final class BenchApp {
       return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
     });
     streams.setStateListener((now, before) -> {
+      if (eventsOn) events.emit(events.event("state").put("from", before.name()).put("to", now.name()));
       if (now == KafkaStreams.State.ERROR) {
         failure.compareAndSet(null, new IllegalStateException("Kafka Streams went from " + before + " to ERROR"));
         progress.done.countDown();
       }
     });
+    if (eventsOn) streams.setGlobalStateRestoreListener(new RestoreEvents(events));
     // A SIGTERM (the runner's timeout) still closes the client, so no transaction is left open.
-    Thread hook = new Thread(() -> streams.close(Duration.ofSeconds(10)), "bench-shutdown");
+    Thread hook = new Thread(() -> {
+      boolean closed = streams.close(Duration.ofSeconds(10));
+      if (eventsOn) events.emit(events.event("closed").put("clean", closed).put("records", progress.count));
+    }, "bench-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
 
     Thread reporter = new Thread(() -> {
       try {
         while (progress.done.getCount() > 0) {
           Thread.sleep(5000);
-          System.err.println("[bench] processed " + progress.count + " of " + expected + " records");
+          System.err.println("[bench] processed " + progress.count + (expected > 0 ? " of " + expected : "") + " records");
         }
       } catch (InterruptedException e) {
         // the run is over
@@ -114,6 +165,11 @@ public final class BenchApp {
 
     streams.start();
     reporter.start();
+    if (progress.positions != null) {
+      Thread lag = new Thread(() -> watchLag(bootstrap, applicationId, inputs, lagPollMs, streams, progress, events), "bench-lag");
+      lag.setDaemon(true);
+      lag.start();
+    }
     progress.done.await();
     long closeStarted = System.nanoTime();
     // A clean close commits every task: under exactly_once_v2 the last transaction is committed.
@@ -142,20 +198,28 @@ public final class BenchApp {
     System.exit(0);
   }
 
-  /** Counts processed input records; the first and the expected-th are timed (wall and CPU). */
+  /**
+   * Counts processed input records; the first and the expected-th are timed (wall and CPU). With
+   * positions on, also the next offset to process of every input partition (for the lag watcher).
+   */
   static final class Progress {
     final long expected;
     final CountDownLatch done = new CountDownLatch(1);
+    final Map<TopicPartition, Long> positions;
     // One stream thread writes these; the main thread reads them after `done` (a happens-before
     // edge). `count` is volatile only so the progress reporter sees it; one writer, so ++ is safe.
     volatile long count;
     long firstAt, lastAt, firstNanos, lastNanos, firstCpuNanos, lastCpuNanos;
 
-    Progress(long expected) {
+    Progress(long expected, boolean trackPositions) {
       this.expected = expected;
+      this.positions = trackPositions ? new ConcurrentHashMap<>() : null;
     }
 
-    void record() {
+    void record(ProcessorContext<?, ?> ctx) {
+      if (positions != null) {
+        ctx.recordMetadata().ifPresent(m -> positions.put(new TopicPartition(m.topic(), m.partition()), m.offset() + 1));
+      }
       long n = ++count;
       if (n == 1) {
         firstAt = System.currentTimeMillis();
@@ -168,6 +232,108 @@ public final class BenchApp {
         lastCpuNanos = cpuNanos();
         done.countDown();
       }
+    }
+  }
+
+  /** Event lines on stdout: {@code event {"event":NAME,"at":ms since the epoch,...}}. */
+  static final class Events {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    final boolean on;
+
+    Events(boolean on) {
+      this.on = on;
+    }
+
+    ObjectNode event(String name) {
+      return JSON.createObjectNode().put("event", name).put("at", System.currentTimeMillis());
+    }
+
+    synchronized void emit(ObjectNode event) {
+      if (!on) return;
+      System.out.println("event " + event);
+      System.out.flush();
+    }
+  }
+
+  /** Restoring a store from its changelog: a start and an end (or a suspension) per partition. */
+  static final class RestoreEvents implements StateRestoreListener {
+    private final Events events;
+
+    RestoreEvents(Events events) {
+      this.events = events;
+    }
+
+    @Override
+    public void onRestoreStart(TopicPartition tp, String store, long startingOffset, long endingOffset) {
+      events.emit(events.event("restore-start").put("partition", tp.toString()).put("store", store)
+          .put("startOffset", startingOffset).put("endOffset", endingOffset));
+    }
+
+    @Override
+    public void onBatchRestored(TopicPartition tp, String store, long batchEndOffset, long numRestored) {}
+
+    @Override
+    public void onRestoreEnd(TopicPartition tp, String store, long totalRestored) {
+      events.emit(events.event("restore-end").put("partition", tp.toString()).put("store", store)
+          .put("restored", totalRestored));
+    }
+
+    @Override
+    public void onRestoreSuspended(TopicPartition tp, String store, long totalRestored) {
+      events.emit(events.event("restore-suspended").put("partition", tp.toString()).put("store", store)
+          .put("restored", totalRestored));
+    }
+  }
+
+  /**
+   * The lag of this process's processing: the input partitions' last stable offsets (asked first)
+   * minus the next offset to process (taken after), so 0 means everything that was in the input
+   * when asked has been processed. A partition this process has not processed a record of yet
+   * counts from the group's committed offset.
+   */
+  static void watchLag(String bootstrap, String applicationId, List<String> inputs, long pollMs, KafkaStreams streams,
+      Progress progress, Events events) {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      admin.describeTopics(inputs).allTopicNames().get().forEach((topic, d) ->
+          d.partitions().forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest())));
+      ListOffsetsOptions committedOnly = new ListOffsetsOptions(IsolationLevel.READ_COMMITTED);
+      boolean wasZero = false;
+      boolean caughtUp = false;
+      long printedAt = 0;
+      while (true) {
+        try {
+          var ends = admin.listOffsets(latest, committedOnly).all().get();
+          Map<TopicPartition, Long> positions = new HashMap<>(progress.positions);
+          long records = progress.count;
+          if (!positions.keySet().containsAll(latest.keySet())) {
+            Map<TopicPartition, OffsetAndMetadata> committed =
+                admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
+            committed.forEach((tp, o) -> {
+              if (o != null) positions.putIfAbsent(tp, o.offset());
+            });
+          }
+          long lag = 0;
+          for (var end : ends.entrySet()) lag += Math.max(0, end.getValue().offset() - positions.getOrDefault(end.getKey(), 0L));
+          long now = System.currentTimeMillis();
+          boolean running = streams.state() == KafkaStreams.State.RUNNING;
+          boolean zero = lag == 0 && records > 0 && running;
+          if (zero != wasZero || now - printedAt >= 1000) {
+            events.emit(events.event("lag").put("lag", lag).put("records", records).put("state", streams.state().name()));
+            printedAt = now;
+          }
+          if (zero && !caughtUp) events.emit(events.event("caught-up").put("records", records));
+          caughtUp |= zero;
+          wasZero = zero;
+        } catch (java.util.concurrent.ExecutionException e) {
+          events.emit(events.event("lag-error").put("error", String.valueOf(e.getCause())));
+        }
+        Thread.sleep(pollMs);
+      }
+    } catch (InterruptedException e) {
+      // the process is ending
+    } catch (Exception e) {
+      events.emit(events.event("lag-error").put("error", e.toString()));
     }
   }
 
@@ -234,7 +400,7 @@ public final class BenchApp {
     @Override
     public void process(Record<String, String> record) {
       ctx.forward(record);
-      progress.record();
+      progress.record(ctx);
     }
   }
 
@@ -260,7 +426,7 @@ public final class BenchApp {
       long n = before == null ? 1 : before + 1;
       counts.put(record.key(), n);
       ctx.forward(record.withValue(Long.toString(n)));
-      progress.record();
+      progress.record(ctx);
     }
   }
 
@@ -313,7 +479,7 @@ public final class BenchApp {
         default -> throw new IllegalArgumentException("invalid command " + id
             + ": expected a deposit, transfer or credit with a positive integer amount");
       }
-      progress.record();
+      progress.record(ctx);
     }
 
     private long balance(String account) {
