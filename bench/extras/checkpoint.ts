@@ -5,7 +5,8 @@
  * /status (duration from barrier to head moved, and the bytes uploaded). The same state and the
  * same updates run twice: with `checkpoint.incremental.maxDeltas: 0` (a full snapshot of every
  * task at every checkpoint, what the worker did before incremental checkpoints) and with the
- * defaults (a delta of the changed keys; a task's chain rebased with a full snapshot now and then).
+ * defaults (a delta of the changed keys; a task's chain rebased now and then, spread over
+ * checkpoints).
  */
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
@@ -212,7 +213,7 @@ export async function checkpointSection(
     }
   }
   const markdown = [
-    `One worker (parallelism 1, 4 tasks) holds keyed state of the given size (one 10 KiB pseudo-random value per key) and checkpoints every second while ${UPDATES_PER_SEC} updates/s to random keys arrive (${((UPDATES_PER_SEC * VALUE_BYTES) / 1e6).toFixed(1)} MB/s of changed state). Duration = barrier to head moved, as the worker reports it in /status for each checkpoint; bytes = what the checkpoint uploaded to S3 (SeaweedFS on the same machine). **full**: a full snapshot of every task at every checkpoint (\`checkpoint.incremental.maxDeltas: 0\`). **incremental**: the defaults (a delta of the changed keys; a task's chain rebased with a full snapshot past 16 deltas or when its deltas outweigh its snapshot, one task per checkpoint). Task snapshots: what the measured checkpoints stored per task. One run per size and mode.`,
+    `One worker (parallelism 1, 4 tasks) holds keyed state of the given size (one 10 KiB pseudo-random value per key) and checkpoints every second while ${UPDATES_PER_SEC} updates/s to random keys arrive (${((UPDATES_PER_SEC * VALUE_BYTES) / 1e6).toFixed(1)} MB/s of changed state). Duration = barrier to head moved, as the worker reports it in /status for each checkpoint; bytes = what the checkpoint uploaded to S3 (SeaweedFS on the same machine). **full**: a full snapshot of every task at every checkpoint (\`checkpoint.incremental.maxDeltas: 0\`). **incremental**: the defaults (a delta of the changed keys; past 16 deltas, or when its deltas outweigh its base, a task's chain is rebased over several checkpoints, each delta then also carrying one 8 MiB bucket of the task's keys; one task at a time). Task snapshots: what the checkpoints stored per task while measured (rebase = a delta carrying a bucket). One run per size and mode.`,
     '',
     '| state | mode | p50 ms | p99 ms | MB uploaded per checkpoint (median) | task snapshots | worker RSS MB | time to build the state |',
     '|---|---|--:|--:|--:|---|--:|--:|',

@@ -15,13 +15,7 @@ import type { Logger } from 'pino'
 import type { StateValue } from '../api/context.ts'
 import type { StoredTask } from '../recovery/recovery-plan.ts'
 import { applyChain, type SnapshotChain, type SnapshotRef } from '../state/snapshot-chain.ts'
-import {
-  decodeDelta,
-  decodeSnapshot,
-  SnapshotCorruptError,
-  type StateDelta,
-  snapshotChecksum,
-} from '../state/snapshot-codec.ts'
+import { decodeDelta, decodeSnapshot, SnapshotCorruptError, snapshotChecksum } from '../state/snapshot-codec.ts'
 import type { ObjectStore } from '../storage/object-store.ts'
 import {
   type CheckpointToStore,
@@ -151,7 +145,7 @@ export class CheckpointStore implements SlotStorage {
       return {
         partition: s.partition,
         offsets: s.offsets,
-        snapshot: chain.snapshot,
+        ...(chain.snapshot ? { snapshot: chain.snapshot } : { baseDeltas: chain.baseDeltas ?? 0 }),
         ...(chain.deltas.length > 0 ? { deltas: chain.deltas } : {}),
       }
     })
@@ -190,16 +184,16 @@ export class CheckpointStore implements SlotStorage {
   }
 
   async readState(stored: Pick<StoredTask, 'snapshot' | 'deltas'>): Promise<Map<string, StateValue>> {
-    const objects = [stored.snapshot, ...(stored.deltas ?? [])]
-    // Fetched together, decoded in order: a chain is a handful of objects, most of them small.
-    const bodies = await Promise.all(objects.map((o) => this.#read(o.key)))
-    const decoded = objects.map((o, i) =>
-      this.#decoded(o.key, () =>
-        i === 0 ? decodeSnapshot(bodies[i]!, o.checksum) : decodeDelta(bodies[i]!, o.checksum),
-      ),
-    )
-    const [snapshot, ...deltas] = decoded
-    return applyChain(snapshot as Array<[string, StateValue]>, deltas as StateDelta[])
+    const { snapshot } = stored
+    const deltas = stored.deltas ?? []
+    // Fetched together, decoded in order: a chain is a few dozen objects at most.
+    const [base, ...bodies] = await Promise.all([
+      snapshot ? this.#read(snapshot.key) : undefined,
+      ...deltas.map((d) => this.#read(d.key)),
+    ])
+    const entries = snapshot ? this.#decoded(snapshot.key, () => decodeSnapshot(base!, snapshot.checksum)) : []
+    const changes = deltas.map((d, i) => this.#decoded(d.key, () => decodeDelta(bodies[i]!, d.checksum)))
+    return applyChain(entries, changes)
   }
 
   async #read(key: string): Promise<Buffer> {
@@ -316,7 +310,12 @@ export class CheckpointStore implements SlotStorage {
 function chainAfter(task: TaskSnapshot, written: { key: string; checksum: string }): SnapshotChain {
   if (task.kind === 'unchanged') return task.chain
   const ref: SnapshotRef = { ...written, bytes: task.bytes.length }
-  return task.kind === 'full' ? { snapshot: ref, deltas: [] } : { ...task.chain, deltas: [...task.chain.deltas, ref] }
+  if (task.kind === 'full') return { snapshot: ref, deltas: [] }
+  if (task.kind === 'delta' && task.rebased) {
+    const window = [...task.chain.deltas.slice(task.rebased.windowStart), ref]
+    return { deltas: window, baseDeltas: window.length }
+  }
+  return { ...task.chain, deltas: [...task.chain.deltas, ref] }
 }
 
 const NO_CHECKPOINT = { checkpointId: null, checkpointAttempt: null, committableDone: true } as const

@@ -28,15 +28,22 @@ const snapshotRefSchema = z.object({
   bytes: count,
 })
 
-const storedTaskSchema = z.object({
-  partition: count,
-  /** Next offset per source topic, as decimal strings (int64 survives JSON). */
-  offsets: z.record(z.string(), decimal),
-  /** The full snapshot the task's state starts from. */
-  snapshot: snapshotRefSchema,
-  /** Deltas to apply on top of it, oldest first (format version 2). */
-  deltas: z.array(snapshotRefSchema).min(1).optional(),
-})
+const storedTaskSchema = z
+  .object({
+    partition: count,
+    /** Next offset per source topic, as decimal strings (int64 survives JSON). */
+    offsets: z.record(z.string(), decimal),
+    /** The full snapshot the task's state starts from; absent: it starts empty (format version 2). */
+    snapshot: snapshotRefSchema.optional(),
+    /** Deltas to apply on top of it, oldest first (format version 2). */
+    deltas: z.array(snapshotRefSchema).min(1).optional(),
+    /** Without a snapshot: how many of the first deltas rebuild the state from empty (runtime/state/snapshot-chain.ts). */
+    baseDeltas: count.optional(),
+  })
+  .refine((task) => task.snapshot !== undefined || task.deltas !== undefined, {
+    message: 'a task needs a snapshot, deltas or both',
+    path: ['snapshot'],
+  })
 
 const documentVersion = z.union([z.literal(CHECKPOINT_FORMAT_VERSION), z.literal(CHAIN_FORMAT_VERSION)])
 

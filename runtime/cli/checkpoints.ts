@@ -107,7 +107,7 @@ export async function runCheckpoints(args: string[], env: NodeJS.ProcessEnv): Pr
       `transaction: ${manifest.committable ? `${manifest.committable.transactionalId} producer ${manifest.committable.producerId} epoch ${manifest.committable.epoch}` : 'none (nothing written)'}`,
       ...manifest.tasks.map(
         (t) =>
-          `  task ${t.partition}: offsets ${JSON.stringify(t.offsets)}, state ${t.snapshot.bytes} bytes (${t.snapshot.key})${
+          `  task ${t.partition}: offsets ${JSON.stringify(t.offsets)}, state ${t.snapshot ? `${t.snapshot.bytes} bytes (${t.snapshot.key})` : 'from empty'}${
             t.deltas
               ? ` + ${t.deltas.length} delta${t.deltas.length === 1 ? '' : 's'} of ${t.deltas.reduce((n, d) => n + d.bytes, 0)} bytes (last ${t.deltas.at(-1)?.key})`
               : ''

@@ -159,12 +159,14 @@ export async function recoverGeneration(o: RecoverGenerationOptions): Promise<Ge
         case 'restore':
           for (const origin of step.tasks) {
             if (origin.kind === 'snapshot') {
-              const bytes = origin.snapshot.bytes ?? 0
+              const { snapshot, deltas } = origin
               tasks.push({
                 partition: origin.partition,
                 offsets: origin.offsets,
-                snapshot: { key: origin.snapshot.key, checksum: origin.snapshot.checksum, bytes },
-                ...(origin.deltas.length > 0 ? { deltas: [...origin.deltas] } : {}),
+                ...(snapshot
+                  ? { snapshot: { key: snapshot.key, checksum: snapshot.checksum, bytes: snapshot.bytes ?? 0 } }
+                  : { baseDeltas: origin.baseDeltas ?? 0 }),
+                ...(deltas.length > 0 ? { deltas: [...deltas] } : {}),
               })
             } else {
               tasks.push(await freshTask(o, layout.restorePointSnapshot(o.nextGeneration, origin.partition), origin))

@@ -26,8 +26,9 @@ export type TaskOrigin =
   | {
       kind: 'snapshot'
       partition: number
-      snapshot: { key: string; checksum: string; bytes?: number }
+      snapshot?: { key: string; checksum: string; bytes?: number } | undefined
       deltas: ReadonlyArray<{ key: string; checksum: string; bytes: number }>
+      baseDeltas?: number | undefined
       offsets: Record<string, string>
       extendsChain: boolean
     }
@@ -37,10 +38,12 @@ export type TaskOrigin =
 export interface StoredTask {
   partition: number
   offsets: Record<string, string>
-  /** `bytes`: the snapshot's size, as manifests record it. */
-  snapshot: { key: string; checksum: string; bytes?: number }
+  /** `bytes`: the snapshot's size, as manifests record it. Absent: the chain starts from empty state. */
+  snapshot?: { key: string; checksum: string; bytes?: number } | undefined
   /** Deltas on top of the snapshot, oldest first (incremental checkpoints). */
   deltas?: ReadonlyArray<{ key: string; checksum: string; bytes: number }> | undefined
+  /** Without a snapshot: how many first deltas are the base (runtime/state/snapshot-chain.ts). */
+  baseDeltas?: number | undefined
 }
 
 export interface RecoveryInput {
@@ -104,7 +107,7 @@ export function planRecovery(input: RecoveryInput): RecoveryPlan {
     return {
       kind: 'snapshot',
       partition,
-      snapshot: task.snapshot,
+      ...(task.snapshot ? { snapshot: task.snapshot } : { baseDeltas: task.baseDeltas }),
       deltas: task.deltas ?? [],
       offsets: task.offsets,
       extendsChain: head !== undefined,

@@ -14,7 +14,6 @@
  * - a stop request: a final checkpoint, its commit, then return (exit 0), no transaction open.
  */
 import type { Logger } from 'pino'
-import type { StateValue } from '../api/context.ts'
 import type { Job } from '../api/define-job.ts'
 import { type CheckpointCycle, decideCheckpoint, initialCycle, transitionCheckpoint } from '../checkpoint/barrier.ts'
 import type { KafkaClient, OutgoingRecord, ProducerIdentity, TransactionWriter } from '../kafka/kafka-client.ts'
@@ -23,10 +22,9 @@ import { planRecovery, type RecoveryStep, type TaskOrigin } from '../recovery/re
 import { transactionalId, transactionalIdPool } from '../sink/txn-ids.ts'
 import { sourcePartitionCount, tasksOfSlot } from '../source/assignment.ts'
 import { KeyedState } from '../state/keyed-state.ts'
-import type { SnapshotChain } from '../state/snapshot-chain.ts'
 import { Task } from '../task/task.ts'
 import type { CheckpointToStore, SlotStorage } from './slot-storage.ts'
-import { snapshotTasks } from './task-snapshots.ts'
+import { SlotChains } from './task-snapshots.ts'
 import type { WorkerConfig } from './worker-config.ts'
 import type { WorkerMetrics } from './worker-metrics.ts'
 import { initialWorkerStatus, type WorkerStatus } from './worker-status.ts'
@@ -67,8 +65,7 @@ export class SlotRunner {
   #stopRequested = false
   #fatal: Error | undefined
   readonly #partitionCounts = new Map<string, number>()
-  /** Each task's stored chain as the last checkpoint (or the restored head) names it. */
-  #chains = new Map<number, SnapshotChain>()
+  readonly #chains = new SlotChains()
 
   constructor(deps: SlotRunnerDeps) {
     this.#deps = deps
@@ -157,8 +154,7 @@ export class SlotRunner {
     this.status.phase = 'Running'
     this.status.ready = true
     // The deltas each task's restored chain holds: how much of the state came from incremental checkpoints.
-    const deltas = Object.fromEntries([...this.#chains].map(([partition, chain]) => [partition, chain.deltas.length]))
-    log.info({ restoreMs, nextCheckpointId: first, deltas }, 'slot restored and running')
+    log.info({ restoreMs, nextCheckpointId: first, ...this.#chains.describe() }, 'slot restored and running')
   }
 
   async #restorePointInput(): Promise<{
@@ -216,10 +212,7 @@ export class SlotRunner {
     let state = new KeyedState()
     if (origin.kind === 'snapshot') {
       state = new KeyedState(await storage.readState(origin))
-      const bytes = origin.snapshot.bytes
-      if (origin.extendsChain && bytes !== undefined) {
-        this.#chains.set(origin.partition, { snapshot: { ...origin.snapshot, bytes }, deltas: [...origin.deltas] })
-      }
+      this.#chains.restored(origin)
       for (const topic of config.kafka.sourceTopics) {
         const offset = origin.offsets[topic]
         if (offset === undefined)
@@ -317,8 +310,11 @@ export class SlotRunner {
     // below: re-initializing a pooled id would fence the replacement's open transaction.
     await Promise.all([writer.flush(), this.#assertOwner()])
     failpoint?.('after-precommit', k)
-    const snapshots = snapshotTasks(this.#tasks, this.#chains, config.checkpoint.incremental)
-    for (const s of snapshots) this.#deps.metrics.taskSnapshots.inc({ kind: s.kind })
+    const snapshots = this.#chains.snapshot(this.#tasks, config.checkpoint.incremental)
+    for (const s of snapshots)
+      this.#deps.metrics.taskSnapshots.inc({
+        kind: s.kind === 'delta' && s.rebaseBucket !== undefined ? 'rebase' : s.kind,
+      })
     const checkpoint: CheckpointToStore = {
       checkpointId: k,
       snapshots,
@@ -357,8 +353,8 @@ export class SlotRunner {
     const durationMs = this.#now() - barrierAt
     metrics.checkpointDuration.observe(durationMs / 1000)
     metrics.checkpointBytes.set(stored.bytes)
-    this.#chains = stored.chains
-    metrics.stateBytes.set(chainBytes(stored.chains))
+    this.#chains.stored(stored.chains)
+    metrics.stateBytes.set(this.#chains.bytes())
     this.status.lastCheckpoint = {
       id: k,
       completedAt: new Date(this.#now()).toISOString(),
@@ -487,12 +483,6 @@ async function retryUntil<T>(
       if (giveUp()) throw error
     }
   }
-}
-
-function chainBytes(chains: ReadonlyMap<number, SnapshotChain>): number {
-  let bytes = 0
-  for (const chain of chains.values()) bytes += chain.deltas.reduce((sum, d) => sum + d.bytes, chain.snapshot.bytes)
-  return bytes
 }
 
 function sleep(ms: number): Promise<void> {

@@ -22,7 +22,16 @@ export interface ClaimedHead {
  */
 export type TaskSnapshot = { partition: number; offsets: Record<string, string> } & (
   | { kind: 'full'; bytes: Buffer; checksum: string }
-  | { kind: 'delta'; bytes: Buffer; checksum: string; chain: SnapshotChain }
+  | {
+      kind: 'delta'
+      bytes: Buffer
+      checksum: string
+      chain: SnapshotChain
+      /** During a spread rebase: the bucket of keys this delta also carries in full. */
+      rebaseBucket?: number
+      /** The last delta of a spread rebase: the chain restarts with the window from `windowStart`. */
+      rebased?: { windowStart: number }
+    }
   | { kind: 'unchanged'; chain: SnapshotChain }
 )
 

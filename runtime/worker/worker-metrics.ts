@@ -53,7 +53,7 @@ export function createWorkerMetrics(labels: { job: string; namespace: string; sl
     }),
     taskSnapshots: new Counter({
       name: 'exactly_task_snapshots_total',
-      help: 'What checkpoints stored per task (kind: full, delta, or unchanged when nothing changed)',
+      help: 'What checkpoints stored per task (kind: full, delta, rebase: a delta carrying one bucket of a spread rebase, unchanged: nothing to store)',
       labelNames: ['kind'],
       registers,
     }),

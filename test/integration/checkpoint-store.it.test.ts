@@ -117,7 +117,7 @@ describe('CheckpointStore on SeaweedFS', () => {
       [2, { words: '102' }],
     ])
     const task = head.tasks![1]!
-    expect(task.snapshot.key).toBe(layout.snapshot(1, 0, { checkpointId: 1, attempt: 1 }, 2))
+    expect(task.snapshot!.key).toBe(layout.snapshot(1, 0, { checkpointId: 1, attempt: 1 }, 2))
     expect([...(await second.readState(task))]).toEqual([
       ['seen', { at: 1, partition: 2 }],
       ['word', 12],
@@ -155,18 +155,18 @@ describe('CheckpointStore on SeaweedFS', () => {
     await first.storeCheckpoint(checkpoint(1))
     const second = attempt(2)
     const [task0, task2] = (await second.claimHead(pool)).tasks!
-    const original = (await objects.get(task0!.snapshot.key))!.body
+    const original = (await objects.get(task0!.snapshot!.key))!.body
     const flipped = Buffer.from(original)
     flipped[25] = flipped[25]! ^ 0x01
-    await objects.put(task0!.snapshot.key, flipped)
-    await objects.delete([task2!.snapshot.key])
+    await objects.put(task0!.snapshot!.key, flipped)
+    await objects.delete([task2!.snapshot!.key])
 
     const error = await second.readState(task0!).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(CheckpointCorruptError)
     expect((error as CheckpointCorruptError).code).toBe('EXACTLY_CHECKPOINT_CORRUPT')
     expect((error as Error).message).toMatch(
       new RegExp(
-        `^Cannot restore checkpoint 1 of slot 0: snapshot ".*/task-0\\.snap" checksum mismatch \\(expected ${task0!.snapshot.checksum}, got [0-9a-f]{64}\\)$`,
+        `^Cannot restore checkpoint 1 of slot 0: snapshot ".*/task-0\\.snap" checksum mismatch \\(expected ${task0!.snapshot!.checksum}, got [0-9a-f]{64}\\)$`,
       ),
     )
     await expect(second.readState(task2!)).rejects.toThrow(

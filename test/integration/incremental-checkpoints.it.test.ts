@@ -39,12 +39,18 @@ const full = (k: number, entries: Array<[string, StateValue]>): TaskSnapshot => 
   kind: 'full',
   ...encodeSnapshot(0, entries),
 })
-const delta = (k: number, chain: SnapshotChain, changes: StateDelta): TaskSnapshot => ({
+const delta = (
+  k: number,
+  chain: SnapshotChain,
+  changes: StateDelta,
+  rebased?: { windowStart: number },
+): TaskSnapshot => ({
   partition: 0,
   offsets: offsets(k),
   kind: 'delta',
   ...encodeDelta(0, changes),
   chain,
+  ...(rebased ? { rebased } : {}),
 })
 const unchanged = (k: number, chain: SnapshotChain): TaskSnapshot => ({
   partition: 0,
@@ -94,7 +100,7 @@ describe('incremental checkpoints on SeaweedFS', () => {
 
     const manifest = await readManifest(objects, layout, 1, 0, { checkpointId: 3, attempt: 1 })
     expect(manifest?.formatVersion).toBe(2)
-    expect(manifest?.tasks[0]?.snapshot.key).toBe(layout.snapshot(1, 0, { checkpointId: 1, attempt: 1 }, 0))
+    expect(manifest?.tasks[0]?.snapshot?.key).toBe(layout.snapshot(1, 0, { checkpointId: 1, attempt: 1 }, 0))
     expect(manifest?.tasks[0]?.deltas?.map((d) => d.key)).toEqual([
       layout.snapshot(1, 0, { checkpointId: 2, attempt: 1 }, 0),
     ])
@@ -151,8 +157,53 @@ describe('incremental checkpoints on SeaweedFS', () => {
       )),
     ]).toEqual([['k', 3]])
 
-    await owner.storeCheckpoint(checkpoint(4, full(4, [['k', 4]]))) // a rebase: the chain starts again
+    await owner.storeCheckpoint(checkpoint(4, full(4, [['k', 4]]))) // a new snapshot: the chain starts again
     await owner.applyRetention()
     expect(await ids()).toEqual([4])
+  })
+
+  it('the last delta of a spread rebase restarts the chain from empty state with its window alone', async () => {
+    const { layout, attempt } = setup(1)
+    const owner = attempt(1)
+    await owner.claimHead(pool)
+    let chain = (
+      await owner.storeCheckpoint(
+        checkpoint(
+          1,
+          full(1, [
+            ['a', 1],
+            ['b', 1],
+            ['c', 1],
+          ]),
+        ),
+      )
+    ).chains.get(0)!
+    // A rebase in two buckets: checkpoint 2 writes one bucket (a) and a change (b deleted) …
+    chain = (
+      await owner.storeCheckpoint(checkpoint(2, delta(2, chain, { entries: [['a', 2]], deleted: ['b'] })))
+    ).chains.get(0)!
+    // … and checkpoint 3 the other bucket (c) and a change (d), completing the window from delta 0.
+    const changes: StateDelta = {
+      entries: [
+        ['c', 1],
+        ['d', 3],
+      ],
+      deleted: [],
+    }
+    const last = delta(3, chain, changes, { windowStart: 0 })
+    const stored = await owner.storeCheckpoint(checkpoint(3, last))
+    expect(stored.chains.get(0)?.snapshot).toBeUndefined()
+    expect(stored.chains.get(0)?.baseDeltas).toBe(2)
+    const task = (await readManifest(objects, layout, 1, 0, { checkpointId: 3, attempt: 1 }))!.tasks[0]!
+    expect(task.snapshot).toBeUndefined()
+    expect(task.baseDeltas).toBe(2)
+    expect([...(await attempt(2).readState(task))].sort()).toEqual([
+      ['a', 2],
+      ['c', 1],
+      ['d', 3],
+    ])
+    // Checkpoint 1's snapshot is no longer named by anything kept.
+    await owner.applyRetention()
+    expect((await listCheckpoints(objects, layout))[0]?.checkpoints.map((c) => c.checkpointId)).toEqual([2, 3])
   })
 })

@@ -50,12 +50,25 @@ describe('exactly worker under SIGKILL at each protocol step', () => {
     await run.runToEnd([worker])
     // Checkpoint 5 was the head (the kill came after the head moved): each task's chain is its
     // snapshot of checkpoint 1 and a delta per later checkpoint in which its words changed.
-    const restored = readFileSync(worker.logFile, 'utf8')
-      .split('\n')
-      .find((line) => line.includes('slot restored and running'))
-    const deltas = JSON.parse(restored ?? '{}').deltas as Record<string, number> | undefined
-    expect(deltas, `the restore line: ${restored}`).toBeDefined()
+    const { deltas } = restoreLine(worker.logFile)
+    expect(deltas).toBeDefined()
     for (const count of Object.values(deltas!)) expect(count).toBeGreaterThanOrEqual(2)
+    await run.verify()
+  })
+
+  it('a worker killed after its chains were rebased (no snapshot left) restores them and the output stays exact', async () => {
+    // Two deltas per chain, then a rebase: from checkpoint 4 on, a chain starts from empty state.
+    const run = await WordCountScenario.create(ctx, 'crash-rebased', {
+      incremental: { maxDeltas: 2, maxDeltaRatio: 1000 },
+    })
+    run.feed()
+    await run.crashAt(0, 1, 'before-commit@7')
+    const worker = await run.start(0, 2)
+    await run.runToEnd([worker])
+    expect(
+      restoreLine(worker.logFile).fromEmpty?.length,
+      'tasks restored from a chain without a snapshot',
+    ).toBeGreaterThan(0)
     await run.verify()
   })
 
@@ -69,3 +82,12 @@ describe('exactly worker under SIGKILL at each protocol step', () => {
     await run.verify()
   })
 })
+
+/** What the worker's "slot restored" log line says about the chains it restored. */
+function restoreLine(logFile: string): { deltas?: Record<string, number>; fromEmpty?: number[] } {
+  const line = readFileSync(logFile, 'utf8')
+    .split('\n')
+    .find((l) => l.includes('slot restored and running'))
+  if (!line) throw new Error(`no "slot restored and running" line in ${logFile}`)
+  return JSON.parse(line)
+}

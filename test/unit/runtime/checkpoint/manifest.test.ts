@@ -99,6 +99,20 @@ describe('decodeManifest()', () => {
     )
   })
 
+  it('accepts a task that starts from empty state (deltas alone), and refuses one with neither', () => {
+    const delta = { key: 'team-a/word-count/g1/s0/chk-0000000005-a1/task-2.snap', checksum: 'cd'.repeat(32), bytes: 9 }
+    const { snapshot: _, ...offsetsOnly } = task
+    const rebased: Manifest = {
+      ...manifest,
+      formatVersion: 2,
+      tasks: [{ ...offsetsOnly, deltas: [delta], baseDeltas: 1 }],
+    }
+    expect(decodeManifest(encodeManifest(rebased), KEY)).toEqual(rebased)
+    expect(() => encodeManifest({ ...manifest, tasks: [offsetsOnly] })).toThrow(
+      /tasks\.0\.snapshot: a task needs a snapshot, deltas or both/,
+    )
+  })
+
   it('refuses a document without formatVersion', () => {
     expect(corrupt(() => decodeManifest(json({ hello: 'world' }), KEY)).detail).toMatch(/^no formatVersion/)
   })
