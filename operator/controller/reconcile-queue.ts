@@ -3,7 +3,8 @@
  * once and processed by one worker at a time (a change during processing re-queues it once);
  * a thrown error retries it with per-key exponential backoff; a `requeueAfterMs` result looks
  * again at that time; success forgets the backoff. Loop hygiene lives here: a reconcile id per
- * pass, errors caught and counted, durations measured.
+ * pass, errors caught and counted, durations measured: the pass (handler) and, apart from it, the
+ * time a key waited in the queue, so a slow pass and a long queue are told apart.
  */
 import type { Logger } from 'pino'
 
@@ -18,6 +19,8 @@ export class TerminalError extends Error {
 }
 
 export interface QueueHooks {
+  /** A pass starts after the key waited `seconds` in the queue (since it was added or re-added). */
+  onStart?(waitSeconds: number): void
   onResult?(result: 'success' | 'error' | 'requeue_after' | 'terminal', seconds: number): void
 }
 
@@ -35,7 +38,8 @@ export class ReconcileQueue {
   readonly #hooks: QueueHooks
   readonly #concurrency: number
   readonly #queue: string[] = []
-  readonly #queued = new Set<string>()
+  /** Queued keys, with when each was queued (performance.now()). */
+  readonly #queued = new Map<string, number>()
   readonly #processing = new Set<string>()
   readonly #dirty = new Set<string>()
   readonly #failures = new Map<string, number>()
@@ -63,7 +67,7 @@ export class ReconcileQueue {
       return
     }
     if (this.#queued.has(key)) return
-    this.#queued.add(key)
+    this.#queued.set(key, performance.now())
     this.#queue.push(key)
     this.#drain()
   }
@@ -95,7 +99,9 @@ export class ReconcileQueue {
   #drain(): void {
     while (this.#running < this.#concurrency && this.#queue.length > 0) {
       const key = this.#queue.shift()!
+      const queuedAt = this.#queued.get(key) ?? performance.now()
       this.#queued.delete(key)
+      this.#hooks.onStart?.((performance.now() - queuedAt) / 1000)
       this.#processing.add(key)
       this.#running++
       void this.#process(key).finally(() => {

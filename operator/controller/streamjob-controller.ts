@@ -2,7 +2,7 @@
  * The StreamJob controller: informers on StreamJobs and on the pods the operator made enqueue
  * the job's key (a pod maps to its owner); `reconcile(key)` reads the job from the informer cache
  * (our own last write where the cache lags), decides with the pure `decide`, applies the plan and
- * writes the status once, only when it changed, guarded by resourceVersion.
+ * writes the status once, only when it changed, guarded against a stale copy.
  *
  *   reconcile(key): observe (job, its pods, worker /status) → decide(observed, now) → apply → status → events
  */
@@ -16,7 +16,7 @@ import type {
 } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
 import type { WorkerStatus } from '../../runtime/worker/worker-status.ts'
-import type { StreamJob } from '../api/streamjob-types.ts'
+import type { StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
 import { GROUP, type KubeApi, PLURAL, VERSION } from '../kube/kube-api.ts'
 import { makeSlimInformer, slimMetadata } from '../kube/slim-informer.ts'
 import { LABEL } from '../model/labels.ts'
@@ -61,8 +61,8 @@ export class StreamJobController {
   readonly #jobInformers: Informer<KubernetesObject>[] = []
   readonly #podInformers: Informer<V1Pod>[] = []
   #synced = false
-  /** Per job key: our last write, and the resourceVersion it replaced (see #cached). */
-  readonly #written = new Map<string, { replaced: string; job: StreamJob }>()
+  /** Per job key: the object our last write returned, and the resourceVersions it superseded (see #cached). */
+  readonly #written = new Map<string, { superseded: readonly string[]; job: StreamJob }>()
   /** Keys whose next pass reads from the API server (after a failed pass). */
   readonly #refetch = new Set<string>()
 
@@ -72,7 +72,10 @@ export class StreamJobController {
       handler: (key, id) => this.reconcile(key, id),
       log: options.log,
       concurrency: options.concurrency ?? 4,
-      hooks: { onResult: (result, seconds) => options.metrics.observeReconcile(result, seconds) },
+      hooks: {
+        onStart: (waitSeconds) => options.metrics.observeQueueWait(waitSeconds),
+        onResult: (result, seconds) => options.metrics.observeReconcile(result, seconds),
+      },
     })
   }
 
@@ -150,20 +153,21 @@ export class StreamJobController {
 
   /**
    * The job from the informer cache; if the cache has not yet seen our last write (it still holds
-   * the resourceVersion that write replaced), the object that write returned. Decisions build on
-   * the status the last pass wrote, and the status patch's resourceVersion test catches the rest.
+   * a resourceVersion that write superseded), the object that write returned. Decisions build on
+   * the status the last pass wrote, and the status patch's guard catches the rest.
    */
   #cached(key: string): StreamJob | undefined {
     const [namespace = '', name = ''] = key.split('/')
     const cached = this.#jobInformers.map((i) => i.get(name, namespace)).find(Boolean) as StreamJob | undefined
     const written = this.#written.get(key)
-    if (written && cached?.metadata.resourceVersion === written.replaced) return written.job
+    if (written?.superseded.includes(cached?.metadata.resourceVersion ?? '')) return written.job
     this.#written.delete(key)
     return cached
   }
 
-  #remember(key: string, replaced: string | undefined, job: StreamJob): void {
-    if (replaced) this.#written.set(key, { replaced, job: slimMetadata(job) })
+  #remember(key: string, superseded: ReadonlyArray<string | undefined>, job: StreamJob): void {
+    const versions = superseded.filter((v): v is string => v !== undefined)
+    if (versions.length > 0) this.#written.set(key, { superseded: versions, job: slimMetadata(job) })
   }
 
   async #observe(job: StreamJob): Promise<Observed> {
@@ -191,11 +195,18 @@ export class StreamJobController {
     const { namespace } = observedJob.metadata
     let job = observedJob
     let releasing = false
+    let statusWritten = false
+    const statusChanged = plan.status !== undefined && !isDeepStrictEqual(plan.status, job.status)
     for (const action of plan.actions) {
       switch (action.kind) {
         case 'addFinalizer': {
+          if (statusChanged && plan.actions.length === 1) {
+            job = await this.#addFinalizerWithStatus(key, job, plan.status!)
+            statusWritten = true
+            break
+          }
           const updated = await api.setFinalizers(job, [...(job.metadata.finalizers ?? []), FINALIZER])
-          this.#remember(key, job.metadata.resourceVersion, updated)
+          this.#remember(key, [job.metadata.resourceVersion], updated)
           job = updated
           break
         }
@@ -219,13 +230,13 @@ export class StreamJobController {
           break
       }
     }
-    const restartsBefore = job.status?.restarts ?? 0
-    if (plan.status && !isDeepStrictEqual(plan.status, job.status)) {
+    if (plan.status && statusChanged && !statusWritten) {
       const updated = await api.patchStatus(job, plan.status)
-      this.#remember(key, job.metadata.resourceVersion, updated)
-      if ((plan.status.restarts ?? 0) > restartsBefore)
-        metrics.restarts.inc((plan.status.restarts ?? 0) - restartsBefore)
+      this.#remember(key, [job.metadata.resourceVersion], updated)
     }
+    const restartsBefore = observedJob.status?.restarts ?? 0
+    if (statusChanged && (plan.status?.restarts ?? 0) > restartsBefore)
+      metrics.restarts.inc((plan.status?.restarts ?? 0) - restartsBefore)
     for (const event of plan.events) {
       // Not awaited: an Event is a record for people, and the pass does not depend on it.
       void api.createEvent(job, event, this.#o.identity, new Date()).catch((error: unknown) => {
@@ -241,6 +252,28 @@ export class StreamJobController {
       )
       log.info('released the StreamJob: no transaction is left open')
     }
+  }
+
+  /**
+   * A pass whose one action is adding the finalizer (a new job with nothing to run yet): the
+   * finalizer (metadata) and the status (its own subresource) go out at once, one round trip
+   * instead of two; with pods to create, the finalizer must land first and this does not apply.
+   * Each write is guarded by the content it replaces, as resourceVersion moves with the other one.
+   * Either may fail alone: the pass then fails and the retry reads the job afresh.
+   */
+  async #addFinalizerWithStatus(key: string, job: StreamJob, status: StreamJobStatus): Promise<StreamJob> {
+    const { api } = this.#o
+    const [withFinalizer, withStatus] = await Promise.all([
+      api.addFinalizer(job, FINALIZER),
+      api.patchStatus(job, status, 'decisionInputs'),
+    ])
+    // The answer of the write applied second holds both changes (resourceVersions are opaque:
+    // which came second shows in whether the finalizer write already saw the new status).
+    const [first, second] = isDeepStrictEqual(withFinalizer.status, withStatus.status)
+      ? [withStatus, withFinalizer]
+      : [withFinalizer, withStatus]
+    this.#remember(key, [job.metadata.resourceVersion, first.metadata.resourceVersion], second)
+    return second
   }
 
   #countPhases(): void {

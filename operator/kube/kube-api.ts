@@ -15,7 +15,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node'
 import type { StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
-import { FIELD_MANAGER } from '../model/names.ts'
+import { FIELD_MANAGER, PAUSE_ANNOTATION } from '../model/names.ts'
 
 export const GROUP = 'exactly.dev'
 export const VERSION = 'v1alpha1'
@@ -27,6 +27,40 @@ export function httpStatus(error: unknown): number | undefined {
 }
 
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch)
+
+type TestOp = { op: 'test'; path: string; value: unknown }
+
+/** RFC 6901: `~` and `/` inside a key are escaped. */
+const pointer = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1')
+
+/**
+ * PURE. JSON-patch tests that hold while a StreamJob still has everything `decide` read from it
+ * besides its pods: the same object (uid), spec (generation: every spec change bumps it), deletion
+ * mark, pause annotation and status. A status decided on this copy may then be written even when
+ * the resourceVersion moved for another reason (our own finalizer write, a label): only a change
+ * that could alter the decision refuses it. A field decide() starts to read must be added here.
+ * The API server treats a missing member as null, but not a member of a missing object, hence
+ * the two forms of the annotation test.
+ */
+export function decisionInputTests(job: StreamJob): TestOp[] {
+  const { uid, generation, deletionTimestamp, annotations } = job.metadata
+  return [
+    { op: 'test', path: '/metadata/uid', value: uid },
+    { op: 'test', path: '/metadata/generation', value: generation },
+    { op: 'test', path: '/metadata/deletionTimestamp', value: deletionTimestamp ?? null },
+    annotations
+      ? {
+          op: 'test',
+          path: `/metadata/annotations/${pointer(PAUSE_ANNOTATION)}`,
+          value: annotations[PAUSE_ANNOTATION] ?? null,
+        }
+      : { op: 'test', path: '/metadata/annotations', value: null },
+    { op: 'test', path: '/status', value: job.status ?? null },
+  ]
+}
+
+/** How a status write knows its copy is not stale: see `patchStatus`. */
+export type StatusGuard = 'resourceVersion' | 'decisionInputs'
 
 export class KubeApi {
   readonly core: CoreV1Api
@@ -74,10 +108,46 @@ export class KubeApi {
   }
 
   /**
-   * Replaces the status, guarded by resourceVersion: the controller decides from its informer
-   * cache, and a decision made on a stale copy must fail here rather than overwrite newer status.
+   * Adds one finalizer, guarded by the list it extends (and the uid) rather than by
+   * resourceVersion, so it can go out together with a status write to the same object. The API
+   * server refuses a new finalizer on an object being deleted, so a deletion in between fails
+   * this too.
    */
-  async patchStatus(job: StreamJob, status: StreamJobStatus): Promise<StreamJob> {
+  async addFinalizer(job: StreamJob, finalizer: string): Promise<StreamJob> {
+    const before = job.metadata.finalizers
+    return (await this.custom.patchNamespacedCustomObject(
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace: job.metadata.namespace,
+        plural: PLURAL,
+        name: job.metadata.name,
+        body: [
+          { op: 'test', path: '/metadata/uid', value: job.metadata.uid },
+          { op: 'test', path: '/metadata/finalizers', value: before ?? null },
+          { op: 'add', path: '/metadata/finalizers', value: [...(before ?? []), finalizer] },
+        ],
+        fieldManager: FIELD_MANAGER,
+      },
+      jsonPatch,
+    )) as StreamJob
+  }
+
+  /**
+   * Replaces the status. The controller decides from its informer cache, and a decision made on a
+   * stale copy must fail here rather than overwrite newer status. The guard is resourceVersion
+   * (any change refuses it), or, where a write of our own to the same object is in flight, the
+   * inputs of the decision (`decisionInputTests`).
+   */
+  async patchStatus(
+    job: StreamJob,
+    status: StreamJobStatus,
+    guard: StatusGuard = 'resourceVersion',
+  ): Promise<StreamJob> {
+    const tests: TestOp[] =
+      guard === 'resourceVersion'
+        ? [{ op: 'test', path: '/metadata/resourceVersion', value: job.metadata.resourceVersion }]
+        : decisionInputTests(job)
     return (await this.custom.patchNamespacedCustomObjectStatus(
       {
         group: GROUP,
@@ -86,10 +156,7 @@ export class KubeApi {
         plural: PLURAL,
         name: job.metadata.name,
         // The whole status, replaced: a merge patch would keep fields we dropped (a finished transition).
-        body: [
-          { op: 'test', path: '/metadata/resourceVersion', value: job.metadata.resourceVersion },
-          { op: 'add', path: '/status', value: status },
-        ],
+        body: [...tests, { op: 'add', path: '/status', value: status }],
         fieldManager: FIELD_MANAGER,
       },
       jsonPatch,
