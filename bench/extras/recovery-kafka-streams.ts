@@ -26,7 +26,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { KafkajsClient } from '../../runtime/kafka/kafkajs/kafkajs-client.ts'
-import { createNamedTopic } from '../../test/integration/helpers/kafka.ts'
 import { checkOutput } from '../check-output.ts'
 import { OutputWatch } from '../output-watch.ts'
 import {
@@ -36,9 +35,7 @@ import {
 } from '../peers/kafka-streams-process.ts'
 import type { Bench } from '../run-cell.ts'
 import { streamsApplicationId } from '../systems/kafka-streams.ts'
-import { PARTITIONS } from '../workloads.ts'
-import { rateProducer } from './rate-producer.ts'
-import type { RecoveryJob, RecoveryRun } from './recovery.ts'
+import { type RecoveryJob, type RecoveryRun, recoveryTopics } from './recovery.ts'
 
 const COMMIT_INTERVAL_MS = 1000
 const LAG_POLL_MS = 20
@@ -53,18 +50,8 @@ export async function measureKafkaStreams(
   say: (line: string) => void,
 ): Promise<RecoveryRun> {
   const runId = `${bench.id}-recovery-ks-${stateDirCase}-${run}`
-  const input = `${runId}-in`
-  const output = `${runId}-out`
   const applicationId = streamsApplicationId(runId)
-  await createNamedTopic(bench.kafkajs, input, PARTITIONS)
-  await createNamedTopic(bench.kafkajs, output, PARTITIONS)
-  const producer = rateProducer({
-    bootstrap: bench.bootstrap,
-    topic: input,
-    ratePerSec: job.ratePerSec,
-    records: job.ratePerSec * job.seconds,
-    keys: job.keys,
-  })
+  const { input, output, producer } = await recoveryTopics(bench, runId, job)
   const stateDirs = [mkdtempSync(join(tmpdir(), 'exactly-bench-kstreams-'))]
   const start = (stateDir: string) =>
     startKafkaStreamsProcess({

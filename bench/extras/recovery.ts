@@ -53,8 +53,12 @@ export interface RecoveryRun {
   extra?: Record<string, number>
 }
 
-async function measure(bench: Bench, run: number): Promise<RecoveryRun> {
-  const runId = `${bench.id}-recovery-${run}`
+/** The run's input and output topics, and the producer that will feed the input at the job's rate. */
+export async function recoveryTopics(
+  bench: Bench,
+  runId: string,
+  job: RecoveryJob,
+): Promise<{ input: string; output: string; producer: ReturnType<typeof rateProducer> }> {
   const input = `${runId}-in`
   const output = `${runId}-out`
   await createNamedTopic(bench.kafkajs, input, PARTITIONS)
@@ -62,10 +66,16 @@ async function measure(bench: Bench, run: number): Promise<RecoveryRun> {
   const producer = rateProducer({
     bootstrap: bench.bootstrap,
     topic: input,
-    ratePerSec: JOB.ratePerSec,
-    records: JOB.ratePerSec * JOB.seconds,
-    keys: JOB.keys,
+    ratePerSec: job.ratePerSec,
+    records: job.ratePerSec * job.seconds,
+    keys: job.keys,
   })
+  return { input, output, producer }
+}
+
+async function measure(bench: Bench, run: number): Promise<RecoveryRun> {
+  const runId = `${bench.id}-recovery-${run}`
+  const { input, output, producer } = await recoveryTopics(bench, runId, JOB)
   const job: OurJob = {
     name: `bench-${runId}`,
     uid: randomUUID(),
