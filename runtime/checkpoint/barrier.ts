@@ -75,16 +75,41 @@ export interface CheckpointTiming {
   timeoutMs: number
 }
 
+/**
+ * What the slot loop saw since its last fetch. `waitingOnOwnOutput`: every source is read up
+ * to its last stable offset, and the open transaction holds records for one of the job's own
+ * source topics (a repartition, as in examples/bank-transfers). Under read_committed those
+ * records become readable only when their checkpoint commits, so the slot would idle until the
+ * interval ran out: a barrier now costs nothing and lets the job go on.
+ */
+export interface SlotActivity {
+  waitingOnOwnOutput: boolean
+}
+
+/**
+ * The shortest gap between barriers when one is taken early: a tenth of the interval, between
+ * 100 ms and 1 s, so a job that feeds itself in a loop checkpoints at most ten times per interval.
+ */
+export function earlyBarrierPauseMs(intervalMs: number): number {
+  return Math.min(intervalMs, Math.max(100, Math.min(1000, intervalMs / 10)))
+}
+
 /** What the slot loop should do about checkpoints right now. */
 export type CheckpointDecision =
   | { kind: 'none'; dueInMs: number }
   | { kind: 'barrier' }
   | { kind: 'timeout'; message: string }
 
-export function decideCheckpoint(cycle: CheckpointCycle, now: number, timing: CheckpointTiming): CheckpointDecision {
+export function decideCheckpoint(
+  cycle: CheckpointCycle,
+  now: number,
+  timing: CheckpointTiming,
+  activity: SlotActivity = { waitingOnOwnOutput: false },
+): CheckpointDecision {
   switch (cycle.phase) {
     case 'Idle': {
-      const due = (cycle.barrierAt ?? cycle.runningSince) + timing.intervalMs
+      const last = cycle.barrierAt ?? cycle.runningSince
+      const due = activity.waitingOnOwnOutput ? last + earlyBarrierPauseMs(timing.intervalMs) : last + timing.intervalMs
       return now >= due ? { kind: 'barrier' } : { kind: 'none', dueInMs: due - now }
     }
     case 'PreCommitting':

@@ -1,7 +1,8 @@
 /**
- * Runs one worker slot: recovery (DESIGN section 5), then the read → process → write loop with
- * the checkpoint cycle of section 4. Kafka and storage sit behind narrow ports; the protocol
- * decisions live in the pure modules it calls (recovery-plan, barrier, txn-ids, assignment).
+ * Runs one worker slot: recovery (DESIGN section 5, carried out by slot-recovery.ts), then the
+ * read → process → write loop with the checkpoint cycle of section 4. Kafka and storage sit
+ * behind narrow ports; the protocol decisions live in the pure modules it calls (recovery-plan,
+ * barrier, txn-ids, assignment).
  *
  * Cases that can happen here, and what the runner does:
  * - a record's `process` throws with policy `fail`: the slot fails with the record named;
@@ -17,13 +18,10 @@ import type { Logger } from 'pino'
 import type { Job } from '../api/define-job.ts'
 import { type CheckpointCycle, decideCheckpoint, initialCycle, transitionCheckpoint } from '../checkpoint/barrier.ts'
 import type { KafkaClient, OutgoingRecord, ProducerIdentity, TransactionWriter } from '../kafka/kafka-client.ts'
-import { closeHangingTransactions } from '../recovery/close-hanging-transactions.ts'
-import { planRecovery, type RecoveryStep, type TaskOrigin } from '../recovery/recovery-plan.ts'
-import { transactionalId, transactionalIdPool } from '../sink/txn-ids.ts'
-import { sourcePartitionCount, tasksOfSlot } from '../source/assignment.ts'
-import { KeyedState } from '../state/keyed-state.ts'
-import { Task } from '../task/task.ts'
+import { transactionalId } from '../sink/txn-ids.ts'
+import type { Task } from '../task/task.ts'
 import { CheckpointTimeoutError, reasonOf, retryUntil, sleep } from './slot-failures.ts'
+import { recoverSlot } from './slot-recovery.ts'
 import type { CheckpointToStore, SlotStorage } from './slot-storage.ts'
 import { SlotChains } from './task-snapshots.ts'
 import type { WorkerConfig } from './worker-config.ts'
@@ -65,8 +63,11 @@ export class SlotRunner {
   #inFlight: Promise<void> | undefined
   #stopRequested = false
   #fatal: Error | undefined
-  readonly #partitionCounts = new Map<string, number>()
   readonly #chains = new SlotChains()
+  /** The open transaction holds records for a source topic of this job (see SlotActivity). */
+  #ownOutputPending = false
+  /** The last fetch found nothing to read on any source. */
+  #caughtUp = false
 
   constructor(deps: SlotRunnerDeps) {
     this.#deps = deps
@@ -111,132 +112,29 @@ export class SlotRunner {
   }
 
   async #restore(): Promise<void> {
-    const { config, kafka, storage, log } = this.#deps
+    const { kafka, log } = this.#deps
     const started = this.#now()
     this.status.phase = 'Restoring'
-    const pool = transactionalIdPool(this.#slotIdentity)
-    const head = await storage.claimHead(pool)
-    this.#deps.failpoint?.('during-restore', head.checkpointId ?? 0)
-    const counts = new Map<string, number>()
-    for (const topic of config.kafka.sourceTopics) counts.set(topic, await this.#partitionsOf(topic))
-    const partitions = tasksOfSlot(config.slot, config.parallelism, sourcePartitionCount(counts))
-    await this.#partitionsOf(config.kafka.sinkTopic)
-    if (config.job.onError.kind === 'dead-letter') await this.#partitionsOf(config.job.onError.topic)
-
-    const plan = planRecovery({
-      partitions,
-      ...(head.checkpointId !== null
-        ? {
-            headCheckpoint: {
-              checkpointId: head.checkpointId,
-              tasks: head.tasks ?? [],
-              committable: head.committable ?? null,
-              committableDone: head.committableDone,
-            },
-          }
-        : {}),
-      ...(head.checkpointId === null ? await this.#restorePointInput() : {}),
-      startFrom: config.kafka.startFrom,
-      pool,
+    const recovered = await recoverSlot({
+      ...this.#deps,
+      status: this.status,
+      chains: this.#chains,
+      raiseExpired: (k, committable, errorType) => this.#raiseExpired(k, committable, errorType),
     })
-    log.info({ checkpointId: head.checkpointId, steps: plan.steps.map((s) => s.kind), partitions }, 'recovering slot')
-    const fenced = new Map<string, ProducerIdentity>()
-    for (const step of plan.steps) await this.#runRecoveryStep(step, fenced)
-
-    const first = plan.nextCheckpointId
+    this.#tasks = recovered.tasks
+    const first = recovered.nextCheckpointId
     this.#cycle = initialCycle(first, this.#now())
     this.#writer = this.#atLeastOnce
       ? kafka.beginAtLeastOnceWriter()
-      : kafka.beginTransaction(fenced.get(transactionalId(this.#slotIdentity, first))!)
+      : kafka.beginTransaction(recovered.fenced.get(transactionalId(this.#slotIdentity, first))!)
     const restoreMs = this.#now() - started
     this.#deps.metrics.restoreDuration.set(restoreMs / 1000)
     this.status.restoreDurationMs = restoreMs
-    this.status.tasks = partitions
+    this.status.tasks = recovered.partitions
     this.status.phase = 'Running'
     this.status.ready = true
     // The deltas each task's restored chain holds: how much of the state came from incremental checkpoints.
     log.info({ restoreMs, nextCheckpointId: first, ...this.#chains.describe() }, 'slot restored and running')
-  }
-
-  async #restorePointInput(): Promise<{
-    restorePoint?: { tasks: import('../recovery/recovery-plan.ts').StoredTask[] }
-  }> {
-    const point = await this.#deps.storage.readRestorePoint()
-    return point ? { restorePoint: point } : {}
-  }
-
-  async #runRecoveryStep(step: RecoveryStep, fenced: Map<string, ProducerIdentity>): Promise<void> {
-    const { kafka, storage, config, log } = this.#deps
-    switch (step.kind) {
-      case 'commit': {
-        const outcome = await kafka.endTransaction(step.committable, true)
-        if (outcome.kind !== 'done') this.#raiseExpired(step.checkpointId, step.committable, outcome.errorType)
-        else log.info({ checkpointId: step.checkpointId }, 'committed the head checkpoint transaction')
-        return
-      }
-      case 'markCommittableDone':
-        await storage.markCommittableDone(step.checkpointId)
-        return
-      case 'fence':
-        for (const id of step.transactionalIds) {
-          fenced.set(id, await kafka.initProducerId(id, config.kafka.transactionTimeoutMs))
-        }
-        return
-      case 'closeHanging': {
-        const onError = config.job.onError
-        const hanging = await closeHangingTransactions({
-          kafka,
-          // Source topics too: a job may emit to one to repartition (examples/bank-transfers).
-          outputTopics: [
-            config.kafka.sinkTopic,
-            ...(onError.kind === 'dead-letter' ? [onError.topic] : []),
-            ...config.kafka.sourceTopics,
-          ],
-          fenced: [...fenced.values()],
-          promised: step.promised,
-          log,
-        })
-        this.status.hangingTransactionsClosed = (this.status.hangingTransactionsClosed ?? 0) + hanging.length
-        for (const h of hanging)
-          this.#deps.metrics.hangingTransactionsClosed.inc({ outcome: h.commit ? 'commit' : 'abort' })
-        return
-      }
-      case 'restore':
-        this.#tasks = await Promise.all(step.tasks.map((origin) => this.#restoreTask(origin)))
-        return
-    }
-  }
-
-  async #restoreTask(origin: TaskOrigin): Promise<Task> {
-    const { config, kafka, job, storage } = this.#deps
-    const offsets = new Map<string, bigint>()
-    let state = new KeyedState()
-    if (origin.kind === 'snapshot') {
-      state = new KeyedState(await storage.readState(origin))
-      this.#chains.restored(origin)
-      for (const topic of config.kafka.sourceTopics) {
-        const offset = origin.offsets[topic]
-        if (offset === undefined)
-          throw new Error(`Cannot restore task ${origin.partition}: no offset for topic "${topic}"`)
-        offsets.set(topic, BigInt(offset))
-      }
-    } else {
-      const tps = config.kafka.sourceTopics.map((topic) => ({ topic, partition: origin.partition }))
-      const listed = await kafka.listOffsets(tps, origin.startFrom)
-      for (const topic of config.kafka.sourceTopics)
-        offsets.set(topic, listed.get(`${topic}/${origin.partition}`) ?? 0n)
-    }
-    return new Task({
-      partition: origin.partition,
-      slot: config.slot,
-      job,
-      config: config.job.config,
-      state,
-      offsets,
-      sinkTopic: config.kafka.sinkTopic,
-      errorPolicy: config.job.onError,
-      partitionsOf: (topic) => this.#knownPartitions(topic),
-    })
   }
 
   async #loop(): Promise<void> {
@@ -245,10 +143,13 @@ export class SlotRunner {
       timeoutMs: this.#deps.config.checkpoint.timeoutMs,
     }
     const byPartition = new Map(this.#tasks.map((t) => [t.partition, t]))
+    const sources = new Set(this.#deps.config.kafka.sourceTopics)
     const out: OutgoingRecord[] = []
     while (true) {
       if (this.#fatal) throw this.#fatal
-      const decision = decideCheckpoint(this.#cycle, this.#now(), timing)
+      const decision = decideCheckpoint(this.#cycle, this.#now(), timing, {
+        waitingOnOwnOutput: this.#caughtUp && this.#ownOutputPending,
+      })
       if (decision.kind === 'timeout') throw new CheckpointTimeoutError(decision.message)
       if (this.#stopRequested && this.#cycle.phase === 'Idle') {
         await this.#barrier()
@@ -272,6 +173,7 @@ export class SlotRunner {
         maxBytesPerPartition: 1024 * 1024,
       })
       let lag = 0
+      let read = 0
       for (const part of fetched) {
         const task = byPartition.get(part.partition)!
         const deadLettersBefore = task.deadLetters
@@ -287,11 +189,16 @@ export class SlotRunner {
           Math.max(0, behind),
         )
         lag += Math.max(0, behind)
+        read += part.records.length
         this.status.recordsIn += part.records.length
         this.#deps.metrics.recordsIn.inc(part.records.length)
       }
       this.status.lag = lag
+      this.#caughtUp = read === 0 && lag === 0
       if (out.length > 0) {
+        // At-least-once output is readable once acknowledged: nothing to wait for.
+        if (!this.#atLeastOnce && !this.#ownOutputPending)
+          this.#ownOutputPending = out.some((r) => sources.has(r.topic))
         await this.#writer!.send(out)
         this.status.recordsOut += out.length
         this.#deps.metrics.recordsOut.inc(out.length)
@@ -334,6 +241,7 @@ export class SlotRunner {
       )
       this.#writer = kafka.beginTransaction(next)
     }
+    this.#ownOutputPending = false
     this.#cycle = transitionCheckpoint(this.#cycle, 'Storing', this.#now())
     const barrierAt = this.#now()
     this.#inFlight = this.#completeCheckpoint(checkpoint, barrierAt).catch((error) => {
@@ -361,6 +269,7 @@ export class SlotRunner {
       completedAt: new Date(this.#now()).toISOString(),
       durationMs,
       bytes: stored.bytes,
+      stateBytes: this.#chains.bytes(),
     }
     this.status.consecutiveCheckpointFailures = 0
     delete this.status.lastCheckpointError
@@ -417,21 +326,5 @@ export class SlotRunner {
     this.status.alarms.push({ reason: 'TransactionExpired', message, since: new Date(this.#now()).toISOString() })
     this.#deps.metrics.transactionsExpired.inc()
     this.#deps.log.error({ checkpointId: k, transactionalId: committable.transactionalId }, message)
-  }
-
-  async #partitionsOf(topic: string): Promise<number> {
-    const count = await this.#deps.kafka.partitionCount(topic)
-    this.#partitionCounts.set(topic, count)
-    return count
-  }
-
-  #knownPartitions(topic: string): number {
-    const count = this.#partitionCounts.get(topic)
-    if (count === undefined) {
-      throw new Error(
-        `Cannot emit to topic "${topic}": it is not the sink or dead-letter topic; declare it in job.config and create it first`,
-      )
-    }
-    return count
   }
 }

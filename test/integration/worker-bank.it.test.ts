@@ -32,6 +32,29 @@ async function waitQuiet(workers: WorkerProcess[], forMs: number, timeoutMs: num
   throw new Error(`the bank job did not go quiet; a log ends:\n${workers[0]?.tail()}`)
 }
 
+/** `exactly verify`: every event exactly once, and the bank invariant holds. */
+function expectVerified(commands: string, events: string): void {
+  const verify = spawnSync(
+    process.execPath,
+    [
+      'runtime/cli/exactly.ts',
+      'verify',
+      '--bootstrap',
+      stack.kafka!.bootstrap,
+      '--example',
+      'bank-transfers',
+      '--input',
+      commands,
+      '--output',
+      events,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  )
+  expect(verify.stdout, verify.stderr).toContain('verify: OK')
+  expect(verify.stdout).toMatch(/invariant violations: 0/)
+  expect(verify.status).toBe(0)
+}
+
 describe('bank transfers on real workers', () => {
   it('keeps every balance exact through a crash before the commit', async () => {
     const commands = await createTopic(kafka, 'bank-commands', 2)
@@ -64,24 +87,54 @@ describe('bank transfers on real workers', () => {
     for (const w of [slot0, slot1]) w.signal('SIGTERM')
     for (const w of [slot0, slot1]) expect((await waitForExit(w, 30_000)).code).toBe(0)
 
-    const verify = spawnSync(
-      process.execPath,
-      [
-        'runtime/cli/exactly.ts',
-        'verify',
-        '--bootstrap',
-        stack.kafka!.bootstrap,
-        '--example',
-        'bank-transfers',
-        '--input',
-        commands,
-        '--output',
-        events,
-      ],
-      { encoding: 'utf8', timeout: 60_000 },
+    expectVerified(commands, events)
+  })
+
+  it('does not wait out the checkpoint interval for the credits it sent itself', async () => {
+    const commands = await createTopic(kafka, 'bank-commands', 2)
+    const credits = await createTopic(kafka, 'bank-credits', 2)
+    const events = await createTopic(kafka, 'bank-events', 2)
+    const intervalMs = 30_000
+    const job: JobSpec = {
+      name: 'bank-early',
+      uid: randomUUID(),
+      module: 'examples/bank-transfers/job.ts',
+      config: { creditsTopic: credits },
+      sourceTopics: [commands, credits],
+      sinkTopic: events,
+      parallelism: 1,
+      prefix: `bank-tests/${randomUUID().slice(0, 8)}`,
+      intervalMs,
+    }
+    const input = generateBankCommands(11, 400, 20)
+    const transfers = input.filter((c) => c.type === 'transfer').length
+    expect(transfers).toBeGreaterThan(50)
+    await produceSlowly(
+      kafka,
+      commands,
+      input.length,
+      (i) => ({ key: commandKey(input[i]!), value: JSON.stringify(input[i]) }),
+      { batch: 200, pauseMs: 0 },
     )
-    expect(verify.stdout, verify.stderr).toContain('verify: OK')
-    expect(verify.stdout).toMatch(/invariant violations: 0/)
-    expect(verify.status).toBe(0)
+    const worker = await startWorker(stack, job, 0, { attempt: 1 })
+    let runningAt: number | undefined
+    let status: Awaited<ReturnType<WorkerProcess['status']>> | undefined
+    // Every command, then a credit per transfer: the credits are readable only once the
+    // transaction that wrote them commits, which must not wait for the 30 s interval.
+    const startDeadline = Date.now() + 60_000
+    while (runningAt === undefined ? Date.now() < startDeadline : Date.now() < runningAt + intervalMs) {
+      status = await worker.status().catch(() => undefined)
+      if (status?.phase === 'Running') runningAt ??= Date.now()
+      if (Number(status?.recordsIn) >= input.length + transfers) break
+      await sleep(100)
+    }
+    const elapsed = Date.now() - (runningAt ?? Date.now())
+    expect(Number(status?.recordsIn), `read ${status?.recordsIn} records in ${elapsed} ms:\n${worker.tail()}`).toBe(
+      input.length + transfers,
+    )
+    expect(elapsed).toBeLessThan(intervalMs)
+    worker.signal('SIGTERM')
+    expect((await waitForExit(worker, 30_000)).code).toBe(0)
+    expectVerified(commands, events)
   })
 })

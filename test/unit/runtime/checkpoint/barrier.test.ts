@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   decideCheckpoint,
+  earlyBarrierPauseMs,
   IllegalTransitionError,
   initialCycle,
   transitionCheckpoint,
@@ -20,6 +21,38 @@ describe('decideCheckpoint()', () => {
     expect(cycle.checkpointId).toBe(2)
     expect(decideCheckpoint(cycle, 11_900, timing)).toEqual({ kind: 'none', dueInMs: 100 })
     expect(decideCheckpoint(cycle, 12_000, timing)).toEqual({ kind: 'barrier' })
+  })
+
+  it('takes the barrier early when the slot only waits on records it wrote to its own sources', () => {
+    const slow = { intervalMs: 10_000, timeoutMs: 30_000 }
+    const waiting = { waitingOnOwnOutput: true }
+    let cycle = transitionCheckpoint(initialCycle(1, 0), 'PreCommitting', 1000)
+    cycle = transitionCheckpoint(cycle, 'Storing', 1010)
+    cycle = transitionCheckpoint(cycle, 'Committing', 1050)
+    cycle = transitionCheckpoint(cycle, 'Idle', 1060)
+    // One second after the last barrier at the earliest (a tenth of the interval), not ten.
+    expect(decideCheckpoint(cycle, 1500, slow, waiting)).toEqual({ kind: 'none', dueInMs: 500 })
+    expect(decideCheckpoint(cycle, 2000, slow, waiting)).toEqual({ kind: 'barrier' })
+    // Busy, or nothing of its own pending: the interval holds.
+    expect(decideCheckpoint(cycle, 2000, slow, { waitingOnOwnOutput: false })).toEqual({
+      kind: 'none',
+      dueInMs: 9000,
+    })
+    expect(decideCheckpoint(cycle, 2000, slow)).toEqual({ kind: 'none', dueInMs: 9000 })
+  })
+
+  it('never takes an early barrier while a checkpoint is in flight', () => {
+    let cycle = transitionCheckpoint(initialCycle(1, 0), 'PreCommitting', 1000)
+    cycle = transitionCheckpoint(cycle, 'Storing', 1001)
+    expect(decideCheckpoint(cycle, 4000, timing, { waitingOnOwnOutput: true }).kind).toBe('none')
+  })
+
+  it('spaces early barriers by a tenth of the interval, kept between 100 ms and 1 s', () => {
+    expect(earlyBarrierPauseMs(10_000)).toBe(1000)
+    expect(earlyBarrierPauseMs(60_000)).toBe(1000)
+    expect(earlyBarrierPauseMs(2000)).toBe(200)
+    expect(earlyBarrierPauseMs(500)).toBe(100)
+    expect(earlyBarrierPauseMs(50)).toBe(50)
   })
 
   it('never starts a barrier while a checkpoint is in flight, however late', () => {

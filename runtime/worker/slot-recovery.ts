@@ -1,0 +1,169 @@
+/**
+ * The recovery half of a worker slot (DESIGN section 5): claim the slot's head, plan from it
+ * (recovery-plan.ts decides), then carry out the plan's steps: commit what the head checkpoint
+ * promised, fence the transactional-id pool, close hanging transactions, restore each task's
+ * state and offsets. The slot runner then opens its first transaction and starts the loop.
+ */
+import type { KafkaClient, ProducerIdentity } from '../kafka/kafka-client.ts'
+import { closeHangingTransactions } from '../recovery/close-hanging-transactions.ts'
+import { planRecovery, type RecoveryStep, type TaskOrigin } from '../recovery/recovery-plan.ts'
+import { transactionalIdPool } from '../sink/txn-ids.ts'
+import { sourcePartitionCount, tasksOfSlot } from '../source/assignment.ts'
+import { KeyedState } from '../state/keyed-state.ts'
+import { Task } from '../task/task.ts'
+import type { SlotRunnerDeps } from './slot-runner.ts'
+import type { SlotChains } from './task-snapshots.ts'
+import type { WorkerStatus } from './worker-status.ts'
+
+export interface SlotRecoveryContext extends SlotRunnerDeps {
+  status: WorkerStatus
+  chains: SlotChains
+  /** The head's transaction could not be committed: the broker aborted it. */
+  raiseExpired: (checkpointId: number, committable: ProducerIdentity, errorType: string) => void
+}
+
+export interface RecoveredSlot {
+  tasks: Task[]
+  partitions: number[]
+  nextCheckpointId: number
+  /** Every id of the pool, fenced: the first transaction opens with the id it maps to. */
+  fenced: Map<string, ProducerIdentity>
+}
+
+export async function recoverSlot(ctx: SlotRecoveryContext): Promise<RecoveredSlot> {
+  const { config, kafka, storage, log } = ctx
+  const pool = transactionalIdPool({ jobUid: config.job.uid, generation: config.generation, slot: config.slot })
+  const head = await storage.claimHead(pool)
+  ctx.failpoint?.('during-restore', head.checkpointId ?? 0)
+  const topics = new PartitionCounts(kafka)
+  const counts = new Map<string, number>()
+  for (const topic of config.kafka.sourceTopics) counts.set(topic, await topics.load(topic))
+  const partitions = tasksOfSlot(config.slot, config.parallelism, sourcePartitionCount(counts))
+  await topics.load(config.kafka.sinkTopic)
+  if (config.job.onError.kind === 'dead-letter') await topics.load(config.job.onError.topic)
+
+  const restorePoint = head.checkpointId === null ? await storage.readRestorePoint() : undefined
+  const plan = planRecovery({
+    partitions,
+    ...(head.checkpointId !== null
+      ? {
+          headCheckpoint: {
+            checkpointId: head.checkpointId,
+            tasks: head.tasks ?? [],
+            committable: head.committable ?? null,
+            committableDone: head.committableDone,
+          },
+        }
+      : {}),
+    ...(restorePoint ? { restorePoint } : {}),
+    startFrom: config.kafka.startFrom,
+    pool,
+  })
+  log.info({ checkpointId: head.checkpointId, steps: plan.steps.map((s) => s.kind), partitions }, 'recovering slot')
+  const fenced = new Map<string, ProducerIdentity>()
+  let tasks: Task[] = []
+  for (const step of plan.steps) {
+    if (step.kind === 'restore') tasks = await Promise.all(step.tasks.map((origin) => restoreTask(ctx, origin, topics)))
+    else await runStep(ctx, step, fenced)
+  }
+  return { tasks, partitions, nextCheckpointId: plan.nextCheckpointId, fenced }
+}
+
+async function runStep(
+  ctx: SlotRecoveryContext,
+  step: Exclude<RecoveryStep, { kind: 'restore' }>,
+  fenced: Map<string, ProducerIdentity>,
+): Promise<void> {
+  const { kafka, storage, config, log } = ctx
+  switch (step.kind) {
+    case 'commit': {
+      const outcome = await kafka.endTransaction(step.committable, true)
+      if (outcome.kind !== 'done') ctx.raiseExpired(step.checkpointId, step.committable, outcome.errorType)
+      else log.info({ checkpointId: step.checkpointId }, 'committed the head checkpoint transaction')
+      return
+    }
+    case 'markCommittableDone':
+      await storage.markCommittableDone(step.checkpointId)
+      return
+    case 'fence':
+      for (const id of step.transactionalIds) {
+        fenced.set(id, await kafka.initProducerId(id, config.kafka.transactionTimeoutMs))
+      }
+      return
+    case 'closeHanging': {
+      const onError = config.job.onError
+      const hanging = await closeHangingTransactions({
+        kafka,
+        // Source topics too: a job may emit to one to repartition (examples/bank-transfers).
+        outputTopics: [
+          config.kafka.sinkTopic,
+          ...(onError.kind === 'dead-letter' ? [onError.topic] : []),
+          ...config.kafka.sourceTopics,
+        ],
+        fenced: [...fenced.values()],
+        promised: step.promised,
+        log,
+      })
+      ctx.status.hangingTransactionsClosed = (ctx.status.hangingTransactionsClosed ?? 0) + hanging.length
+      for (const h of hanging) ctx.metrics.hangingTransactionsClosed.inc({ outcome: h.commit ? 'commit' : 'abort' })
+      return
+    }
+  }
+}
+
+async function restoreTask(ctx: SlotRecoveryContext, origin: TaskOrigin, topics: PartitionCounts): Promise<Task> {
+  const { config, kafka, job, storage } = ctx
+  const offsets = new Map<string, bigint>()
+  let state = new KeyedState()
+  if (origin.kind === 'snapshot') {
+    state = new KeyedState(await storage.readState(origin))
+    ctx.chains.restored(origin)
+    for (const topic of config.kafka.sourceTopics) {
+      const offset = origin.offsets[topic]
+      if (offset === undefined)
+        throw new Error(`Cannot restore task ${origin.partition}: no offset for topic "${topic}"`)
+      offsets.set(topic, BigInt(offset))
+    }
+  } else {
+    const tps = config.kafka.sourceTopics.map((topic) => ({ topic, partition: origin.partition }))
+    const listed = await kafka.listOffsets(tps, origin.startFrom)
+    for (const topic of config.kafka.sourceTopics) offsets.set(topic, listed.get(`${topic}/${origin.partition}`) ?? 0n)
+  }
+  return new Task({
+    partition: origin.partition,
+    slot: config.slot,
+    job,
+    config: config.job.config,
+    state,
+    offsets,
+    sinkTopic: config.kafka.sinkTopic,
+    errorPolicy: config.job.onError,
+    partitionsOf: (topic) => topics.known(topic),
+  })
+}
+
+/** Partition counts of the topics a task may write to, loaded once at recovery. */
+class PartitionCounts {
+  readonly #counts = new Map<string, number>()
+  readonly #kafka: KafkaClient
+
+  constructor(kafka: KafkaClient) {
+    this.#kafka = kafka
+  }
+
+  async load(topic: string): Promise<number> {
+    const count = await this.#kafka.partitionCount(topic)
+    this.#counts.set(topic, count)
+    return count
+  }
+
+  known(topic: string): number {
+    const count = this.#counts.get(topic)
+    if (count === undefined) {
+      throw new Error(
+        `Cannot emit to topic "${topic}": it is not the sink or dead-letter topic; declare it in job.config and create it first`,
+      )
+    }
+    return count
+  }
+}
