@@ -52,7 +52,12 @@ const checkpointSummary = (description: string, extra: Record<string, Schema> = 
       id: int64('Checkpoint id; ids grow by one per checkpoint of a worker slot.'),
       completedAt: timestamp('When the checkpoint completed: its transaction was committed after this.'),
       durationMs: int64('Milliseconds from the checkpoint barrier to the stored manifest.'),
-      sizeBytes: int64('Bytes of state snapshots written to storage.'),
+      sizeBytes: int64(
+        'Bytes the checkpoint wrote to storage: full snapshots, or with incremental checkpoints only the changes since the one before.',
+      ),
+      stateBytes: int64(
+        "Bytes of state a restore from this checkpoint reads: each task's last full snapshot and the deltas after it.",
+      ),
     },
     { required: ['id', 'completedAt'] },
   )

@@ -94,6 +94,7 @@ export interface CheckpointSummary {
   completedAt: string
   durationMs?: number
   sizeBytes?: number
+  stateBytes?: number
 }
 
 export interface WorkerSlotStatus {

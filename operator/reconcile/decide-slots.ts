@@ -229,7 +229,13 @@ function slotStatus(observed: Observed, s: SlotState, known: WorkerSlotStatus | 
   // The worker's report in status terms; the last known one while the worker does not answer.
   const reported = report?.lastCheckpoint
   const checkpoint: CheckpointSummary | undefined = reported
-    ? { id: reported.id, completedAt: reported.completedAt, durationMs: reported.durationMs, sizeBytes: reported.bytes }
+    ? {
+        id: reported.id,
+        completedAt: reported.completedAt,
+        durationMs: reported.durationMs,
+        sizeBytes: reported.bytes,
+        ...(reported.stateBytes === undefined ? {} : { stateBytes: reported.stateBytes }),
+      }
     : known?.lastCheckpoint
   return {
     slot: s.slot,

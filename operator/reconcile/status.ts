@@ -107,6 +107,7 @@ export function buildConditions(status: StreamJobStatus, input: StatusInputs): S
             completedAt: oldest.completedAt,
             durationMs: oldest.durationMs,
             sizeBytes: oldest.bytes,
+            ...(oldest.stateBytes === undefined ? {} : { stateBytes: oldest.stateBytes }),
             slot: oldest.slot,
           },
         }

@@ -114,6 +114,7 @@ export class CheckpointStore implements SlotStorage {
     const tasks = [...c.snapshots].sort((a, b) => a.partition - b.partition)
     const bytes = tasks.reduce((sum, s) => sum + (s.kind === 'unchanged' ? 0 : s.bytes.length), 0)
     const chains = new Map<number, SnapshotChain>()
+    const uploads: Array<{ key: string; bytes: Buffer }> = []
     for (const [i, s] of tasks.entries()) {
       if (tasks[i - 1]?.partition === s.partition)
         throw new TypeError(`Cannot ${action}: task ${s.partition} appears twice`)
@@ -124,21 +125,16 @@ export class CheckpointStore implements SlotStorage {
           const detail = `the ${s.kind === 'full' ? 'snapshot' : 'delta'} of task ${s.partition} does not match its checksum (expected ${s.checksum}, got ${actual})`
           throw new CheckpointCorruptError(action, key, detail)
         }
+        uploads.push({ key, bytes: s.bytes })
       }
-      chains.set(s.partition, chainAfter(s, { key, checksum: s.kind === 'unchanged' ? '' : s.checksum }))
+      chains.set(s.partition, chainAfter(s, key))
     }
     if (head.checkpointId === c.checkpointId && head.checkpointAttempt === attempt)
       return { checkpointId: c.checkpointId, bytes, chains }
     if (head.checkpointId !== null && c.checkpointId <= head.checkpointId) {
       throw new RangeError(`Cannot ${action}: the head is already at checkpoint ${head.checkpointId}`)
     }
-    await Promise.all(
-      tasks.map((s) =>
-        s.kind === 'unchanged'
-          ? undefined
-          : store.put(this.#layout.snapshot(generation, slot, ref, s.partition), s.bytes),
-      ),
-    )
+    await Promise.all(uploads.map((u) => store.put(u.key, u.bytes)))
     this.#o.onStep?.('after-snapshots', c.checkpointId)
     const stored = tasks.map((s) => {
       const chain = chains.get(s.partition)!
@@ -306,10 +302,10 @@ export class CheckpointStore implements SlotStorage {
   }
 }
 
-/** The task's chain once this checkpoint is stored; `written` names the object it uploads (if any). */
-function chainAfter(task: TaskSnapshot, written: { key: string; checksum: string }): SnapshotChain {
+/** The task's chain once this checkpoint is stored; `key` is where its snapshot or delta goes (unless unchanged). */
+function chainAfter(task: TaskSnapshot, key: string): SnapshotChain {
   if (task.kind === 'unchanged') return task.chain
-  const ref: SnapshotRef = { ...written, bytes: task.bytes.length }
+  const ref: SnapshotRef = { key, checksum: task.checksum, bytes: task.bytes.length }
   if (task.kind === 'full') return { snapshot: ref, deltas: [] }
   if (task.kind === 'delta' && task.rebased) {
     const window = [...task.chain.deltas.slice(task.rebased.windowStart), ref]

@@ -9,7 +9,10 @@ export interface CheckpointSummary {
   id: number
   completedAt: string
   durationMs: number
+  /** Bytes this checkpoint uploaded: full snapshots, or deltas of the keys changed since the last one. */
   bytes: number
+  /** Bytes of state a restore from this checkpoint reads: each task's snapshot and deltas. */
+  stateBytes?: number
 }
 
 export interface WorkerAlarm {

@@ -206,11 +206,11 @@ describe('StreamJob status and kubectl', () => {
           ready: true,
           generation: 1,
           attempt: 1,
-          lastCheckpoint: { id: 7, completedAt: now, durationMs: 120, sizeBytes: 4096 },
+          lastCheckpoint: { id: 7, completedAt: now, durationMs: 120, sizeBytes: 4096, stateBytes: 65536 },
           lag: 3,
         },
       ],
-      lastCheckpoint: { slot: 0, id: 7, completedAt: now, durationMs: 120, sizeBytes: 4096 },
+      lastCheckpoint: { slot: 0, id: 7, completedAt: now, durationMs: 120, sizeBytes: 4096, stateBytes: 65536 },
       restarts: 2,
       lastFailure: {
         time: now,

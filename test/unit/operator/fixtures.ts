@@ -78,7 +78,7 @@ export function report(pod: ObservedPod, over: Partial<WorkerStatus> = {}): [str
       recordsIn: 10,
       recordsOut: 10,
       lag: 0,
-      lastCheckpoint: { id: 4, completedAt: new Date(T0).toISOString(), durationMs: 40, bytes: 100 },
+      lastCheckpoint: { id: 4, completedAt: new Date(T0).toISOString(), durationMs: 40, bytes: 100, stateBytes: 900 },
       ...over,
     },
   ]

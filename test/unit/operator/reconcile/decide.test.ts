@@ -53,6 +53,9 @@ describe('decide()', () => {
       [0, 'counts-g1-s0-a1', 1, 4],
       [1, 'counts-g1-s1-a1', 1, 4],
     ])
+    // Uploaded bytes and restorable state apart: with incremental checkpoints they differ.
+    expect(plan.status?.lastCheckpoint).toMatchObject({ id: 4, sizeBytes: 100, stateBytes: 900 })
+    expect(plan.status?.workers?.[0]?.lastCheckpoint).toMatchObject({ sizeBytes: 100, stateBytes: 900 })
     const again = decide(
       observed(
         after(job, plan),
