@@ -1,11 +1,15 @@
 /**
  * Operator at scale (issue 4's benchmark; never part of `make test`): 1000 StreamJobs on the real
- * API server, one `exactly operator` process. Reports the reconcile duration histogram from the
- * operator's own /metrics (p50/p99 by bucket; the queue wait before the passes apart), the time
- * until every job carries a status, and the operator's RSS, heap, event-loop lag and CPU time. Jobs are created `suspended` so the
- * one-node stack does not have to run thousands of worker processes: each still gets its
- * finalizer, its first status and conditions. The operator runs with the chart's Node flags
- * (values.yaml `nodeFlags`), so its memory is the memory of the deployed operator.
+ * API server, one `exactly operator` process. Two phases, each with the reconcile duration
+ * histogram from the operator's own /metrics (p50/p99 by bucket):
+ * - the burst: 1000 jobs created 50 at a time, until every job carries a status (the queue wait
+ *   before the passes apart, the operator's RSS, heap, event-loop lag and CPU time);
+ * - steady: with all 1000 settled, users edit jobs one at a time (10 edits/s for 30 s).
+ * Jobs are created `suspended` so the one-node stack does not have to run thousands of worker
+ * processes: each still gets its finalizer, its first status and conditions. As the chart does,
+ * the finalizer comes from its MutatingAdmissionPolicy where the cluster has one (1.36+). The
+ * operator runs with the chart's Node flags (values.yaml `nodeFlags`), so its memory is the
+ * memory of the deployed operator.
  *
  *   node bench/operator-scale.ts [jobs=1000]     (EXACTLY_STACK_DIR=.stack to reuse `make up`)
  */
@@ -91,6 +95,121 @@ function waitUntilSuspended(kc: PooledKubeConfig, namespace: string, count: numb
   })
 }
 
+/** Runs a program with `input` on stdin; rejects with its stderr when it fails. */
+function run(file: string, args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(file, args, { maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${file} ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
+    )
+    child.stdin?.end(input ?? '')
+  })
+}
+
+/**
+ * The chart's finalizer policy (charts/exactly/templates/finalizer-policy.yaml), bound to the
+ * bench namespace, as `helm install` renders it for this cluster (`--validate` reads the live
+ * cluster's APIs: nothing on clusters before 1.36). BENCH_OPERATOR_FINALIZER_POLICY=0 leaves it
+ * out, so the operator adds every finalizer itself. Returns the manifests applied, if any.
+ */
+async function installFinalizerPolicy(kubeconfig: string, namespace: string): Promise<string | undefined> {
+  if (process.env.BENCH_OPERATOR_FINALIZER_POLICY === '0') return undefined
+  const tools = await componentDir('kubectl-helm')
+  const manifests = await run(`${tools}/helm`, [
+    'template',
+    namespace,
+    join(root, 'charts/exactly'),
+    '--kubeconfig',
+    kubeconfig,
+    '--validate',
+    '--set',
+    `watchNamespaces={${namespace}}`,
+    '--show-only',
+    'templates/finalizer-policy.yaml',
+  ]).catch(() => '')
+  if (!manifests.includes('MutatingAdmissionPolicy')) return undefined
+  await run(`${tools}/kubectl`, ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], manifests)
+  // The API server loads a new policy asynchronously: wait until a dry-run create shows it.
+  for (let i = 0; i < 100; i++) {
+    const probe = await run(
+      `${tools}/kubectl`,
+      ['--kubeconfig', kubeconfig, 'create', '--dry-run=server', '-o', 'jsonpath={.metadata.finalizers}', '-f', '-'],
+      probeJob(namespace),
+    )
+    if (probe.includes('exactly.dev/stop-cleanly')) return manifests
+    await sleep(100)
+  }
+  throw new Error('the finalizer policy was applied but new StreamJobs do not get the finalizer')
+}
+
+function probeJob(namespace: string): string {
+  return JSON.stringify({
+    apiVersion: `${GROUP}/${VERSION}`,
+    kind: 'StreamJob',
+    metadata: { name: 'probe', namespace },
+    spec: jobSpec(),
+  })
+}
+
+/** The spec of every bench job: suspended, so no worker pod runs. */
+function jobSpec() {
+  return {
+    image: 'exactly:dev',
+    job: { module: '/app/examples/word-count/job.ts' },
+    state: 'suspended',
+    kafka: { bootstrapServers: ['kafka:9092'], source: { topics: ['in'] }, sink: { topic: 'out' } },
+    checkpoint: { storage: { uri: 's3://bench/jobs', endpoint: 'http://s3:8333' } },
+  }
+}
+
+type Buckets = Array<[number, number]>
+
+/** A histogram's cumulative buckets from the operator's /metrics. */
+async function histogram(port: number, name: string): Promise<Buckets> {
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+  return [...metrics.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)`, 'gm'))].map(
+    (m) => [m[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[1]), Number(m[2])] as [number, number],
+  )
+}
+
+/** The passes between two reads of one histogram. */
+function since(before: Buckets, after: Buckets): Buckets {
+  return after.map(([le, count], i) => [le, count - (before[i]?.[1] ?? 0)])
+}
+
+/** Share of the passes within 100 ms, which the bucket bounds alone do not say for a 100 ms target. */
+function within100Ms(buckets: Buckets): string {
+  const passes = buckets.at(-1)?.[1] ?? 0
+  return `${((100 * (buckets.find(([le]) => le === 0.1)?.[1] ?? 0)) / Math.max(1, passes)).toFixed(1)}%`
+}
+
+/**
+ * The steady phase: with every job settled, users edit jobs one at a time, EDITS_PER_SECOND of
+ * them (each edit a spec change, so a new metadata.generation the operator must record in the
+ * status), for STEADY_SECONDS. Returns how many edits went out. BENCH_OPERATOR_EDITS_PER_SECOND
+ * sets the rate.
+ */
+const EDITS_PER_SECOND = Number(process.env.BENCH_OPERATOR_EDITS_PER_SECOND ?? 10)
+const STEADY_SECONDS = 30
+
+async function steadyEdits(custom: CustomObjectsApi, namespace: string): Promise<number> {
+  const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch)
+  const started = Date.now()
+  let edits = 0
+  for (; edits < EDITS_PER_SECOND * STEADY_SECONDS; edits++) {
+    const due = started + (edits * 1000) / EDITS_PER_SECOND
+    if (due > Date.now()) await sleep(due - Date.now())
+    // A prime stride spreads the edits over the jobs; each round over all jobs sets a new value.
+    const name = `job-${(edits * 7919) % JOBS}`
+    const retained = 4 + (Math.floor(edits / JOBS) % 90)
+    const body = { spec: { checkpoint: { retained } } }
+    await custom.patchNamespacedCustomObject(
+      { group: GROUP, version: VERSION, plural: PLURAL, namespace, name, body },
+      merge,
+    )
+  }
+  return edits
+}
+
 /** p-quantile from a Prometheus histogram's cumulative buckets: the upper bound of its bucket. */
 function quantile(buckets: Array<[number, number]>, q: number): number {
   const total = buckets.at(-1)?.[1] ?? 0
@@ -152,6 +271,7 @@ async function main(): Promise<void> {
   ])
   const namespace = `bench-${Date.now().toString(36)}`
   await core.createNamespace({ body: { metadata: { name: namespace } } })
+  const policy = await installFinalizerPolicy(kubeconfig, namespace)
   const port = await freePort()
   const { nodeFlags = [] } = parse(readFileSync(join(root, 'charts/exactly/values.yaml'), 'utf8')) as {
     nodeFlags?: string[]
@@ -192,13 +312,7 @@ async function main(): Promise<void> {
               apiVersion: `${GROUP}/${VERSION}`,
               kind: 'StreamJob',
               metadata: { name: `job-${i + j}` },
-              spec: {
-                image: 'exactly:dev',
-                job: { module: '/app/examples/word-count/job.ts' },
-                state: 'suspended',
-                kafka: { bootstrapServers: ['kafka:9092'], source: { topics: ['in'] }, sink: { topic: 'out' } },
-                checkpoint: { storage: { uri: 's3://bench/jobs', endpoint: 'http://s3:8333' } },
-              },
+              spec: jobSpec(),
             },
           }),
         ),
@@ -219,12 +333,8 @@ async function main(): Promise<void> {
     }
     const withStatus = list.items.filter((j) => j.status?.phase === 'Suspended').length
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
-    const histogram = (name: string) =>
-      [...metrics.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)`, 'gm'))].map(
-        (m) => [m[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[1]), Number(m[2])] as [number, number],
-      )
-    const buckets = histogram('exactly_operator_reconcile_duration_seconds')
-    const waits = histogram('exactly_operator_queue_wait_seconds')
+    const buckets = await histogram(port, 'exactly_operator_reconcile_duration_seconds')
+    const waits = await histogram(port, 'exactly_operator_queue_wait_seconds')
     const passes = buckets.at(-1)?.[1] ?? 0
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${operator.pid}/status`, 'utf8'))?.[1] ?? Number.NaN)
     const result = {
@@ -235,8 +345,7 @@ async function main(): Promise<void> {
       reconcilePasses: passes,
       reconcileP50Ms: quantile(buckets, 0.5) * 1000,
       reconcileP99Ms: quantile(buckets, 0.99) * 1000,
-      // How far p99 is from a 100 ms target, which the bucket bounds alone do not say.
-      passesWithin100Ms: `${((100 * (buckets.find(([le]) => le === 0.1)?.[1] ?? 0)) / Math.max(1, passes)).toFixed(1)}%`,
+      passesWithin100Ms: within100Ms(buckets),
       // Apart from the pass: how long keys waited in the work queue for one of the passes.
       queueWaitP50Ms: quantile(waits, 0.5) * 1000,
       queueWaitP99Ms: quantile(waits, 0.99) * 1000,
@@ -246,8 +355,24 @@ async function main(): Promise<void> {
       eventLoopLagP99Ms: Math.round(metricValue(metrics, 'nodejs_eventloop_lag_p99_seconds') * 1000),
       operatorCpuSecondsUntilSettled: Number(operatorCpu.toFixed(1)),
       operatorNodeFlags: nodeFlags.join(' '),
+      finalizerPolicy: policy !== undefined,
     }
-    console.log(JSON.stringify(result, null, 2))
+    console.log(`settled; now ${EDITS_PER_SECOND} edits/s for ${STEADY_SECONDS} s…`)
+    const steadyBefore = await histogram(port, 'exactly_operator_reconcile_duration_seconds')
+    const edits = await steadyEdits(custom, namespace)
+    await sleep(3000) // the last edits' passes
+    const steady = since(steadyBefore, await histogram(port, 'exactly_operator_reconcile_duration_seconds'))
+    const steadyResult = {
+      steadyEdits: edits,
+      steadyPasses: steady.at(-1)?.[1] ?? 0,
+      steadyReconcileP50Ms: quantile(steady, 0.5) * 1000,
+      steadyReconcileP99Ms: quantile(steady, 0.99) * 1000,
+      steadyPassesWithin100Ms: within100Ms(steady),
+      steadyOperatorRssMb: Math.round(
+        Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${operator.pid}/status`, 'utf8'))?.[1] ?? Number.NaN) / 1024,
+      ),
+    }
+    console.log(JSON.stringify({ ...result, ...steadyResult }, null, 2))
     console.log(
       '(p50/p99 are histogram bucket upper bounds; the machine load while measuring:',
       readFileSync('/proc/loadavg', 'utf8').trim(),
@@ -260,6 +385,7 @@ async function main(): Promise<void> {
       operator.kill('SIGTERM')
       await Promise.race([exited, sleep(10_000)])
     })
+    if (policy) await run(kubectl, ['--kubeconfig', kubeconfig, 'delete', '--ignore-not-found', '-f', '-'], policy)
     await kc.close()
     await stop()
   }

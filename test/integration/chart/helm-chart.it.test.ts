@@ -47,6 +47,24 @@ let watched: [string, string] = ['', '']
 /** Only the ServiceAccount and RBAC: applied for real (the operator's code is someone else's test). */
 const RBAC_ONLY = ['--show-only', 'templates/serviceaccount.yaml', '--show-only', 'templates/rbac.yaml']
 const watchArg = () => `watchNamespaces={${watched.join(',')}}`
+/** What `helm install` sees on a cluster with MutatingAdmissionPolicy (1.36+); `helm template` alone does not. */
+const WITH_POLICY_API = ['--api-versions', 'admissionregistration.k8s.io/v1/MutatingAdmissionPolicy']
+const FINALIZER = 'exactly.dev/stop-cleanly'
+
+/** A valid StreamJob as JSON, for server-side dry-run creates. */
+function streamJob(name: string, finalizers?: string[]): string {
+  return JSON.stringify({
+    apiVersion: 'exactly.dev/v1alpha1',
+    kind: 'StreamJob',
+    metadata: { name, ...(finalizers ? { finalizers } : {}) },
+    spec: {
+      image: 'exactly:dev',
+      job: { module: '/app/examples/word-count/job.ts' },
+      kafka: { bootstrapServers: ['kafka:9092'], source: { topics: ['in'] }, sink: { topic: 'out' } },
+      checkpoint: { storage: { uri: 's3://bucket/jobs' } },
+    },
+  })
+}
 
 async function ok(what: Promise<{ code: number; stdout: string; stderr: string }>): Promise<string> {
   const result = await what
@@ -267,6 +285,39 @@ describe('charts/exactly', () => {
     expect(service.metadata.labels).toMatchObject(monitor.spec.selector.matchLabels)
   })
 
+  it('renders the finalizer policy where the cluster serves MutatingAdmissionPolicy, bound to the watched namespaces', async () => {
+    const kinds = (manifests: Array<{ kind: string; metadata: { name: string } }>) =>
+      manifests.filter((m) => m.kind.startsWith('MutatingAdmissionPolicy')).map((m) => `${m.kind}/${m.metadata.name}`)
+    // Before 1.36 (helm template without the API), or switched off: the operator adds the finalizer.
+    expect(kinds(await render('exactly', 'exactly-system'))).toEqual([])
+    expect(
+      kinds(await render('exactly', 'exactly-system', [...WITH_POLICY_API, '--set', 'finalizerPolicy.enabled=false'])),
+    ).toEqual([])
+    const all = await render('exactly', 'exactly-system', WITH_POLICY_API)
+    expect(kinds(all)).toEqual([
+      'MutatingAdmissionPolicy/exactly-finalizer',
+      'MutatingAdmissionPolicyBinding/exactly-finalizer',
+    ])
+    const policy = find(all, 'MutatingAdmissionPolicy', 'exactly-finalizer')
+    expect(policy.spec.failurePolicy).toBe('Ignore')
+    expect(policy.spec.matchConstraints.resourceRules).toEqual([
+      { apiGroups: ['exactly.dev'], apiVersions: ['*'], operations: ['CREATE'], resources: ['streamjobs'] },
+    ])
+    expect(find(all, 'MutatingAdmissionPolicyBinding', 'exactly-finalizer').spec).toEqual({
+      policyName: 'exactly-finalizer',
+    })
+    const narrow = await render('exactly', 'exactly-system', [
+      ...WITH_POLICY_API,
+      '--set',
+      'watchNamespaces={team-a,team-b}',
+    ])
+    expect(find(narrow, 'MutatingAdmissionPolicyBinding', 'exactly-finalizer').spec.matchResources).toEqual({
+      namespaceSelector: {
+        matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['team-a', 'team-b'] }],
+      },
+    })
+  })
+
   it('NOTES.txt tells the user what to do next', async () => {
     const result = await helm(['install', 'exactly', CHART_DIR, '--dry-run=client', '-n', 'exactly-system'])
     expect(result.code, result.stderr).toBe(0)
@@ -328,7 +379,7 @@ describe('charts/exactly', () => {
     expect(bad.code, bad.stderr).toBe(0)
     expect(bad.stderr).toContain('would violate PodSecurity "restricted')
 
-    for (const args of [[], ['--set', watchArg()]]) {
+    for (const args of [[], ['--set', watchArg()], WITH_POLICY_API]) {
       const manifests = await templateText('dry', releaseNamespace, args)
       const result = await kubectl(kubeconfig, ['apply', '--dry-run=server', '-f', '-'], manifests)
       expect(result.code, `${args.join(' ')}:\n${result.stderr}`).toBe(0)
@@ -341,7 +392,12 @@ describe('charts/exactly', () => {
   it('helm install and uninstall for real (0 replicas: no operator runs here); uninstall keeps the CRD', async () => {
     const release = `in-${id}`
     const where = ['--kubeconfig', kubeconfig, '--namespace', releaseNamespace]
-    await ok(helm(['install', release, CHART_DIR, ...where, '--set', 'replicas=0', '--wait', '--timeout', '60s']))
+    // No finalizer policy: bound cluster-wide, it would give the StreamJobs other test files
+    // create meanwhile a finalizer that no operator removes. The next test applies it for real.
+    const noPolicy = ['--set', 'finalizerPolicy.enabled=false']
+    await ok(
+      helm(['install', release, CHART_DIR, ...where, '--set', 'replicas=0', ...noPolicy, '--wait', '--timeout', '60s']),
+    )
     const owned = ['-l', `app.kubernetes.io/instance=${release}`, '-o', 'name']
     const kinds = 'deployment,service,serviceaccount,role,rolebinding'
     const names = async (scope: string[]) =>
@@ -362,6 +418,46 @@ describe('charts/exactly', () => {
     expect(await names([kinds, '-n', releaseNamespace])).toEqual([])
     expect(await names(['clusterrole,clusterrolebinding'])).toEqual([])
     await ok(kubectl(kubeconfig, ['get', 'crd', 'streamjobs.exactly.dev']))
+  })
+
+  it('its finalizer policy, applied for real, gives new StreamJobs the finalizer in the watched namespaces only', async () => {
+    const release = `fp-${id}`
+    const only = ['--show-only', 'templates/finalizer-policy.yaml']
+    const manifests = await templateText(release, releaseNamespace, [
+      ...WITH_POLICY_API,
+      '--set',
+      `watchNamespaces={${watched[0]}}`,
+      ...only,
+    ])
+    await ok(kubectl(kubeconfig, ['apply', '-f', '-'], manifests))
+    try {
+      // Dry runs: the API server admits (and mutates) the job but stores nothing.
+      const finalizersOf = async (namespace: string, job: string) =>
+        (
+          await ok(
+            kubectl(
+              kubeconfig,
+              ['create', '--dry-run=server', '-n', namespace, '-o', 'jsonpath={.metadata.finalizers}', '-f', '-'],
+              job,
+            ),
+          )
+        ).trim()
+      // The API server loads a new policy asynchronously.
+      await eventually('the policy takes effect', async () =>
+        (await finalizersOf(watched[0], streamJob('a'))).includes(FINALIZER) ? true : undefined,
+      )
+      expect(JSON.parse(await finalizersOf(watched[0], streamJob('b')))).toEqual([FINALIZER])
+      // The user's own finalizers stay, and ours is never there twice.
+      expect(JSON.parse(await finalizersOf(watched[0], streamJob('c', ['example.com/keep'])))).toEqual([
+        'example.com/keep',
+        FINALIZER,
+      ])
+      expect(JSON.parse(await finalizersOf(watched[0], streamJob('d', [FINALIZER])))).toEqual([FINALIZER])
+      // A namespace no operator of this release watches: no finalizer nobody would remove.
+      expect(await finalizersOf(watched[1], streamJob('e'))).toBe('')
+    } finally {
+      await ok(kubectl(kubeconfig, ['delete', '--ignore-not-found', '-f', '-'], manifests))
+    }
   })
 
   it('its RBAC, applied for real, lets the operator do its work and nothing else (all namespaces)', async () => {
