@@ -125,20 +125,28 @@ async function installFinalizerPolicy(kubeconfig: string, namespace: string): Pr
     `watchNamespaces={${namespace}}`,
     '--show-only',
     'templates/finalizer-policy.yaml',
-  ]).catch(() => '')
+  ]).catch((error: Error) => {
+    // helm says so when the template renders nothing (a cluster before 1.36); anything else fails.
+    if (error.message.includes('could not find template')) return ''
+    throw error
+  })
   if (!manifests.includes('MutatingAdmissionPolicy')) return undefined
   await run(`${tools}/kubectl`, ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], manifests)
   // The API server loads a new policy asynchronously: wait until a dry-run create shows it.
+  let lastError = 'no error'
   for (let i = 0; i < 100; i++) {
     const probe = await run(
       `${tools}/kubectl`,
       ['--kubeconfig', kubeconfig, 'create', '--dry-run=server', '-o', 'jsonpath={.metadata.finalizers}', '-f', '-'],
       probeJob(namespace),
-    )
+    ).catch((error: Error) => {
+      lastError = error.message
+      return ''
+    })
     if (probe.includes('exactly.dev/stop-cleanly')) return manifests
     await sleep(100)
   }
-  throw new Error('the finalizer policy was applied but new StreamJobs do not get the finalizer')
+  throw new Error(`the finalizer policy was applied but new StreamJobs do not get the finalizer: ${lastError}`)
 }
 
 function probeJob(namespace: string): string {
@@ -268,6 +276,15 @@ async function main(): Promise<void> {
     '--force-conflicts',
     '-f',
     join(root, 'crds/streamjobs.exactly.dev.yaml'),
+  ])
+  // On a fresh control plane the API server serves StreamJobs only once the CRD is Established.
+  await promisify(execFile)(kubectl, [
+    '--kubeconfig',
+    kubeconfig,
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd/streamjobs.exactly.dev',
   ])
   const namespace = `bench-${Date.now().toString(36)}`
   await core.createNamespace({ body: { metadata: { name: namespace } } })
