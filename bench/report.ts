@@ -198,6 +198,7 @@ export function renderMarkdown(
     }
     const notes: string[] = []
     if (s.extra.checkpoints !== undefined) notes.push(`${fmt(s.extra.checkpoints)} checkpoints/run`)
+    if (s.extra.ownOutputWaitMs) notes.push(`${fmt(s.extra.ownOutputWaitMs)} ms/run waiting on its own output`)
     if (UNCHECKED.has(s.cell)) notes.push('not checked')
     if (s.invalid > 0) notes.push(`**${s.invalid} invalid**`)
     if (s.failed > 0) notes.push(`**${s.failed} failed**`)

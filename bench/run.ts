@@ -56,7 +56,8 @@ function describe(r: RunRecord): string {
       ? `${Math.round(r.recordsPerSec).toLocaleString('en-US')} rec/s, ${r.cpuMicrosPerRecord?.toFixed(1)} µs CPU/rec`
       : ''
   const why = r.outcome === 'valid' ? '' : ` — ${r.problems?.join('; ')}`
-  return `${speed} ${r.outcome.toUpperCase()}${why} (load ${r.loadAverage})`
+  const wait = r.extra?.ownOutputWaitMs ? `, ${r.extra.ownOutputWaitMs} ms waiting on its own output` : ''
+  return `${speed}${wait} ${r.outcome.toUpperCase()}${why} (load ${r.loadAverage})`
 }
 
 async function main(): Promise<void> {

@@ -116,15 +116,18 @@ export async function runOurs(ctx: RunContext, mode: OurMode): Promise<SystemRun
   }
 }
 
-/** Checkpoint count, mean duration and last size from the worker's /metrics text. */
+/** Checkpoint count, mean duration and last size, and the own-output wait, from the worker's /metrics text. */
 export function checkpointFigures(metrics: string): Record<string, number> {
   const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(metrics)?.[1])
   const count = value('exactly_checkpoint_duration_seconds_count')
   const sum = value('exactly_checkpoint_duration_seconds_sum')
   const bytes = value('exactly_checkpoint_size_bytes')
+  const ownOutputWait = value('exactly_own_output_wait_seconds_total')
   return {
     checkpoints: Number.isFinite(count) ? count : 0,
     checkpointMeanMs: count > 0 ? (sum / count) * 1000 : 0,
     checkpointBytes: Number.isFinite(bytes) ? bytes : 0,
+    // Idle because its own repartitioned records were not yet committed (bank under exactly-once).
+    ownOutputWaitMs: Number.isFinite(ownOutputWait) ? Math.round(ownOutputWait * 1000) : 0,
   }
 }

@@ -66,6 +66,8 @@ export class SlotRunner {
   readonly #chains = new SlotChains()
   /** The open transaction holds records for a source topic of this job (see SlotActivity). */
   #ownOutputPending = false
+  /** The checkpoint in flight carries such records: they become readable when it commits. */
+  #ownOutputCommitting = false
   /** The last fetch found nothing to read on any source. */
   #caughtUp = false
 
@@ -168,6 +170,7 @@ export class SlotRunner {
         await sleep(Math.min(100, decision.dueInMs))
         continue
       }
+      const fetchStarted = this.#now()
       const fetched = await this.#deps.kafka.fetch(requests, {
         maxWaitMs: Math.max(1, Math.min(100, decision.dueInMs)),
         maxBytesPerPartition: 1024 * 1024,
@@ -195,6 +198,8 @@ export class SlotRunner {
       }
       this.status.lag = lag
       this.#caughtUp = read === 0 && lag === 0
+      if (this.#caughtUp && (this.#ownOutputPending || this.#ownOutputCommitting))
+        this.#deps.metrics.ownOutputWait.inc((this.#now() - fetchStarted) / 1000)
       if (out.length > 0) {
         // At-least-once output is readable once acknowledged: nothing to wait for.
         if (!this.#atLeastOnce && !this.#ownOutputPending)
@@ -241,6 +246,7 @@ export class SlotRunner {
       )
       this.#writer = kafka.beginTransaction(next)
     }
+    this.#ownOutputCommitting = this.#ownOutputPending
     this.#ownOutputPending = false
     this.#cycle = transitionCheckpoint(this.#cycle, 'Storing', this.#now())
     const barrierAt = this.#now()
@@ -291,6 +297,7 @@ export class SlotRunner {
       }
     }
     failpoint?.('after-commit', k)
+    this.#ownOutputCommitting = false
     this.#cycle = transitionCheckpoint(this.#cycle, 'Idle', this.#now())
     log.info({ checkpointId: k, durationMs, bytes: stored.bytes }, 'checkpoint complete and committed')
     void storage.applyRetention().catch((error) => log.warn({ error: String(error) }, 'retention failed'))

@@ -16,6 +16,7 @@ export interface WorkerMetrics {
   transactionsExpired: Counter
   hangingTransactionsClosed: Counter<'outcome'>
   partitionLag: Gauge<'topic' | 'partition'>
+  ownOutputWait: Counter
 }
 
 export function createWorkerMetrics(labels: { job: string; namespace: string; slot: number }): WorkerMetrics {
@@ -82,6 +83,11 @@ export function createWorkerMetrics(labels: { job: string; namespace: string; sl
     transactionsExpired: new Counter({
       name: 'exactly_transactions_expired_total',
       help: 'Pre-committed transactions the broker aborted before we could commit them (data loss alarm)',
+      registers,
+    }),
+    ownOutputWait: new Counter({
+      name: 'exactly_own_output_wait_seconds_total',
+      help: 'Time the slot had nothing to read while records it wrote to its own source topics were not yet committed (read_committed makes them wait for their checkpoint)',
       registers,
     }),
     partitionLag: new Gauge({

@@ -133,6 +133,11 @@ describe('bank transfers on real workers', () => {
       input.length + transfers,
     )
     expect(elapsed).toBeLessThan(intervalMs)
+    // The wait is measured: time with nothing to read while its own credits were uncommitted.
+    const metrics = await (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text()
+    const waited = Number(/^exactly_own_output_wait_seconds_total(?:\{[^}]*\})? (\S+)$/m.exec(metrics)?.[1])
+    expect(waited).toBeGreaterThan(0)
+    expect(waited * 1000).toBeLessThan(elapsed)
     worker.signal('SIGTERM')
     expect((await waitForExit(worker, 30_000)).code).toBe(0)
     expectVerified(commands, events)
