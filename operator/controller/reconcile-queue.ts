@@ -46,6 +46,7 @@ export class ReconcileQueue {
   readonly #timers = new Map<string, { at: number; timer: ReturnType<typeof setTimeout> }>()
   #running = 0
   #stopped = false
+  #held: boolean
   #seq = 0
 
   constructor(o: {
@@ -53,7 +54,10 @@ export class ReconcileQueue {
     log: Logger
     concurrency?: number
     hooks?: QueueHooks
+    /** Queue keys but run no pass until `release()`: a controller's caches are not filled yet. */
+    held?: boolean
   }) {
+    this.#held = o.held ?? false
     this.#handler = o.handler
     this.#log = o.log
     this.#concurrency = o.concurrency ?? 4
@@ -86,6 +90,12 @@ export class ReconcileQueue {
     this.#timers.set(key, { at, timer })
   }
 
+  /** Starts the passes of a queue created `held`, beginning with every key queued meanwhile. */
+  release(): void {
+    this.#held = false
+    this.#drain()
+  }
+
   get length(): number {
     return this.#queue.length
   }
@@ -97,7 +107,7 @@ export class ReconcileQueue {
   }
 
   #drain(): void {
-    while (this.#running < this.#concurrency && this.#queue.length > 0) {
+    while (!this.#held && this.#running < this.#concurrency && this.#queue.length > 0) {
       const key = this.#queue.shift()!
       const queuedAt = this.#queued.get(key) ?? performance.now()
       this.#queued.delete(key)

@@ -72,6 +72,7 @@ export class StreamJobController {
       handler: (key, id) => this.reconcile(key, id),
       log: options.log,
       concurrency: options.concurrency ?? 4,
+      held: true, // until start() has filled the caches
       hooks: {
         onStart: (waitSeconds) => options.metrics.observeQueueWait(waitSeconds),
         onResult: (result, seconds) => options.metrics.observeReconcile(result, seconds),
@@ -126,6 +127,9 @@ export class StreamJobController {
     }
     await Promise.all([...this.#jobInformers, ...this.#podInformers].map((i) => i.start()))
     this.#synced = true
+    // Only now: a pass that ran on a filled job cache but a still-empty pod cache would take
+    // every running worker for gone and start new attempts (a new leader did, in the demo).
+    this.queue.release()
     setInterval(() => this.#countPhases(), 10_000).unref()
   }
 

@@ -33,4 +33,26 @@ describe('ReconcileQueue', () => {
     expect(waits[1]).toBeGreaterThanOrEqual(0.05)
     expect(passes[1]).toBeLessThan(0.03)
   })
+
+  it('held, queues keys and runs no pass until released (a controller with caches still filling)', async () => {
+    const done: string[] = []
+    const queue = new ReconcileQueue({
+      log: pino({ level: 'silent' }),
+      held: true,
+      handler: async (key) => {
+        done.push(key)
+        return {}
+      },
+    })
+    queue.add('a')
+    queue.add('b')
+    queue.add('a')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(done).toEqual([])
+    expect(queue.length).toBe(2)
+    queue.release()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    queue.stop()
+    expect(done).toEqual(['a', 'b'])
+  })
 })
