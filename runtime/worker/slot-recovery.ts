@@ -7,7 +7,7 @@
 import type { KafkaClient, ProducerIdentity } from '../kafka/kafka-client.ts'
 import { closeHangingTransactions } from '../recovery/close-hanging-transactions.ts'
 import { planRecovery, type RecoveryStep, type TaskOrigin } from '../recovery/recovery-plan.ts'
-import { transactionalIdPool } from '../sink/txn-ids.ts'
+import { type SlotIdentity, transactionalIdPool } from '../sink/txn-ids.ts'
 import { sourcePartitionCount, tasksOfSlot } from '../source/assignment.ts'
 import { KeyedState } from '../state/keyed-state.ts'
 import { Task } from '../task/task.ts'
@@ -16,6 +16,8 @@ import type { SlotChains } from './task-snapshots.ts'
 import type { WorkerStatus } from './worker-status.ts'
 
 export interface SlotRecoveryContext extends SlotRunnerDeps {
+  /** Whose transactional ids these are: the runner names its transactions with the same. */
+  identity: SlotIdentity
   status: WorkerStatus
   chains: SlotChains
   /** The head's transaction could not be committed: the broker aborted it. */
@@ -32,7 +34,7 @@ export interface RecoveredSlot {
 
 export async function recoverSlot(ctx: SlotRecoveryContext): Promise<RecoveredSlot> {
   const { config, kafka, storage, log } = ctx
-  const pool = transactionalIdPool({ jobUid: config.job.uid, generation: config.generation, slot: config.slot })
+  const pool = transactionalIdPool(ctx.identity)
   const head = await storage.claimHead(pool)
   ctx.failpoint?.('during-restore', head.checkpointId ?? 0)
   const topics = new PartitionCounts(kafka)

@@ -119,6 +119,7 @@ export class SlotRunner {
     this.status.phase = 'Restoring'
     const recovered = await recoverSlot({
       ...this.#deps,
+      identity: this.#slotIdentity,
       status: this.status,
       chains: this.#chains,
       raiseExpired: (k, committable, errorType) => this.#raiseExpired(k, committable, errorType),
