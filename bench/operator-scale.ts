@@ -262,6 +262,15 @@ async function cleanUp(
 
 async function main(): Promise<void> {
   const { info, stop } = await stackInfo()
+  // A failure before the operator runs (the CRD, the policy) must not leave the stack running.
+  try {
+    await measure(info)
+  } finally {
+    await stop()
+  }
+}
+
+async function measure(info: StackInfo): Promise<void> {
   const kubeconfig = info.kube!.kubeconfig
   const kc = new PooledKubeConfig()
   kc.loadFromFile(kubeconfig)
@@ -404,7 +413,6 @@ async function main(): Promise<void> {
     })
     if (policy) await run(kubectl, ['--kubeconfig', kubeconfig, 'delete', '--ignore-not-found', '-f', '-'], policy)
     await kc.close()
-    await stop()
   }
 }
 
