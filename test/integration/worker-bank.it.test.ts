@@ -32,6 +32,25 @@ async function waitQuiet(workers: WorkerProcess[], forMs: number, timeoutMs: num
   throw new Error(`the bank job did not go quiet; a log ends:\n${workers[0]?.tail()}`)
 }
 
+/** Fresh command, credits and event topics (two partitions each) and the bank job on them. */
+async function bankJob(
+  spec: Pick<JobSpec, 'name' | 'parallelism' | 'intervalMs'>,
+): Promise<{ commands: string; events: string; job: JobSpec }> {
+  const commands = await createTopic(kafka, 'bank-commands', 2)
+  const credits = await createTopic(kafka, 'bank-credits', 2)
+  const events = await createTopic(kafka, 'bank-events', 2)
+  const job: JobSpec = {
+    ...spec,
+    uid: randomUUID(),
+    module: 'examples/bank-transfers/job.ts',
+    config: { creditsTopic: credits },
+    sourceTopics: [commands, credits],
+    sinkTopic: events,
+    prefix: `bank-tests/${randomUUID().slice(0, 8)}`,
+  }
+  return { commands, events, job }
+}
+
 /** `exactly verify`: every event exactly once, and the bank invariant holds. */
 function expectVerified(commands: string, events: string): void {
   const verify = spawnSync(
@@ -57,19 +76,7 @@ function expectVerified(commands: string, events: string): void {
 
 describe('bank transfers on real workers', () => {
   it('keeps every balance exact through a crash before the commit', async () => {
-    const commands = await createTopic(kafka, 'bank-commands', 2)
-    const credits = await createTopic(kafka, 'bank-credits', 2)
-    const events = await createTopic(kafka, 'bank-events', 2)
-    const job: JobSpec = {
-      name: 'bank',
-      uid: randomUUID(),
-      module: 'examples/bank-transfers/job.ts',
-      config: { creditsTopic: credits },
-      sourceTopics: [commands, credits],
-      sinkTopic: events,
-      parallelism: 2,
-      prefix: `bank-tests/${randomUUID().slice(0, 8)}`,
-    }
+    const { commands, events, job } = await bankJob({ name: 'bank', parallelism: 2 })
     const input = generateBankCommands(7, 1500, 40)
     const fed = produceSlowly(
       kafka,
@@ -91,21 +98,8 @@ describe('bank transfers on real workers', () => {
   })
 
   it('does not wait out the checkpoint interval for the credits it sent itself', async () => {
-    const commands = await createTopic(kafka, 'bank-commands', 2)
-    const credits = await createTopic(kafka, 'bank-credits', 2)
-    const events = await createTopic(kafka, 'bank-events', 2)
     const intervalMs = 30_000
-    const job: JobSpec = {
-      name: 'bank-early',
-      uid: randomUUID(),
-      module: 'examples/bank-transfers/job.ts',
-      config: { creditsTopic: credits },
-      sourceTopics: [commands, credits],
-      sinkTopic: events,
-      parallelism: 1,
-      prefix: `bank-tests/${randomUUID().slice(0, 8)}`,
-      intervalMs,
-    }
+    const { commands, events, job } = await bankJob({ name: 'bank-early', parallelism: 1, intervalMs })
     const input = generateBankCommands(11, 400, 20)
     const transfers = input.filter((c) => c.type === 'transfer').length
     expect(transfers).toBeGreaterThan(50)
