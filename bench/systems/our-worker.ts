@@ -70,6 +70,8 @@ export function workerConfig(stack: StackInfo, job: OurJob, port: number, attemp
       transactionTimeoutMs: 120_000,
       // Only sent when asked for, so an exactly-once run works with any worker version.
       ...(job.delivery === 'at-least-once' ? { delivery: 'at-least-once' } : {}),
+      // For experiments: BENCH_WORKER_READ='{"sliceRecords":5000}' (docs/performance.md, "Experiments").
+      ...(process.env.BENCH_WORKER_READ ? { read: JSON.parse(process.env.BENCH_WORKER_READ) } : {}),
     },
     checkpoint: {
       intervalMs: job.intervalMs,
@@ -89,18 +91,27 @@ export async function startOurWorker(
 ): Promise<OurWorker> {
   const port = await freePort()
   const log = createWriteStream(options.logFile, { flags: 'a' })
-  const child = spawn(process.execPath, [join(REPO, 'runtime/cli/exactly.ts'), 'worker'], {
-    cwd: REPO,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      EXACTLY_WORKER_CONFIG: JSON.stringify(workerConfig(stack, job, port, options.attempt)),
-      AWS_ACCESS_KEY_ID: stack.s3!.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: stack.s3!.secretAccessKey,
-      EXACTLY_FAILPOINTS: '',
+  const child = spawn(
+    process.execPath,
+    [
+      // For experiments: BENCH_WORKER_NODE_ARGS='--trace-gc' (NODE_OPTIONS refuses some V8 flags).
+      ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      join(REPO, 'runtime/cli/exactly.ts'),
+      'worker',
+    ],
+    {
+      cwd: REPO,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        EXACTLY_WORKER_CONFIG: JSON.stringify(workerConfig(stack, job, port, options.attempt)),
+        AWS_ACCESS_KEY_ID: stack.s3!.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: stack.s3!.secretAccessKey,
+        EXACTLY_FAILPOINTS: '',
+      },
     },
-  })
+  )
   child.stdout?.pipe(log, { end: false })
   child.stderr?.pipe(log, { end: false })
   let ended: string | undefined

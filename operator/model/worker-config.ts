@@ -6,6 +6,7 @@
 import { parseDuration } from '../../runtime/config/duration.ts'
 import type { RecoverConfig } from '../../runtime/recovery/recover-config.ts'
 import { DEFAULT_CHAIN_LIMITS } from '../../runtime/state/snapshot-chain.ts'
+import { DEFAULT_READ } from '../../runtime/worker/source-reader.ts'
 import type { WorkerConfig } from '../../runtime/worker/worker-config.ts'
 import type { StreamJob } from '../api/streamjob-types.ts'
 
@@ -66,6 +67,7 @@ export function desiredWorkerConfig(
       delivery: 'exactly-once',
       transactionTimeoutMs: parseDuration(spec.kafka.transactionTimeout, 'spec.kafka.transactionTimeout'),
       clientId: `exactly-${job.metadata.namespace}-${job.metadata.name}-s${ids.slot}`,
+      read: { ...DEFAULT_READ },
     },
     checkpoint: {
       intervalMs: parseDuration(spec.checkpoint.interval, 'spec.checkpoint.interval'),

@@ -14,6 +14,7 @@
  *   (it outlived transactionTimeout): an alarm, never silence;
  * - a stop request: a final checkpoint, its commit, then return (exit 0), no transaction open.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { Job } from '../api/define-job.ts'
 import { type CheckpointCycle, decideCheckpoint, initialCycle, transitionCheckpoint } from '../checkpoint/barrier.ts'
@@ -23,6 +24,7 @@ import type { Task } from '../task/task.ts'
 import { CheckpointTimeoutError, reasonOf, retryUntil, sleep } from './slot-failures.ts'
 import { recoverSlot } from './slot-recovery.ts'
 import type { CheckpointToStore, SlotStorage } from './slot-storage.ts'
+import { SourceReader } from './source-reader.ts'
 import { SlotChains } from './task-snapshots.ts'
 import type { WorkerConfig } from './worker-config.ts'
 import type { WorkerMetrics } from './worker-metrics.ts'
@@ -148,6 +150,10 @@ export class SlotRunner {
     const byPartition = new Map(this.#tasks.map((t) => [t.partition, t]))
     const sources = new Set(this.#deps.config.kafka.sourceTopics)
     const out: OutgoingRecord[] = []
+    const reader = new SourceReader(this.#deps.kafka, this.#deps.config.kafka.read)
+    const positions = () =>
+      this.#tasks.flatMap((t) => [...t.offsets].map(([topic, offset]) => ({ topic, partition: t.partition, offset })))
+    const lagByPartition = new Map<string, number>()
     while (true) {
       if (this.#fatal) throw this.#fatal
       const decision = decideCheckpoint(this.#cycle, this.#now(), timing, {
@@ -164,21 +170,13 @@ export class SlotRunner {
         await this.#barrier()
         continue
       }
-      const requests = this.#tasks.flatMap((t) =>
-        [...t.offsets].map(([topic, offset]) => ({ topic, partition: t.partition, offset })),
-      )
-      if (requests.length === 0) {
+      if (this.#tasks.length === 0) {
         await sleep(Math.min(100, decision.dueInMs))
         continue
       }
       const fetchStarted = this.#now()
-      const fetched = await this.#deps.kafka.fetch(requests, {
-        maxWaitMs: Math.max(1, Math.min(100, decision.dueInMs)),
-        maxBytesPerPartition: 1024 * 1024,
-      })
-      let lag = 0
-      let read = 0
-      for (const part of fetched) {
+      const slice = await reader.next(positions, Math.max(1, Math.min(100, decision.dueInMs)))
+      for (const part of slice.parts) {
         const task = byPartition.get(part.partition)!
         const deadLettersBefore = task.deadLetters
         for (const record of part.records) task.process(record, out)
@@ -186,19 +184,18 @@ export class SlotRunner {
           this.#deps.metrics.deadLetters.inc(task.deadLetters - deadLettersBefore)
         }
         // Control records and aborted data move the position without producing records.
-        if (part.nextOffset > (task.offsets.get(part.topic) ?? 0n)) task.offsets.set(part.topic, part.nextOffset)
-        const behind = Number(part.lastStableOffset - (task.offsets.get(part.topic) ?? 0n))
-        this.#deps.metrics.partitionLag.set(
-          { topic: part.topic, partition: String(part.partition) },
-          Math.max(0, behind),
-        )
-        lag += Math.max(0, behind)
-        read += part.records.length
+        if (part.nextOffset !== undefined && part.nextOffset > (task.offsets.get(part.topic) ?? 0n))
+          task.offsets.set(part.topic, part.nextOffset)
+        const behind = Math.max(0, Number(part.lastStableOffset - (task.offsets.get(part.topic) ?? 0n)))
+        this.#deps.metrics.partitionLag.set({ topic: part.topic, partition: String(part.partition) }, behind)
+        lagByPartition.set(`${part.topic}/${part.partition}`, behind)
         this.status.recordsIn += part.records.length
         this.#deps.metrics.recordsIn.inc(part.records.length)
       }
+      let lag = 0
+      for (const behind of lagByPartition.values()) lag += behind
       this.status.lag = lag
-      this.#caughtUp = read === 0 && lag === 0
+      this.#caughtUp = slice.records === 0 && lag === 0
       if (this.#caughtUp && (this.#ownOutputPending || this.#ownOutputCommitting))
         this.#deps.metrics.ownOutputWait.inc((this.#now() - fetchStarted) / 1000)
       if (out.length > 0) {
@@ -210,6 +207,8 @@ export class SlotRunner {
         this.#deps.metrics.recordsOut.inc(out.length)
         out.length = 0
       }
+      // Lets the checkpoint in flight and the producer's acknowledgements move between slices.
+      if (slice.records > 0) await yieldToEventLoop()
     }
   }
 

@@ -8,6 +8,7 @@
 import { z } from 'zod'
 import { parseJsonConfig } from '../config/parse-json-config.ts'
 import { DEFAULT_CHAIN_LIMITS } from '../state/snapshot-chain.ts'
+import { DEFAULT_READ } from './source-reader.ts'
 
 const topicName = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a Kafka topic name (letters, digits, . _ -)')
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
@@ -45,6 +46,19 @@ export const workerConfigSchema = z.object({
      */
     delivery: z.enum(['exactly-once', 'at-least-once']).default('exactly-once'),
     clientId: z.string().optional(),
+    /**
+     * How the slot reads its sources (runtime/worker/source-reader.ts): fetches of up to
+     * `maxBytesPerPartition` per partition, processed `sliceRecords` at a time with a barrier
+     * check between slices, the next fetch sent while one is processed (`prefetch`). Not in the
+     * StreamJob API.
+     */
+    read: z
+      .object({
+        maxBytesPerPartition: z.number().int().min(1024).default(DEFAULT_READ.maxBytesPerPartition),
+        sliceRecords: z.number().int().min(1).default(DEFAULT_READ.sliceRecords),
+        prefetch: z.boolean().default(DEFAULT_READ.prefetch),
+      })
+      .default(DEFAULT_READ),
   }),
   checkpoint: z.object({
     intervalMs: z.number().int().positive(),
