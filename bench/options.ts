@@ -8,13 +8,15 @@ export interface BenchOptions {
   runs: number
   records100B: number
   records1KiB: number
+  /** Records per run of the long 10 s rows (bench/extras/long-runs.ts). */
+  recordsLong: number
   /** Workload ids or prefixes (`passthrough` = both record sizes); undefined: every workload. */
   workloads?: string[]
   /** System ids (`ours`, `rawKafkajs`, `kafkaStreams`, `broker`) or cell ids (`ours.eos.1s`); also the recovery rows. */
   systems?: string[]
   /** The whole matrix, not only the default cells. */
   full: boolean
-  /** The rows after the throughput table: latency, checkpoint, recovery, operator. */
+  /** The rows after the throughput table: long, latency, checkpoint, recovery, operator. */
   extras: string[]
   /** Give up on a run after this long. */
   timeoutMs: number
@@ -29,12 +31,13 @@ export const USAGE = `usage: node bench/run.ts [options]     (or make bench; eve
   --runs=N             interleaved runs per cell (default 5); figures are medians
   --records=N          records per run, 100-byte values and bank commands (default 200000)
   --records-1kib=N     records per run, 1 KiB values (default 50000)
+  --records-long=N     records per run of the long 10 s rows, bank and keyedCount.1e4 (default 2000000)
   --workloads=a,b      workload ids or prefixes: passthrough, keyedCount.1e4, bank, ... (default all;
                        none: no throughput cells, only the extras)
   --systems=a,b        ours, rawKafkajs, kafkaStreams, broker, or cell ids like ours.eos.1s
                        (also picks the rows of the recovery extra: ours, kafkaStreams)
   --full               every cell of the matrix (default: a subset, see bench/cells.ts)
-  --extras=a,b         latency, checkpoint, recovery, operator, or none (default: all four)
+  --extras=a,b         long, latency, checkpoint, recovery, operator, or none (default: all five)
   --state-mb=a,b       state sizes of the checkpoint rows (default 10,100,500)
   --timeout-s=N        give up on one run after N seconds (default 600)
   --no-write           print the figures only; leave bench/results and docs/performance.md alone
@@ -47,6 +50,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       runs: { type: 'string' },
       records: { type: 'string' },
       'records-1kib': { type: 'string' },
+      'records-long': { type: 'string' },
       workloads: { type: 'string' },
       systems: { type: 'string' },
       full: { type: 'boolean' },
@@ -79,11 +83,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
           .filter(Boolean)
       : undefined
   }
-  const extras = list('extras', 'BENCH_EXTRAS') ?? ['latency', 'checkpoint', 'recovery', 'operator']
+  const extras = list('extras', 'BENCH_EXTRAS') ?? ['long', 'latency', 'checkpoint', 'recovery', 'operator']
   return {
     runs: number('runs', 'BENCH_RUNS', 5),
     records100B: number('records', 'BENCH_RECORDS', 200_000),
     records1KiB: number('records-1kib', 'BENCH_RECORDS_1KIB', 50_000),
+    recordsLong: number('records-long', 'BENCH_RECORDS_LONG', 2_000_000),
     ...(list('workloads', 'BENCH_WORKLOADS') ? { workloads: list('workloads', 'BENCH_WORKLOADS')! } : {}),
     ...(list('systems', 'BENCH_SYSTEMS') ? { systems: list('systems', 'BENCH_SYSTEMS')! } : {}),
     full: values.full ?? env.BENCH_FULL === '1',

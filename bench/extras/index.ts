@@ -1,6 +1,7 @@
 /**
- * The rows after the throughput table, each its own module: end-to-end latency, checkpoint
- * duration by state size, recovery after SIGKILL, the operator at scale. `--extras` picks them;
+ * The rows after the throughput table, each its own module: exactly-once against at-least-once
+ * over long runs with 10 s checkpoints, end-to-end latency, checkpoint duration by state size,
+ * recovery after SIGKILL, the operator at scale. `--extras` picks them;
  * one that fails becomes a section saying so, and the others still run.
  */
 import type { BenchOptions } from '../options.ts'
@@ -8,6 +9,7 @@ import type { Section } from '../report.ts'
 import type { Bench } from '../run-cell.ts'
 import { checkpointSection } from './checkpoint.ts'
 import { latencySection } from './latency.ts'
+import { longRunsSection } from './long-runs.ts'
 import { operatorSection } from './operator.ts'
 import { recoverySection } from './recovery.ts'
 
@@ -17,6 +19,11 @@ const EXTRA_RUNS = 3
 export async function runExtras(bench: Bench, options: BenchOptions, say: (line: string) => void): Promise<Section[]> {
   const runs = Math.min(options.runs, EXTRA_RUNS)
   const extras: Array<[string, string, () => Promise<Section>]> = [
+    [
+      'long',
+      'Exactly-once against at-least-once, 10 s checkpoints, long runs',
+      () => longRunsSection(bench, options, say),
+    ],
     ['latency', 'End-to-end latency (read_committed)', () => latencySection(bench, runs, say)],
     ['checkpoint', 'Checkpoint duration by state size', () => checkpointSection(bench, options.stateMb, say)],
     ['recovery', 'Recovery after SIGKILL', () => recoverySection(bench, runs, say, options.systems)],
