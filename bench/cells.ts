@@ -2,7 +2,7 @@
  * The matrix: which system runs in which mode on which workload. A cell is one (system, mode);
  * its id is the middle of every figure's key (`<workload>.<cell>.<figure>`, e.g.
  * `keyedCount.1e4.100B.ours.eos.1s.recordsPerSec`). The default set is the part of the full
- * matrix that fits about half an hour on two cores: every system's main mode on the default
+ * matrix that fits about half an hour on two cores (the extras add a quarter of an hour more): every system's main mode on the default
  * workloads (Kafka Streams on the two main ones and bank), and the second modes (10 s
  * checkpoints, at-least-once baselines) on the two main workloads. `--full` runs all of it.
  */

@@ -1,6 +1,6 @@
 /**
  * The benchmark's knobs, from argv (`--runs=3`) or the environment (`BENCH_RUNS=3`); argv wins.
- * The defaults are sized for a full `make bench` of about half an hour on two cores.
+ * The defaults are sized for a full `make bench` of about 45 minutes on two cores.
  */
 import { parseArgs } from 'node:util'
 

@@ -13,7 +13,7 @@ import { longRunsSection } from './long-runs.ts'
 import { operatorSection } from './operator.ts'
 import { recoverySection } from './recovery.ts'
 
-/** Latency and recovery repeat a few times; medians of at most 3 keep `make bench` near half an hour. */
+/** Latency and recovery repeat a few times; medians of at most 3 keep `make bench` near 45 minutes. */
 const EXTRA_RUNS = 3
 
 export async function runExtras(bench: Bench, options: BenchOptions, say: (line: string) => void): Promise<Section[]> {
