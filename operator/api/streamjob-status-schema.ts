@@ -74,7 +74,9 @@ const worker = obj(
     generation: int64('Layout generation of the worker; a new one starts on every rescale or upgrade.'),
     attempt: int64('Attempt number of the slot within its generation; +1 on every restart.'),
     lastCheckpoint: checkpointSummary('The latest checkpoint this worker completed.'),
-    lag: int64("Records behind the last stable offset, summed over the slot's source partitions."),
+    lag: int64(
+      "Records behind the last stable offset, summed over the slot's source partitions. A worker reports it once its first fetch has answered; until then the last known figure stays.",
+    ),
     failures: int64('Failures of this slot in a row; sets the restart backoff, back to 0 once it checkpoints.'),
   },
   { required: ['slot'] },

@@ -245,7 +245,7 @@ function slotStatus(observed: Observed, s: SlotState, known: WorkerSlotStatus | 
     phase: report?.phase ?? pod?.phase ?? 'Pending',
     ready: report?.ready ?? pod?.ready ?? false,
     ...(checkpoint ? { lastCheckpoint: checkpoint } : {}),
-    ...(report ? { lag: report.lag } : known?.lag !== undefined ? { lag: known.lag } : {}),
+    ...(report?.lag !== undefined ? { lag: report.lag } : known?.lag !== undefined ? { lag: known.lag } : {}),
     // A completed checkpoint after a restart ends the run of failures that sets the backoff.
     failures: reported ? 0 : s.failures,
   }

@@ -41,8 +41,12 @@ export interface WorkerStatus {
   alarms: WorkerAlarm[]
   recordsIn: number
   recordsOut: number
-  /** Records behind the last stable offset, summed over the slot's source partitions. */
-  lag: number
+  /**
+   * Records behind the last stable offset, summed over the slot's source partitions. Absent until
+   * the slot's first fetch has answered: a slot that just restored does not know it yet, and a
+   * 0 there would tell a caller waiting for "caught up" that it is.
+   */
+  lag?: number
   restoreDurationMs?: number
   /** Transactions the coordinator had forgotten that this worker's recovery closed with a marker. */
   hangingTransactionsClosed?: number
@@ -71,6 +75,5 @@ export function initialWorkerStatus(identity: {
     alarms: [],
     recordsIn: 0,
     recordsOut: 0,
-    lag: 0,
   }
 }

@@ -122,12 +122,12 @@ afterAll(async () => {
 })
 
 describe('charts/exactly', () => {
-  it('ships the same CRD bytes as crds/ (when this fails: cp crds/streamjobs.exactly.dev.yaml charts/exactly/crds/)', () => {
+  it('ships the same CRD bytes as crds/ (when this fails: node operator/api/generate-crd.ts)', () => {
     const same = readFileSync(CHART_CRD).equals(readFileSync(REPO_CRD))
     expect(
       same,
       'charts/exactly/crds/streamjobs.exactly.dev.yaml differs from the generated crds/streamjobs.exactly.dev.yaml; ' +
-        'copy it again: cp crds/streamjobs.exactly.dev.yaml charts/exactly/crds/',
+        'write both again: node operator/api/generate-crd.ts',
     ).toBe(true)
   })
 

@@ -42,7 +42,7 @@ export interface WorkerProcess {
   readonly child: ChildProcess
   readonly exited: Promise<WorkerExit>
   readonly logFile: string
-  status(): Promise<Record<string, unknown> & { phase: string; lag: number; ready: boolean }>
+  status(): Promise<Record<string, unknown> & { phase: string; lag?: number; ready: boolean }>
   /** The log's last lines, for assertion messages. */
   tail(lines?: number): string
   signal(signal: NodeJS.Signals): void
@@ -127,7 +127,7 @@ export async function startWorker(
     },
     status: async () => {
       const res = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(2000) })
-      return (await res.json()) as Record<string, unknown> & { phase: string; lag: number; ready: boolean }
+      return (await res.json()) as Record<string, unknown> & { phase: string; lag?: number; ready: boolean }
     },
   }
 }

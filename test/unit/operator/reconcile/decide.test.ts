@@ -69,6 +69,27 @@ describe('decide()', () => {
     expect(again.status).toEqual(plan.status)
   })
 
+  it('keeps the last known lag while a restarted worker has not fetched yet (its report has no lag)', () => {
+    const { job, pods } = running()
+    const first = decide(
+      observed(
+        job,
+        pods,
+        pods.map((p) => report(p, { lag: 7 })),
+      ),
+      T0 + 1000,
+      SETTINGS,
+    )
+    expect(first.status?.workers?.map((w) => w.lag)).toEqual([7, 7])
+    const { lag: _unknown, ...noLag } = report(pods[0]!)[1]
+    const next = decide(
+      observed(after(job, first), pods, [[pods[0]!.name, noLag], report(pods[1]!, { lag: 0 })]),
+      T0 + 2000,
+      SETTINGS,
+    )
+    expect(next.status?.workers?.map((w) => w.lag)).toEqual([7, 0])
+  })
+
   it('restarts a failed slot with attempt + 1 only after its backoff, and records why', () => {
     const { job, pods } = running()
     const crashed = [pods[0]!, failed(pods[1]!, 1, T0 + 5000)]
