@@ -136,6 +136,8 @@ export class SlotRunner {
     this.#deps.metrics.restoreDuration.set(restoreMs / 1000)
     this.status.restoreDurationMs = restoreMs
     this.status.tasks = recovered.partitions
+    // A slot past the partition count reads nothing, so it knows its lag without a fetch.
+    if (this.#tasks.length === 0) this.status.lag = 0
     this.status.phase = 'Running'
     this.status.ready = true
     // The deltas each task's restored chain holds: how much of the state came from incremental checkpoints.
