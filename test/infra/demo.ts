@@ -12,7 +12,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { componentDir } from './components.ts'
 import { chaos as makeChaos } from './demo/chaos.ts'
-import { cliTools } from './demo/cli-tools.ts'
+import { type CliTools, cliTools } from './demo/cli-tools.ts'
 import { startCommandFeed } from './demo/command-feed.ts'
 import { startEventCounter } from './demo/event-counter.ts'
 import { installOperator, OPERATOR_NAMESPACE } from './demo/install-operator.ts'
@@ -108,10 +108,7 @@ async function demo(): Promise<void> {
   say.step(`Applying ${MANIFEST_PATH} (parallelism ${manifest.parallelism})`)
   say.note('The file as a user would apply it; the demo only points its addresses at the local stack:')
   for (const change of manifest.changes) say.note(`  ${change}`)
-  say.ran(
-    `kubectl -n ${NAMESPACE} apply -f ${MANIFEST_PATH}`,
-    await tools.kubectl(['-n', NAMESPACE, 'apply', '-f', '-'], manifest.yaml),
-  )
+  say.ran(`kubectl -n ${NAMESPACE} apply -f ${MANIFEST_PATH}`, await applyJob(tools, manifest.yaml))
   say.note(
     `Producing ${say.count(COMMANDS)} bank commands (deposits and transfers among ${ACCOUNTS} accounts, seed ${seed}) to ${manifest.commandsTopic} at ${PER_SECOND}/s, in the background.`,
   )
@@ -198,4 +195,24 @@ async function printHowToReach(kubeconfig: string): Promise<void> {
   say.command(`kubectl -n ${NAMESPACE} describe sj bank-transfers`)
   say.command('make status    # Kafka and S3 addresses')
   say.command('make down      # stop it')
+}
+
+/**
+ * Helm waits for the operator pods, not for the API server to serve the CRD it created: the
+ * first create may still be answered 503 "There can be a delay between when
+ * CustomResourceDefinitions are created and when they are available". A user retries; so does
+ * the demo, for a while, and only on that answer.
+ */
+async function applyJob(tools: CliTools, yaml: string): Promise<string> {
+  await tools.kubectl(['wait', '--for=condition=Established', 'crd/streamjobs.exactly.dev', '--timeout=60s'])
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    try {
+      return await tools.kubectl(['-n', NAMESPACE, 'apply', '-f', '-'], yaml)
+    } catch (error) {
+      const notServedYet = /ServiceUnavailable|There can be a delay/.test((error as Error).message)
+      if (!notServedYet || Date.now() > deadline) throw error
+      await sleep(500)
+    }
+  }
 }
