@@ -138,7 +138,7 @@ export function figuresOf(summaries: readonly CellSummary[]): Figures {
   return figures
 }
 
-function round(value: number | undefined, digits = 0): number | null {
+export function round(value: number | undefined, digits = 0): number | null {
   if (value === undefined || !Number.isFinite(value)) return null
   const f = 10 ** digits
   return Math.round(value * f) / f

@@ -13,7 +13,7 @@
 import { CELLS, type Cell } from '../cells.ts'
 import type { BenchOptions } from '../options.ts'
 import { type PreloadedInput, preload } from '../preload.ts'
-import { type Figures, median, type Section } from '../report.ts'
+import { type Figures, median, round, type Section } from '../report.ts'
 import { type Bench, type RunRecord, runCell } from '../run-cell.ts'
 import { allWorkloads, inputId, type Workload } from '../workloads.ts'
 
@@ -99,8 +99,4 @@ function summarize(workload: Workload, runs: RunRecord[], figures: Figures): str
   const n = (v: number | undefined, digits = 0) =>
     v === undefined ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
   return `| ${workload.id} | ${n(eosRate)} | ${n(aloRate)} | ${n(ratio, 2)} | ${n(paired, 2)} (${pairs.map((p) => p.toFixed(2)).join(', ')}) | ${n(cpu(eos), 1)} / ${n(cpu(alo), 1)} | ${n(checkpoints)} | ${valid.length}/${runs.length} |`
-}
-
-function round(value: number | undefined, digits: number): number | null {
-  return value === undefined ? null : Number(value.toFixed(digits))
 }

@@ -18,7 +18,13 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { Job } from '../api/define-job.ts'
 import { type CheckpointCycle, decideCheckpoint, initialCycle, transitionCheckpoint } from '../checkpoint/barrier.ts'
-import type { KafkaClient, OutgoingRecord, ProducerIdentity, TransactionWriter } from '../kafka/kafka-client.ts'
+import {
+  type KafkaClient,
+  type OutgoingRecord,
+  type ProducerIdentity,
+  partitionKey,
+  type TransactionWriter,
+} from '../kafka/kafka-client.ts'
 import { transactionalId } from '../sink/txn-ids.ts'
 import type { Task } from '../task/task.ts'
 import { CheckpointTimeoutError, reasonOf, retryUntil, sleep } from './slot-failures.ts'
@@ -190,7 +196,7 @@ export class SlotRunner {
           task.offsets.set(part.topic, part.nextOffset)
         const behind = Math.max(0, Number(part.lastStableOffset - (task.offsets.get(part.topic) ?? 0n)))
         this.#deps.metrics.partitionLag.set({ topic: part.topic, partition: String(part.partition) }, behind)
-        lagByPartition.set(`${part.topic}/${part.partition}`, behind)
+        lagByPartition.set(partitionKey(part), behind)
         this.status.recordsIn += part.records.length
         this.#deps.metrics.recordsIn.inc(part.records.length)
       }
