@@ -11,6 +11,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
+COPY contract ./contract
 COPY runtime ./runtime
 COPY operator ./operator
 COPY examples ./examples

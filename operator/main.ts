@@ -6,7 +6,7 @@
  */
 import { hostname } from 'node:os'
 import { pino } from 'pino'
-import { serve } from '../runtime/worker/serve.ts'
+import { serve } from '../contract/serve-http.ts'
 import { StreamJobController } from './controller/streamjob-controller.ts'
 import { KubeApi } from './kube/kube-api.ts'
 import { LeaderElector } from './kube/leader-election.ts'

@@ -3,8 +3,9 @@
  * /status, ask it to stop with POST /stop. Short timeouts: a worker that does not answer is
  * reported as such, never waited for.
  */
-import type { WorkerStatus } from '../runtime/worker/worker-status.ts'
-import { WORKER_PORT } from './model/worker-config.ts'
+
+import { WORKER_PORT } from '../contract/defaults.ts'
+import type { WorkerStatus } from '../contract/worker-status.ts'
 
 const TIMEOUT_MS = 1500
 

@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { WorkerStatus } from '../../runtime/worker/worker-status.ts'
+import type { WorkerStatus } from '../../contract/worker-status.ts'
 import { freePort } from '../../test/infra/ports.ts'
 import type { StackInfo } from '../../test/infra/stack.ts'
 

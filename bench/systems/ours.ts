@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { parseWorkerConfig } from '../../runtime/worker/worker-config.ts'
+import { parseWorkerConfig } from '../../contract/worker-config.ts'
 import { OutputWatch } from '../output-watch.ts'
 import { cpuMs, rssMb } from '../proc.ts'
 import type { JobKind } from '../workloads.ts'

@@ -83,7 +83,7 @@ export const matches = (expr: string, pattern: string): string => `${expr}.match
 /**
  * What Go's time.ParseDuration (and so CEL's `duration()`) accepts, narrowed to the units people
  * write and to at most five digits a part so that no value overflows int64 nanoseconds. The same
- * language as runtime/config/duration.ts.
+ * language as contract/duration.ts.
  */
 export const DURATION_PATTERN = '^([0-9]{1,5}([.][0-9]{1,6})?(ms|s|m|h))+$'
 const DURATION_MAX_LENGTH = 24

@@ -15,7 +15,7 @@ import type {
   V1Pod,
 } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
-import type { WorkerStatus } from '../../runtime/worker/worker-status.ts'
+import type { WorkerStatus } from '../../contract/worker-status.ts'
 import type { StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
 import { GROUP, type KubeApi, PLURAL, VERSION } from '../kube/kube-api.ts'
 import { makeSlimInformer, slimMetadata } from '../kube/slim-informer.ts'

@@ -3,14 +3,12 @@
  * into the recover pod's EXACTLY_RECOVER_CONFIG: the StreamJob spec translated into the
  * runtime's terms (durations in ms, the storage URI split into bucket and prefix).
  */
-import { parseDuration } from '../../runtime/config/duration.ts'
-import type { RecoverConfig } from '../../runtime/recovery/recover-config.ts'
-import { DEFAULT_CHAIN_LIMITS } from '../../runtime/state/snapshot-chain.ts'
-import { DEFAULT_READ } from '../../runtime/worker/source-reader.ts'
-import type { WorkerConfig } from '../../runtime/worker/worker-config.ts'
-import type { StreamJob } from '../api/streamjob-types.ts'
 
-export const WORKER_PORT = 8080
+import { DEFAULT_CHAIN_LIMITS, DEFAULT_READ, WORKER_PORT } from '../../contract/defaults.ts'
+import { parseDuration } from '../../contract/duration.ts'
+import type { RecoverConfig } from '../../contract/recover-config.ts'
+import type { WorkerConfig } from '../../contract/worker-config.ts'
+import type { StreamJob } from '../api/streamjob-types.ts'
 
 export interface StorageLocation {
   bucket: string

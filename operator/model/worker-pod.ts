@@ -8,10 +8,11 @@
  * reference to the StreamJob, so deleting it garbage-collects whatever is left.
  */
 import type { V1Container, V1EnvVar, V1Pod } from '@kubernetes/client-node'
+import { WORKER_PORT } from '../../contract/defaults.ts'
 import type { StreamJob } from '../api/streamjob-types.ts'
 import { type PodRole, podLabels } from './labels.ts'
 import { REVISION_ANNOTATION, recoverPodName, workerPodName } from './names.ts'
-import { desiredRecoverConfig, desiredWorkerConfig, type RecoverLayout, WORKER_PORT } from './worker-config.ts'
+import { desiredRecoverConfig, desiredWorkerConfig, type RecoverLayout } from './worker-config.ts'
 
 /** Where the image keeps the CLI; the Dockerfile puts the repository at /app. */
 export const EXACTLY_CLI = '/app/runtime/cli/exactly.ts'

@@ -13,7 +13,7 @@
  * - Failed with exit code 2 (invalid config, corrupt checkpoint): the job is Failed;
  * - Failed otherwise (crash, OOM kill, fenced, superseded): restart after the backoff.
  */
-import { parseDuration } from '../../runtime/config/duration.ts'
+import { parseDuration } from '../../contract/duration.ts'
 import type { CheckpointSummary, StreamJob, WorkerSlotStatus } from '../api/streamjob-types.ts'
 import { desiredWorkerPod, type PodSettings } from '../model/worker-pod.ts'
 import type { Draft } from './draft.ts'

@@ -12,7 +12,7 @@
  * failed recover pod is retried; past `maxRecoverAttempts` the job is Failed. Pure.
  */
 
-import { parseDuration } from '../../runtime/config/duration.ts'
+import { parseDuration } from '../../contract/duration.ts'
 import type { LayoutTransition, RuntimeLayout, StreamJob } from '../api/streamjob-types.ts'
 import { recoverPodName } from '../model/names.ts'
 import { desiredRecoverPod, type PodSettings } from '../model/worker-pod.ts'

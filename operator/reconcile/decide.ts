@@ -12,8 +12,8 @@
  *   running ──▶ keep one live worker per slot (decide-slots.ts)
  *   closed, spec.state running ──▶ start the generation from its restore point
  */
-import { parseDuration } from '../../runtime/config/duration.ts'
-import type { WorkerStatus } from '../../runtime/worker/worker-status.ts'
+import { parseDuration } from '../../contract/duration.ts'
+import type { WorkerStatus } from '../../contract/worker-status.ts'
 import type { JobPhase, LayoutTransition, RuntimeLayout, StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
 import { FINALIZER, PAUSE_ANNOTATION } from '../model/names.ts'
 import { specRevision } from '../model/revision.ts'

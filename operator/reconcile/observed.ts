@@ -4,7 +4,7 @@
  * decisions read nothing else, so they are pure and replayable in unit tests.
  */
 import type { V1Pod } from '@kubernetes/client-node'
-import type { WorkerStatus } from '../../runtime/worker/worker-status.ts'
+import type { WorkerStatus } from '../../contract/worker-status.ts'
 import type { StreamJob } from '../api/streamjob-types.ts'
 import { LABEL, type PodRole } from '../model/labels.ts'
 

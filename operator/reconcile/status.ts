@@ -3,7 +3,7 @@
  * decide() chose and what the workers report (Strimzi's StatusUtils habit: built, then written
  * once, and not written at all when nothing changed). Pure.
  */
-import type { WorkerStatus } from '../../runtime/worker/worker-status.ts'
+import type { WorkerStatus } from '../../contract/worker-status.ts'
 import { ConditionReason as R, setCondition, ConditionType as T } from '../api/conditions.ts'
 import type { Condition, JobPhase, StreamJobStatus } from '../api/streamjob-types.ts'
 

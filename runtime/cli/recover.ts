@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pino } from 'pino'
+import { parseRecoverConfig, type RecoverConfig } from '../../contract/recover-config.ts'
 import { KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
-import { parseRecoverConfig, type RecoverConfig } from '../recovery/recover-config.ts'
 import { recoverGeneration } from '../recovery/recover-generation.ts'
 import { s3StoreFromEnv } from '../storage/s3.ts'
 

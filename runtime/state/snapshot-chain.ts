@@ -15,6 +15,7 @@
  * with the window alone and everything before it can go. Each checkpoint of the window uploads
  * about 1/buckets of the task's state.
  */
+import { type ChainLimits, DEFAULT_CHAIN_LIMITS } from '../../contract/defaults.ts'
 import type { StateValue } from '../api/context.ts'
 import type { StateDelta } from './snapshot-codec.ts'
 
@@ -36,15 +37,6 @@ export interface SnapshotChain {
    */
   baseDeltas?: number | undefined
 }
-
-export interface ChainLimits {
-  /** A chain of more deltas than this is due for a rebase. */
-  maxDeltas: number
-  /** Due too when the deltas add up to more than this many times the snapshot's bytes. */
-  maxDeltaRatio: number
-}
-
-export const DEFAULT_CHAIN_LIMITS: ChainLimits = { maxDeltas: 16, maxDeltaRatio: 1 }
 
 /** What a spread rebase uploads per checkpoint, about: the task's state divided into buckets this big. */
 export const REBASE_BUCKET_BYTES = 8 * 1024 * 1024

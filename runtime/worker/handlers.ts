@@ -8,7 +8,7 @@
  *   POST /stop    graceful stop: final checkpoint, commit, exit 0 (202 Accepted)
  */
 import type { Registry } from 'prom-client'
-import type { WorkerStatus } from './worker-status.ts'
+import type { WorkerStatus } from '../../contract/worker-status.ts'
 
 export interface WorkerEndpoints {
   status(): WorkerStatus

@@ -4,6 +4,8 @@
  * promised, fence the transactional-id pool, close hanging transactions, restore each task's
  * state and offsets. The slot runner then opens its first transaction and starts the loop.
  */
+
+import type { WorkerStatus } from '../../contract/worker-status.ts'
 import type { KafkaClient, ProducerIdentity } from '../kafka/kafka-client.ts'
 import { closeHangingTransactions } from '../recovery/close-hanging-transactions.ts'
 import { planRecovery, type RecoveryStep, type TaskOrigin } from '../recovery/recovery-plan.ts'
@@ -13,7 +15,6 @@ import { KeyedState } from '../state/keyed-state.ts'
 import { Task } from '../task/task.ts'
 import type { SlotRunnerDeps } from './slot-runner.ts'
 import type { SlotChains } from './task-snapshots.ts'
-import type { WorkerStatus } from './worker-status.ts'
 
 export interface SlotRecoveryContext extends SlotRunnerDeps {
   /** Whose transactional ids these are: the runner names its transactions with the same. */

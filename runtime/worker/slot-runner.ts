@@ -16,6 +16,8 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { Logger } from 'pino'
+import type { WorkerConfig } from '../../contract/worker-config.ts'
+import { initialWorkerStatus, type WorkerStatus } from '../../contract/worker-status.ts'
 import type { Job } from '../api/define-job.ts'
 import { type CheckpointCycle, decideCheckpoint, initialCycle, transitionCheckpoint } from '../checkpoint/barrier.ts'
 import {
@@ -32,9 +34,7 @@ import { recoverSlot } from './slot-recovery.ts'
 import type { CheckpointToStore, SlotStorage } from './slot-storage.ts'
 import { SourceReader } from './source-reader.ts'
 import { SlotChains } from './task-snapshots.ts'
-import type { WorkerConfig } from './worker-config.ts'
 import type { WorkerMetrics } from './worker-metrics.ts'
-import { initialWorkerStatus, type WorkerStatus } from './worker-status.ts'
 
 /**
  * Named steps where tests kill the process (EXACTLY_FAILPOINTS): each is a real SIGKILL.

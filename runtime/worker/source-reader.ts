@@ -14,6 +14,7 @@
  * are never in a checkpoint (checkpoints take the tasks' own offsets), so a barrier between
  * slices, or a stop that drops the prefetch, loses and repeats nothing.
  */
+import type { ReadSettings } from '../../contract/defaults.ts'
 import type { FetchedPartition, FetchedRecord, FetchRequest, KafkaClient } from '../kafka/kafka-client.ts'
 
 export interface SourceSlice {
@@ -31,19 +32,6 @@ export interface SlicePart {
   lastStableOffset: bigint
 }
 
-export interface SourceReaderOptions {
-  maxBytesPerPartition: number
-  sliceRecords: number
-  prefetch: boolean
-}
-
-/** A slice of 1000 is about 25 ms of bank commands: barriers and checkpoint I/O wait no longer. */
-export const DEFAULT_READ: SourceReaderOptions = {
-  maxBytesPerPartition: 1024 * 1024,
-  sliceRecords: 1000,
-  prefetch: true,
-}
-
 interface Buffered {
   part: FetchedPartition
   /** Index of the first record not yet handed out. */
@@ -52,11 +40,11 @@ interface Buffered {
 
 export class SourceReader {
   readonly #kafka: KafkaClient
-  readonly #options: SourceReaderOptions
+  readonly #options: ReadSettings
   #buffered: Buffered[] = []
   #prefetch: Promise<FetchedPartition[]> | undefined
 
-  constructor(kafka: KafkaClient, options: SourceReaderOptions) {
+  constructor(kafka: KafkaClient, options: ReadSettings) {
     if (!Number.isInteger(options.sliceRecords) || options.sliceRecords < 1) {
       throw new RangeError(`SourceReader: 'sliceRecords' must be a positive integer, got ${options.sliceRecords}`)
     }

@@ -5,11 +5,11 @@
  * reused, and a full snapshot only for a task without a chain. `SlotChains` keeps what the slot
  * runner must remember between checkpoints: each task's stored chain and the rebase under way.
  */
+import type { ChainLimits } from '../../contract/defaults.ts'
 import type { StateValue } from '../api/context.ts'
 import type { TaskOrigin } from '../recovery/recovery-plan.ts'
 import {
   bucketOf,
-  type ChainLimits,
   chainBytes,
   planTaskSnapshot,
   type RebaseProgress,

@@ -17,15 +17,15 @@ import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { pino } from 'pino'
+import { serve } from '../../contract/serve-http.ts'
+import { parseWorkerConfig, type WorkerConfig, WorkerConfigError } from '../../contract/worker-config.ts'
 import { asJob, type Job } from '../api/define-job.ts'
 import { CheckpointStore } from '../checkpoint/checkpoint-store.ts'
 import { KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
 import { s3StoreFromEnv } from '../storage/s3.ts'
 import { failpointAction, parseFailpoints } from './failpoints.ts'
 import { workerHandler } from './handlers.ts'
-import { serve } from './serve.ts'
 import { type Failpoint, SlotRunner } from './slot-runner.ts'
-import { parseWorkerConfig, type WorkerConfig, WorkerConfigError } from './worker-config.ts'
 import { createWorkerMetrics } from './worker-metrics.ts'
 
 export const EXIT_STOPPED = 0
@@ -58,7 +58,7 @@ const IMAGE_ROOT = '/app/'
 /** How long closing the Kafka client may take before the process exits anyway. */
 const CLOSE_GRACE_MS = 5000
 
-const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 /**
  * `job.module` is a path in the image. Under /app it names a file of this package, wherever the

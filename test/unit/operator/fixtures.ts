@@ -1,9 +1,9 @@
 /** Plain StreamJobs and observed pods for the operator's pure tests. */
 
+import type { WorkerStatus } from '../../../contract/worker-status.ts'
 import type { StreamJob, StreamJobSpec } from '../../../operator/api/streamjob-types.ts'
 import { FINALIZER } from '../../../operator/model/names.ts'
 import type { Observed, ObservedPod } from '../../../operator/reconcile/observed.ts'
-import type { WorkerStatus } from '../../../runtime/worker/worker-status.ts'
 
 export const T0 = Date.parse('2026-11-25T10:00:00Z')
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { parseDuration } from '../../../../contract/duration.ts'
 import { STORAGE_URI_PATTERN } from '../../../../operator/api/checkpoint-schema.ts'
 import { DURATION_PATTERN, type Schema } from '../../../../operator/api/openapi.ts'
 import { streamJobCrd, streamJobSchema } from '../../../../operator/api/streamjob-schema.ts'
-import { parseDuration } from '../../../../runtime/config/duration.ts'
 
 function* nodes(schema: Schema, path: string): Generator<[string, Schema]> {
   yield [path, schema]
@@ -70,7 +70,7 @@ describe('streamJobCrd', () => {
 describe('DURATION_PATTERN', () => {
   const pattern = new RegExp(DURATION_PATTERN)
 
-  it('accepts what both Go and runtime/config/duration.ts parse', () => {
+  it('accepts what both Go and contract/duration.ts parse', () => {
     for (const text of ['500ms', '10s', '15m', '1h', '1h30m', '1.5s', '99999h']) {
       expect(pattern.test(text), text).toBe(true)
       expect(() => parseDuration(text)).not.toThrow()

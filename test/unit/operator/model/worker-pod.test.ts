@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import { parseRecoverConfig } from '../../../../contract/recover-config.ts'
+import { parseWorkerConfig } from '../../../../contract/worker-config.ts'
 import { recoverPodName, workerPodName } from '../../../../operator/model/names.ts'
 import { specRevision } from '../../../../operator/model/revision.ts'
 import { parseStorageUri } from '../../../../operator/model/worker-config.ts'
 import { desiredRecoverPod, desiredWorkerPod } from '../../../../operator/model/worker-pod.ts'
-import { parseRecoverConfig } from '../../../../runtime/recovery/recover-config.ts'
-import { parseWorkerConfig } from '../../../../runtime/worker/worker-config.ts'
 import { streamJob } from '../fixtures.ts'
 
 const settings = { revision: 'abc', terminationGracePeriodSeconds: 150 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { initialWorkerStatus, type WorkerStatus } from '../../../../contract/worker-status.ts'
 import { workerHandler } from '../../../../runtime/worker/handlers.ts'
 import { createWorkerMetrics } from '../../../../runtime/worker/worker-metrics.ts'
-import { initialWorkerStatus, type WorkerStatus } from '../../../../runtime/worker/worker-status.ts'
 
 function setup(patch: Partial<WorkerStatus> = {}) {
   const metrics = createWorkerMetrics({ job: 'wc', namespace: 'ns', slot: 1 })

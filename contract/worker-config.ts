@@ -6,9 +6,8 @@
  * The format is documented in docs/worker.md; change both together.
  */
 import { z } from 'zod'
-import { parseJsonConfig } from '../config/parse-json-config.ts'
-import { DEFAULT_CHAIN_LIMITS } from '../state/snapshot-chain.ts'
-import { DEFAULT_READ } from './source-reader.ts'
+import { DEFAULT_CHAIN_LIMITS, DEFAULT_READ, WORKER_PORT } from './defaults.ts'
+import { parseJsonConfig } from './json-config.ts'
 
 const topicName = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a Kafka topic name (letters, digits, . _ -)')
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
@@ -84,10 +83,10 @@ export const workerConfigSchema = z.object({
     }),
   }),
   http: z
-    .object({ host: z.string().default('0.0.0.0'), port: z.number().int().min(1).max(65535).default(8080) })
+    .object({ host: z.string().default('0.0.0.0'), port: z.number().int().min(1).max(65535).default(WORKER_PORT) })
     .default({
       host: '0.0.0.0',
-      port: 8080,
+      port: WORKER_PORT,
     }),
 })
 

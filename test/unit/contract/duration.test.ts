@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatDuration, parseDuration } from '../../../../runtime/config/duration.ts'
+import { formatDuration, parseDuration } from '../../../contract/duration.ts'
 
 describe('parseDuration()', () => {
   it('reads the units Kubernetes users write', () => {

@@ -4,8 +4,8 @@
  * shapes (docs/worker.md) and names the generation to close and the one to start.
  */
 import { z } from 'zod'
-import { parseJsonConfig } from '../config/parse-json-config.ts'
-import { workerConfigSchema } from '../worker/worker-config.ts'
+import { parseJsonConfig } from './json-config.ts'
+import { workerConfigSchema } from './worker-config.ts'
 
 const worker = workerConfigSchema.shape
 

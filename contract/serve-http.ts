@@ -1,4 +1,7 @@
-/** Binds a `(Request) → Response` handler to node:http. */
+/**
+ * Binds a `(Request) → Response` handler to node:http: the transport of the worker's endpoints,
+ * which the operator reads, and of the operator's own. Both sides serve through this one file.
+ */
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 
 export async function serve(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseWorkerConfig, WorkerConfigError } from '../../../../runtime/worker/worker-config.ts'
+import { parseWorkerConfig, WorkerConfigError } from '../../../contract/worker-config.ts'
 
 const valid = {
   formatVersion: 1,
