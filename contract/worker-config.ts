@@ -46,7 +46,7 @@ export const workerConfigSchema = z.object({
     delivery: z.enum(['exactly-once', 'at-least-once']).default('exactly-once'),
     clientId: z.string().optional(),
     /**
-     * How the slot reads its sources (runtime/worker/source-reader.ts): fetches of up to
+     * How the slot reads its sources (runtime/source/source-reader.ts): fetches of up to
      * `maxBytesPerPartition` per partition, processed `sliceRecords` at a time with a barrier
      * check between slices, the next fetch sent while one is processed (`prefetch`). Not in the
      * StreamJob API.

@@ -13,18 +13,10 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { Logger } from 'pino'
 import type { StateValue } from '../api/context.ts'
-import type { StoredTask } from '../recovery/recovery-plan.ts'
 import { applyChain, type SnapshotChain, type SnapshotRef } from '../state/snapshot-chain.ts'
 import { decodeDelta, decodeSnapshot, SnapshotCorruptError, snapshotChecksum } from '../state/snapshot-codec.ts'
+import type { TaskSnapshot } from '../state/task-snapshots.ts'
 import type { ObjectStore } from '../storage/object-store.ts'
-import {
-  type CheckpointToStore,
-  type ClaimedHead,
-  type SlotStorage,
-  type StoredCheckpoint,
-  SupersededError,
-  type TaskSnapshot,
-} from '../worker/slot-storage.ts'
 import { readHead, readHeadManifest, readRestorePoint, writeManifest } from './checkpoint-documents.ts'
 import { CheckpointConflictError, CheckpointCorruptError } from './checkpoint-errors.ts'
 import { type CheckpointLayout, type CheckpointRef, checkpointLayout } from './layout.ts'
@@ -39,6 +31,14 @@ import {
   type Manifest,
 } from './manifest.ts'
 import { planRetention } from './retention.ts'
+import {
+  type CheckpointToStore,
+  type ClaimedHead,
+  type SlotStorage,
+  type StoredCheckpoint,
+  type StoredTask,
+  SupersededError,
+} from './slot-storage.ts'
 
 export interface CheckpointStoreOptions {
   store: ObjectStore

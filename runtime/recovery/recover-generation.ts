@@ -16,14 +16,14 @@ import { readSavepoint, writeRestorePoint, writeSavepoint } from '../checkpoint/
 import { CheckpointStore } from '../checkpoint/checkpoint-store.ts'
 import { checkpointLayout } from '../checkpoint/layout.ts'
 import { chainFormatVersion, type ManifestTask } from '../checkpoint/manifest.ts'
-import type { KafkaClient, ProducerIdentity } from '../kafka/kafka-client.ts'
+import type { KafkaClient } from '../kafka/kafka-client.ts'
 import { transactionalIdPool } from '../sink/txn-ids.ts'
 import { sourcePartitionCount, tasksOfSlot } from '../source/assignment.ts'
 import { encodeSnapshot } from '../state/snapshot-codec.ts'
 import type { ObjectStore } from '../storage/object-store.ts'
-import { closeHangingTransactions } from './close-hanging-transactions.ts'
 import type { HangingTransaction } from './hanging-transactions.ts'
-import { planRecovery, RestoreMismatchError, type StoredTask } from './recovery-plan.ts'
+import { planRecoveryFromHead, RestoreMismatchError } from './recovery-plan.ts'
+import { runRecoveryPlan } from './run-recovery-plan.ts'
 
 /** Attempt numbers are int32 in the head; recovery takes the last one so nothing outranks it. */
 export const RECOVERY_ATTEMPT = 2 ** 31 - 1
@@ -104,75 +104,48 @@ export async function recoverGeneration(o: RecoverGenerationOptions): Promise<Ge
     const pool = transactionalIdPool({ jobUid: o.job.uid, generation: o.generation, slot })
     const head = await storage.claimHead(pool)
     const restorePoint = head.checkpointId === null ? await storage.readRestorePoint() : undefined
-    const stored: readonly StoredTask[] = head.tasks ?? restorePoint?.tasks ?? []
-    const plan = planRecovery({
+    const plan = planRecoveryFromHead({
+      head,
+      restorePoint,
       partitions: tasksOfSlot(slot, o.parallelism, partitionCount),
-      ...(head.checkpointId !== null
-        ? {
-            headCheckpoint: {
-              checkpointId: head.checkpointId,
-              tasks: stored,
-              committable: head.committable ?? null,
-              committableDone: head.committableDone,
-            },
-          }
-        : {}),
-      ...(restorePoint ? { restorePoint } : {}),
       startFrom: o.startFrom,
       pool,
     })
-    const result: SlotRecovery = { slot, checkpointId: head.checkpointId, committed: false, fenced: 0 }
-    const fenced: ProducerIdentity[] = []
-    for (const step of plan.steps) {
-      switch (step.kind) {
-        case 'commit': {
-          const outcome = await o.kafka.endTransaction(step.committable, true)
-          if (outcome.kind === 'done') result.committed = true
-          else {
-            result.lostTransaction = `${step.committable.transactionalId} (${outcome.errorType})`
-            log.error(
-              { checkpointId: step.checkpointId, transactionalId: step.committable.transactionalId },
-              `Transaction of checkpoint ${step.checkpointId} was aborted by the broker before it could be committed: its output is lost; raise kafka.transactionTimeout`,
-            )
-          }
-          break
-        }
-        case 'markCommittableDone':
-          await storage.markCommittableDone(step.checkpointId)
-          break
-        case 'fence':
-          for (const id of step.transactionalIds) fenced.push(await o.kafka.initProducerId(id, o.transactionTimeoutMs))
-          result.fenced = step.transactionalIds.length
-          break
-        case 'closeHanging': {
-          const hanging = await closeHangingTransactions({
-            kafka: o.kafka,
-            // Source topics too: a job may emit to one to repartition (examples/bank-transfers).
-            outputTopics: [...o.outputTopics, ...o.sourceTopics],
-            fenced,
-            promised: step.promised,
-            log,
-          })
-          if (hanging.length > 0) result.hangingClosed = hanging
-          break
-        }
-        case 'restore':
-          for (const origin of step.tasks) {
-            if (origin.kind === 'snapshot') {
-              const { snapshot, deltas } = origin
-              tasks.push({
-                partition: origin.partition,
-                offsets: origin.offsets,
-                ...(snapshot
-                  ? { snapshot: { key: snapshot.key, checksum: snapshot.checksum, bytes: snapshot.bytes ?? 0 } }
-                  : { baseDeltas: origin.baseDeltas ?? 0 }),
-                ...(deltas.length > 0 ? { deltas: [...deltas] } : {}),
-              })
-            } else {
-              tasks.push(await freshTask(o, layout.restorePointSnapshot(o.nextGeneration, origin.partition), origin))
-            }
-          }
-          break
+    const run = await runRecoveryPlan(plan, {
+      kafka: o.kafka,
+      storage,
+      transactionTimeoutMs: o.transactionTimeoutMs,
+      // Source topics too: a job may emit to one to repartition (examples/bank-transfers).
+      outputTopics: [...o.outputTopics, ...o.sourceTopics],
+      log,
+    })
+    const result: SlotRecovery = {
+      slot,
+      checkpointId: head.checkpointId,
+      committed: run.committed !== undefined,
+      fenced: run.fenced.size,
+      ...(run.hangingClosed.length > 0 ? { hangingClosed: run.hangingClosed } : {}),
+    }
+    if (run.lost) {
+      result.lostTransaction = `${run.lost.committable.transactionalId} (${run.lost.errorType})`
+      log.error(
+        { checkpointId: run.lost.checkpointId, transactionalId: run.lost.committable.transactionalId },
+        `Transaction of checkpoint ${run.lost.checkpointId} was aborted by the broker before it could be committed: its output is lost; raise kafka.transactionTimeout`,
+      )
+    }
+    for (const origin of run.restore) {
+      if (origin.kind === 'snapshot') {
+        const { snapshot, deltas } = origin
+        tasks.push({
+          partition: origin.partition,
+          offsets: origin.offsets,
+          ...(snapshot
+            ? { snapshot: { key: snapshot.key, checksum: snapshot.checksum, bytes: snapshot.bytes ?? 0 } }
+            : { baseDeltas: origin.baseDeltas ?? 0 }),
+          ...(deltas.length > 0 ? { deltas: [...deltas] } : {}),
+        })
+      } else {
+        tasks.push(await freshTask(o, layout.restorePointSnapshot(o.nextGeneration, origin.partition), origin))
       }
     }
     log.info({ ...result }, 'slot closed: committed what its head promised and fenced its transactional ids')

@@ -13,6 +13,7 @@
  * after fencing: only then has the coordinator finished everything of the pool it still tracks,
  * so what stays open on the output partitions is what it forgot (hanging-transactions.ts).
  */
+import type { ClaimedHead, StoredTask } from '../checkpoint/slot-storage.ts'
 import type { ProducerIdentity } from '../kafka/kafka-client.ts'
 
 /** Where one task's state and offsets come from. */
@@ -34,17 +35,6 @@ export type TaskOrigin =
     }
   /** Nothing stored yet: empty state, offsets from `kafka.source.startFrom`. */
   | { kind: 'fresh'; partition: number; startFrom: 'earliest' | 'latest' }
-
-export interface StoredTask {
-  partition: number
-  offsets: Record<string, string>
-  /** `bytes`: the snapshot's size, as manifests record it. Absent: the chain starts from empty state. */
-  snapshot?: { key: string; checksum: string; bytes?: number } | undefined
-  /** Deltas on top of the snapshot, oldest first (incremental checkpoints). */
-  deltas?: ReadonlyArray<{ key: string; checksum: string; bytes: number }> | undefined
-  /** Without a snapshot: how many first deltas are the base (runtime/state/snapshot-chain.ts). */
-  baseDeltas?: number | undefined
-}
 
 export interface RecoveryInput {
   /** The tasks this slot owns now. */
@@ -115,4 +105,31 @@ export function planRecovery(input: RecoveryInput): RecoveryPlan {
   })
   steps.push({ kind: 'restore', tasks })
   return { steps, nextCheckpointId: (head?.checkpointId ?? 0) + 1 }
+}
+
+/** The plan for what claiming the slot's head found: its checkpoint, or else the restore point. */
+export function planRecoveryFromHead(found: {
+  head: ClaimedHead
+  restorePoint: { tasks: readonly StoredTask[] } | undefined
+  partitions: readonly number[]
+  startFrom: 'earliest' | 'latest'
+  pool: readonly string[]
+}): RecoveryPlan {
+  const { head, restorePoint } = found
+  return planRecovery({
+    partitions: found.partitions,
+    ...(head.checkpointId !== null
+      ? {
+          headCheckpoint: {
+            checkpointId: head.checkpointId,
+            tasks: head.tasks ?? [],
+            committable: head.committable ?? null,
+            committableDone: head.committableDone,
+          },
+        }
+      : {}),
+    ...(restorePoint ? { restorePoint } : {}),
+    startFrom: found.startFrom,
+    pool: found.pool,
+  })
 }

@@ -7,17 +7,7 @@
  * so a test can make it a zombie at an exact step and wake it with SIGCONT.
  * Production never sets it; an unknown step name is refused so a typo cannot disable a test.
  */
-import type { Failpoint } from './slot-runner.ts'
-
-export const FAILPOINTS: readonly Failpoint[] = [
-  'before-precommit',
-  'after-precommit',
-  'after-snapshots',
-  'after-manifest',
-  'before-commit',
-  'after-commit',
-  'during-restore',
-]
+import { FAILPOINTS, type Failpoint } from '../checkpoint/failpoint.ts'
 
 export interface FailpointRule {
   step: Failpoint

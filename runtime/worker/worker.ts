@@ -21,11 +21,12 @@ import { serve } from '../../contract/serve-http.ts'
 import { parseWorkerConfig, type WorkerConfig, WorkerConfigError } from '../../contract/worker-config.ts'
 import { asJob, type Job } from '../api/define-job.ts'
 import { CheckpointStore } from '../checkpoint/checkpoint-store.ts'
+import type { Failpoint } from '../checkpoint/failpoint.ts'
 import { KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
+import { SlotRunner } from '../slot/slot-runner.ts'
 import { s3StoreFromEnv } from '../storage/s3.ts'
 import { failpointAction, parseFailpoints } from './failpoints.ts'
 import { workerHandler } from './handlers.ts'
-import { type Failpoint, SlotRunner } from './slot-runner.ts'
 import { createWorkerMetrics } from './worker-metrics.ts'
 
 export const EXIT_STOPPED = 0

@@ -11,11 +11,11 @@ import { CheckpointConflictError, CheckpointCorruptError } from '../../runtime/c
 import { CheckpointStore } from '../../runtime/checkpoint/checkpoint-store.ts'
 import { checkpointLayout } from '../../runtime/checkpoint/layout.ts'
 import { listCheckpoints } from '../../runtime/checkpoint/list-checkpoints.ts'
+import { type CheckpointToStore, SupersededError } from '../../runtime/checkpoint/slot-storage.ts'
 import type { ProducerIdentity } from '../../runtime/kafka/kafka-client.ts'
 import { encodeSnapshot } from '../../runtime/state/snapshot-codec.ts'
 import { type ObjectStore, StorageUnavailableError } from '../../runtime/storage/object-store.ts'
 import { S3ObjectStore } from '../../runtime/storage/s3.ts'
-import { type CheckpointToStore, SupersededError } from '../../runtime/worker/slot-storage.ts'
 import { freePort } from '../infra/ports.ts'
 import { objectStoreFor } from './helpers/s3.ts'
 

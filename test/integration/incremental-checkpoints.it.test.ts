@@ -14,9 +14,10 @@ import { CheckpointCorruptError } from '../../runtime/checkpoint/checkpoint-erro
 import { CheckpointStore } from '../../runtime/checkpoint/checkpoint-store.ts'
 import { checkpointLayout } from '../../runtime/checkpoint/layout.ts'
 import { listCheckpoints } from '../../runtime/checkpoint/list-checkpoints.ts'
+import type { CheckpointToStore } from '../../runtime/checkpoint/slot-storage.ts'
 import type { SnapshotChain } from '../../runtime/state/snapshot-chain.ts'
 import { encodeDelta, encodeSnapshot, type StateDelta } from '../../runtime/state/snapshot-codec.ts'
-import type { CheckpointToStore, TaskSnapshot } from '../../runtime/worker/slot-storage.ts'
+import type { TaskSnapshot } from '../../runtime/state/task-snapshots.ts'
 import { objectStoreFor } from './helpers/s3.ts'
 
 const objects = objectStoreFor(inject('stack'))

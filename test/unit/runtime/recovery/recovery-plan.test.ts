@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { planRecovery, RestoreMismatchError } from '../../../../runtime/recovery/recovery-plan.ts'
+import { planRecovery, planRecoveryFromHead, RestoreMismatchError } from '../../../../runtime/recovery/recovery-plan.ts'
 
 const pool = ['j-g1-s0-0', 'j-g1-s0-1', 'j-g1-s0-2']
 const committable = { transactionalId: 'j-g1-s0-1', producerId: '4000', epoch: 3 }
@@ -117,5 +117,49 @@ describe('planRecovery()', () => {
         pool,
       }),
     ).toThrow(RestoreMismatchError)
+  })
+})
+
+describe('planRecoveryFromHead()', () => {
+  it('plans from the claimed head checkpoint and ignores a restore point', () => {
+    const plan = planRecoveryFromHead({
+      head: { checkpointId: 4, tasks: [stored(0)], committable, committableDone: false },
+      restorePoint: { tasks: [{ ...stored(0), offsets: { words: '1' } }] },
+      partitions: [0],
+      startFrom: 'earliest',
+      pool,
+    })
+    expect(plan.steps.map((s) => s.kind)).toEqual(['commit', 'markCommittableDone', 'fence', 'closeHanging', 'restore'])
+    expect(plan.steps.at(-1)).toMatchObject({
+      tasks: [{ kind: 'snapshot', offsets: { words: '100' }, extendsChain: true }],
+    })
+    expect(plan.nextCheckpointId).toBe(5)
+  })
+
+  it('plans from the restore point when the head names no checkpoint, and starts a new chain', () => {
+    const plan = planRecoveryFromHead({
+      head: { checkpointId: null, committableDone: false },
+      restorePoint: { tasks: [stored(0)] },
+      partitions: [0],
+      startFrom: 'latest',
+      pool,
+    })
+    expect(plan.steps.map((s) => s.kind)).toEqual(['fence', 'closeHanging', 'restore'])
+    expect(plan.steps.at(-1)).toMatchObject({ tasks: [{ kind: 'snapshot', extendsChain: false }] })
+    expect(plan.nextCheckpointId).toBe(1)
+  })
+
+  it('starts fresh tasks from startFrom with neither a head checkpoint nor a restore point', () => {
+    const plan = planRecoveryFromHead({
+      head: { checkpointId: null, committableDone: false },
+      restorePoint: undefined,
+      partitions: [1],
+      startFrom: 'latest',
+      pool,
+    })
+    expect(plan.steps.at(-1)).toEqual({
+      kind: 'restore',
+      tasks: [{ kind: 'fresh', partition: 1, startFrom: 'latest' }],
+    })
   })
 })

@@ -7,17 +7,45 @@
  */
 import type { ChainLimits } from '../../contract/defaults.ts'
 import type { StateValue } from '../api/context.ts'
-import type { TaskOrigin } from '../recovery/recovery-plan.ts'
-import {
-  bucketOf,
-  chainBytes,
-  planTaskSnapshot,
-  type RebaseProgress,
-  type SnapshotChain,
-} from '../state/snapshot-chain.ts'
-import { encodeDelta, encodeSnapshot, type StateDelta } from '../state/snapshot-codec.ts'
-import type { Task } from '../task/task.ts'
-import type { TaskSnapshot } from './slot-storage.ts'
+import type { KeyedState } from './keyed-state.ts'
+import { bucketOf, chainBytes, planTaskSnapshot, type RebaseProgress, type SnapshotChain } from './snapshot-chain.ts'
+import { encodeDelta, encodeSnapshot, type StateDelta } from './snapshot-codec.ts'
+
+/**
+ * What a checkpoint stores for one task (snapshot-chain.ts): a full snapshot, a
+ * delta appended to the task's chain, or the chain unchanged (nothing to upload).
+ */
+export type TaskSnapshot = { partition: number; offsets: Record<string, string> } & (
+  | { kind: 'full'; bytes: Buffer; checksum: string }
+  | {
+      kind: 'delta'
+      bytes: Buffer
+      checksum: string
+      chain: SnapshotChain
+      /** During a spread rebase: the bucket of keys this delta also carries in full. */
+      rebaseBucket?: number
+      /** The last delta of a spread rebase: the chain restarts with the window from `windowStart`. */
+      rebased?: { windowStart: number }
+    }
+  | { kind: 'unchanged'; chain: SnapshotChain }
+)
+
+/** What a barrier reads of a task: its partition, next offsets and keyed state. */
+export interface SnapshotSource {
+  readonly partition: number
+  readonly offsets: ReadonlyMap<string, bigint>
+  readonly state: KeyedState
+}
+
+/** A task's chain as restored from storage (recovery-plan.ts's snapshot origin has this shape). */
+export interface RestoredChain {
+  partition: number
+  snapshot?: { key: string; checksum: string; bytes?: number } | undefined
+  deltas: ReadonlyArray<{ key: string; checksum: string; bytes: number }>
+  baseDeltas?: number | undefined
+  /** False for a restore point's chain: it lives in an older generation, so a new chain starts. */
+  extendsChain: boolean
+}
 
 export class SlotChains {
   /** Each task's stored chain, as the last checkpoint (or the restored head) names it. */
@@ -26,7 +54,7 @@ export class SlotChains {
   #rebases: ReadonlyMap<number, RebaseProgress> = new Map()
 
   /** A task restored from storage: its next checkpoints extend the head's chain, never a restore point's. */
-  restored(origin: Extract<TaskOrigin, { kind: 'snapshot' }>): void {
+  restored(origin: RestoredChain): void {
     const { snapshot } = origin
     // A stored snapshot of unknown size cannot be weighed against its deltas: start a new chain.
     if (!origin.extendsChain || (snapshot && snapshot.bytes === undefined)) return
@@ -40,7 +68,7 @@ export class SlotChains {
   }
 
   /** What the barrier stores for each task; the rebase plan moves on with it. */
-  snapshot(tasks: readonly Task[], limits?: ChainLimits): TaskSnapshot[] {
+  snapshot(tasks: readonly SnapshotSource[], limits?: ChainLimits): TaskSnapshot[] {
     const { snapshots, rebases } = snapshotTasks(tasks, { chains: this.#chains, rebases: this.#rebases }, limits)
     this.#rebases = rebases
     return snapshots
@@ -69,7 +97,7 @@ export class SlotChains {
 }
 
 export function snapshotTasks(
-  tasks: readonly Task[],
+  tasks: readonly SnapshotSource[],
   slot: { chains: ReadonlyMap<number, SnapshotChain>; rebases: ReadonlyMap<number, RebaseProgress> },
   limits?: ChainLimits,
 ): { snapshots: TaskSnapshot[]; rebases: Map<number, RebaseProgress> } {

@@ -5,7 +5,7 @@ import {
   IllegalTransitionError,
   initialCycle,
   transitionCheckpoint,
-} from '../../../../runtime/checkpoint/barrier.ts'
+} from '../../../../runtime/checkpoint/checkpoint-cycle.ts'
 
 const timing = { intervalMs: 1000, timeoutMs: 5000 }
 

@@ -1,22 +1,22 @@
 /**
  * The recovery half of a worker slot (DESIGN section 5): claim the slot's head, plan from it
- * (recovery-plan.ts decides), then carry out the plan's steps: commit what the head checkpoint
- * promised, fence the transactional-id pool, close hanging transactions, restore each task's
- * state and offsets. The slot runner then opens its first transaction and starts the loop.
+ * (recovery-plan.ts decides), run the plan's transaction steps (run-recovery-plan.ts: commit what
+ * the head checkpoint promised, fence the transactional-id pool, close hanging transactions),
+ * then restore each task's state and offsets. The slot runner then opens its first transaction
+ * and starts the loop.
  */
-
 import type { WorkerStatus } from '../../contract/worker-status.ts'
 import type { KafkaClient, ProducerIdentity } from '../kafka/kafka-client.ts'
-import { closeHangingTransactions } from '../recovery/close-hanging-transactions.ts'
-import { planRecovery, type RecoveryStep, type TaskOrigin } from '../recovery/recovery-plan.ts'
+import { planRecoveryFromHead, type TaskOrigin } from '../recovery/recovery-plan.ts'
+import { runRecoveryPlan } from '../recovery/run-recovery-plan.ts'
 import { type SlotIdentity, transactionalIdPool } from '../sink/txn-ids.ts'
 import { sourcePartitionCount, tasksOfSlot } from '../source/assignment.ts'
 import { KeyedState } from '../state/keyed-state.ts'
+import type { SlotChains } from '../state/task-snapshots.ts'
 import { Task } from '../task/task.ts'
-import type { SlotRunnerDeps } from './slot-runner.ts'
-import type { SlotChains } from './task-snapshots.ts'
+import type { SlotDeps } from './slot-deps.ts'
 
-export interface SlotRecoveryContext extends SlotRunnerDeps {
+export interface SlotRecoveryContext extends SlotDeps {
   /** Whose transactional ids these are: the runner names its transactions with the same. */
   identity: SlotIdentity
   status: WorkerStatus
@@ -46,72 +46,35 @@ export async function recoverSlot(ctx: SlotRecoveryContext): Promise<RecoveredSl
   if (config.job.onError.kind === 'dead-letter') await topics.load(config.job.onError.topic)
 
   const restorePoint = head.checkpointId === null ? await storage.readRestorePoint() : undefined
-  const plan = planRecovery({
+  const plan = planRecoveryFromHead({
+    head,
+    restorePoint,
     partitions,
-    ...(head.checkpointId !== null
-      ? {
-          headCheckpoint: {
-            checkpointId: head.checkpointId,
-            tasks: head.tasks ?? [],
-            committable: head.committable ?? null,
-            committableDone: head.committableDone,
-          },
-        }
-      : {}),
-    ...(restorePoint ? { restorePoint } : {}),
     startFrom: config.kafka.startFrom,
     pool,
   })
   log.info({ checkpointId: head.checkpointId, steps: plan.steps.map((s) => s.kind), partitions }, 'recovering slot')
-  const fenced = new Map<string, ProducerIdentity>()
-  let tasks: Task[] = []
-  for (const step of plan.steps) {
-    if (step.kind === 'restore') tasks = await Promise.all(step.tasks.map((origin) => restoreTask(ctx, origin, topics)))
-    else await runStep(ctx, step, fenced)
+  const onError = config.job.onError
+  const run = await runRecoveryPlan(plan, {
+    kafka,
+    storage,
+    transactionTimeoutMs: config.kafka.transactionTimeoutMs,
+    // Source topics too: a job may emit to one to repartition (examples/bank-transfers).
+    outputTopics: [
+      config.kafka.sinkTopic,
+      ...(onError.kind === 'dead-letter' ? [onError.topic] : []),
+      ...config.kafka.sourceTopics,
+    ],
+    log,
+  })
+  if (run.lost) ctx.raiseExpired(run.lost.checkpointId, run.lost.committable, run.lost.errorType)
+  if (run.hangingClosed.length > 0) {
+    ctx.status.hangingTransactionsClosed = (ctx.status.hangingTransactionsClosed ?? 0) + run.hangingClosed.length
+    for (const h of run.hangingClosed)
+      ctx.metrics.hangingTransactionsClosed.inc({ outcome: h.commit ? 'commit' : 'abort' })
   }
-  return { tasks, partitions, nextCheckpointId: plan.nextCheckpointId, fenced }
-}
-
-async function runStep(
-  ctx: SlotRecoveryContext,
-  step: Exclude<RecoveryStep, { kind: 'restore' }>,
-  fenced: Map<string, ProducerIdentity>,
-): Promise<void> {
-  const { kafka, storage, config, log } = ctx
-  switch (step.kind) {
-    case 'commit': {
-      const outcome = await kafka.endTransaction(step.committable, true)
-      if (outcome.kind !== 'done') ctx.raiseExpired(step.checkpointId, step.committable, outcome.errorType)
-      else log.info({ checkpointId: step.checkpointId }, 'committed the head checkpoint transaction')
-      return
-    }
-    case 'markCommittableDone':
-      await storage.markCommittableDone(step.checkpointId)
-      return
-    case 'fence':
-      for (const id of step.transactionalIds) {
-        fenced.set(id, await kafka.initProducerId(id, config.kafka.transactionTimeoutMs))
-      }
-      return
-    case 'closeHanging': {
-      const onError = config.job.onError
-      const hanging = await closeHangingTransactions({
-        kafka,
-        // Source topics too: a job may emit to one to repartition (examples/bank-transfers).
-        outputTopics: [
-          config.kafka.sinkTopic,
-          ...(onError.kind === 'dead-letter' ? [onError.topic] : []),
-          ...config.kafka.sourceTopics,
-        ],
-        fenced: [...fenced.values()],
-        promised: step.promised,
-        log,
-      })
-      ctx.status.hangingTransactionsClosed = (ctx.status.hangingTransactionsClosed ?? 0) + hanging.length
-      for (const h of hanging) ctx.metrics.hangingTransactionsClosed.inc({ outcome: h.commit ? 'commit' : 'abort' })
-      return
-    }
-  }
+  const tasks = await Promise.all(run.restore.map((origin) => restoreTask(ctx, origin, topics)))
+  return { tasks, partitions, nextCheckpointId: plan.nextCheckpointId, fenced: run.fenced }
 }
 
 async function restoreTask(ctx: SlotRecoveryContext, origin: TaskOrigin, topics: PartitionCounts): Promise<Task> {

@@ -1,12 +1,24 @@
 /**
- * What the slot runner needs from checkpoint storage, and no more. `CheckpointStore`
+ * The port of checkpoint storage: what a slot needs from it, and no more. `CheckpointStore`
  * (runtime/checkpoint/checkpoint-store.ts) implements it over an ObjectStore; keeping it narrow
  * keeps the runner's protocol readable: claim, read, store a checkpoint, mark its commit done.
  */
 import type { StateValue } from '../api/context.ts'
 import type { ProducerIdentity } from '../kafka/kafka-client.ts'
-import type { StoredTask } from '../recovery/recovery-plan.ts'
 import type { SnapshotChain } from '../state/snapshot-chain.ts'
+import type { TaskSnapshot } from '../state/task-snapshots.ts'
+
+/** One task as a manifest, restore point or savepoint stores it: offsets and its state chain. */
+export interface StoredTask {
+  partition: number
+  offsets: Record<string, string>
+  /** `bytes`: the snapshot's size, as manifests record it. Absent: the chain starts from empty state. */
+  snapshot?: { key: string; checksum: string; bytes?: number } | undefined
+  /** Deltas on top of the snapshot, oldest first (incremental checkpoints). */
+  deltas?: ReadonlyArray<{ key: string; checksum: string; bytes: number }> | undefined
+  /** Without a snapshot: how many first deltas are the base (runtime/state/snapshot-chain.ts). */
+  baseDeltas?: number | undefined
+}
 
 export interface ClaimedHead {
   checkpointId: number | null
@@ -15,25 +27,6 @@ export interface ClaimedHead {
   committable?: ProducerIdentity | null
   committableDone: boolean
 }
-
-/**
- * What a checkpoint stores for one task (runtime/state/snapshot-chain.ts): a full snapshot, a
- * delta appended to the task's chain, or the chain unchanged (nothing to upload).
- */
-export type TaskSnapshot = { partition: number; offsets: Record<string, string> } & (
-  | { kind: 'full'; bytes: Buffer; checksum: string }
-  | {
-      kind: 'delta'
-      bytes: Buffer
-      checksum: string
-      chain: SnapshotChain
-      /** During a spread rebase: the bucket of keys this delta also carries in full. */
-      rebaseBucket?: number
-      /** The last delta of a spread rebase: the chain restarts with the window from `windowStart`. */
-      rebased?: { windowStart: number }
-    }
-  | { kind: 'unchanged'; chain: SnapshotChain }
-)
 
 export interface CheckpointToStore {
   checkpointId: number

@@ -1,8 +1,9 @@
 /**
  * Runs one worker slot: recovery (DESIGN section 5, carried out by slot-recovery.ts), then the
  * read → process → write loop with the checkpoint cycle of section 4. Kafka and storage sit
- * behind narrow ports; the protocol decisions live in the pure modules it calls (recovery-plan,
- * barrier, txn-ids, assignment).
+ * behind narrow ports; the two-phase-commit sink (runtime/sink/) owns the transactions; the
+ * protocol decisions live in the pure modules it calls (checkpoint-cycle, recovery-plan,
+ * txn-ids, assignment).
  *
  * Cases that can happen here, and what the runner does:
  * - a record's `process` throws with policy `fail`: the slot fails with the record named;
@@ -15,59 +16,32 @@
  * - a stop request: a final checkpoint, its commit, then return (exit 0), no transaction open.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
-import type { Logger } from 'pino'
-import type { WorkerConfig } from '../../contract/worker-config.ts'
 import { initialWorkerStatus, type WorkerStatus } from '../../contract/worker-status.ts'
-import type { Job } from '../api/define-job.ts'
-import { type CheckpointCycle, decideCheckpoint, initialCycle, transitionCheckpoint } from '../checkpoint/barrier.ts'
 import {
-  type KafkaClient,
-  type OutgoingRecord,
-  type ProducerIdentity,
-  partitionKey,
-  type TransactionWriter,
-} from '../kafka/kafka-client.ts'
-import { transactionalId } from '../sink/txn-ids.ts'
+  type CheckpointCycle,
+  decideCheckpoint,
+  initialCycle,
+  transitionCheckpoint,
+} from '../checkpoint/checkpoint-cycle.ts'
+import type { CheckpointToStore } from '../checkpoint/slot-storage.ts'
+import type { OutgoingRecord, ProducerIdentity } from '../kafka/kafka-client.ts'
+import { commitTransaction } from '../sink/committer.ts'
+import { TwoPhaseCommitWriter } from '../sink/two-phase-commit-writer.ts'
+import { SourceReader } from '../source/source-reader.ts'
+import { SlotChains } from '../state/task-snapshots.ts'
 import type { Task } from '../task/task.ts'
+import { processSlice, SlotLag } from './process-slice.ts'
+import type { SlotDeps } from './slot-deps.ts'
 import { CheckpointTimeoutError, reasonOf, retryUntil, sleep } from './slot-failures.ts'
 import { recoverSlot } from './slot-recovery.ts'
-import type { CheckpointToStore, SlotStorage } from './slot-storage.ts'
-import { SourceReader } from './source-reader.ts'
-import { SlotChains } from './task-snapshots.ts'
-import type { WorkerMetrics } from './worker-metrics.ts'
-
-/**
- * Named steps where tests kill the process (EXACTLY_FAILPOINTS): each is a real SIGKILL.
- * `after-snapshots` (snapshots uploaded, no manifest) and `after-manifest` (manifest written,
- * head not moved) fire inside checkpoint storage; `before-commit` is after the head moved.
- */
-export type Failpoint =
-  | 'before-precommit'
-  | 'after-precommit'
-  | 'after-snapshots'
-  | 'after-manifest'
-  | 'before-commit'
-  | 'after-commit'
-  | 'during-restore'
-
-export interface SlotRunnerDeps {
-  config: WorkerConfig
-  job: Job
-  kafka: KafkaClient
-  storage: SlotStorage
-  metrics: WorkerMetrics
-  log: Logger
-  failpoint?: (name: Failpoint, checkpointId: number) => void
-  now?: () => number
-}
 
 export class SlotRunner {
   readonly status: WorkerStatus
-  readonly #deps: SlotRunnerDeps
+  readonly #deps: SlotDeps
   readonly #now: () => number
   #tasks: Task[] = []
   #cycle: CheckpointCycle = initialCycle(1, 0)
-  #writer: TransactionWriter | undefined
+  #sink: TwoPhaseCommitWriter | undefined
   #inFlight: Promise<void> | undefined
   #stopRequested = false
   #fatal: Error | undefined
@@ -79,7 +53,7 @@ export class SlotRunner {
   /** The last fetch found nothing to read on any source. */
   #caughtUp = false
 
-  constructor(deps: SlotRunnerDeps) {
+  constructor(deps: SlotDeps) {
     this.#deps = deps
     this.#now = deps.now ?? Date.now
     const c = deps.config
@@ -135,9 +109,12 @@ export class SlotRunner {
     this.#tasks = recovered.tasks
     const first = recovered.nextCheckpointId
     this.#cycle = initialCycle(first, this.#now())
-    this.#writer = this.#atLeastOnce
-      ? kafka.beginAtLeastOnceWriter()
-      : kafka.beginTransaction(recovered.fenced.get(transactionalId(this.#slotIdentity, first))!)
+    this.#sink = new TwoPhaseCommitWriter(kafka, {
+      slot: this.#slotIdentity,
+      transactionTimeoutMs: this.#deps.config.kafka.transactionTimeoutMs,
+      delivery: this.#deps.config.kafka.delivery,
+    })
+    await this.#sink.beginTransaction(first, recovered.fenced)
     const restoreMs = this.#now() - started
     this.#deps.metrics.restoreDuration.set(restoreMs / 1000)
     this.status.restoreDurationMs = restoreMs
@@ -161,7 +138,7 @@ export class SlotRunner {
     const reader = new SourceReader(this.#deps.kafka, this.#deps.config.kafka.read)
     const positions = () =>
       this.#tasks.flatMap((t) => [...t.offsets].map(([topic, offset]) => ({ topic, partition: t.partition, offset })))
-    const lagByPartition = new Map<string, number>()
+    const lag = new SlotLag()
     while (true) {
       if (this.#fatal) throw this.#fatal
       const decision = decideCheckpoint(this.#cycle, this.#now(), timing, {
@@ -184,33 +161,16 @@ export class SlotRunner {
       }
       const fetchStarted = this.#now()
       const slice = await reader.next(positions, Math.max(1, Math.min(100, decision.dueInMs)))
-      for (const part of slice.parts) {
-        const task = byPartition.get(part.partition)!
-        const deadLettersBefore = task.deadLetters
-        for (const record of part.records) task.process(record, out)
-        if (task.deadLetters > deadLettersBefore) {
-          this.#deps.metrics.deadLetters.inc(task.deadLetters - deadLettersBefore)
-        }
-        // Control records and aborted data move the position without producing records.
-        if (part.nextOffset !== undefined && part.nextOffset > (task.offsets.get(part.topic) ?? 0n))
-          task.offsets.set(part.topic, part.nextOffset)
-        const behind = Math.max(0, Number(part.lastStableOffset - (task.offsets.get(part.topic) ?? 0n)))
-        this.#deps.metrics.partitionLag.set({ topic: part.topic, partition: String(part.partition) }, behind)
-        lagByPartition.set(partitionKey(part), behind)
-        this.status.recordsIn += part.records.length
-        this.#deps.metrics.recordsIn.inc(part.records.length)
-      }
-      let lag = 0
-      for (const behind of lagByPartition.values()) lag += behind
-      this.status.lag = lag
-      this.#caughtUp = slice.records === 0 && lag === 0
+      this.status.recordsIn += processSlice(slice, byPartition, out, lag, this.#deps.metrics)
+      this.status.lag = lag.total()
+      this.#caughtUp = slice.records === 0 && this.status.lag === 0
       if (this.#caughtUp && (this.#ownOutputPending || this.#ownOutputCommitting))
         this.#deps.metrics.ownOutputWait.inc((this.#now() - fetchStarted) / 1000)
       if (out.length > 0) {
         // At-least-once output is readable once acknowledged: nothing to wait for.
         if (!this.#atLeastOnce && !this.#ownOutputPending)
           this.#ownOutputPending = out.some((r) => sources.has(r.topic))
-        await this.#writer!.send(out)
+        await this.#sink!.write(out)
         this.status.recordsOut += out.length
         this.#deps.metrics.recordsOut.inc(out.length)
         out.length = 0
@@ -223,13 +183,13 @@ export class SlotRunner {
   /** Barrier k: pre-commit T(k), copy state and offsets, open T(k+1), then store and commit k in the background. */
   async #barrier(): Promise<void> {
     const k = this.#cycle.checkpointId
-    const { kafka, config, failpoint } = this.#deps
+    const { config, failpoint } = this.#deps
     this.#cycle = transitionCheckpoint(this.#cycle, 'PreCommitting', this.#now())
     failpoint?.('before-precommit', k)
-    const writer = this.#writer!
+    const sink = this.#sink!
     // A zombie that slept through its replacement's takeover must not reach initProducerId
     // below: re-initializing a pooled id would fence the replacement's open transaction.
-    await Promise.all([writer.flush(), this.#assertOwner()])
+    const [committable] = await Promise.all([sink.preCommit(), this.#assertOwner()])
     failpoint?.('after-precommit', k)
     const snapshots = this.#chains.snapshot(this.#tasks, config.checkpoint.incremental)
     for (const s of snapshots)
@@ -239,21 +199,12 @@ export class SlotRunner {
     const checkpoint: CheckpointToStore = {
       checkpointId: k,
       snapshots,
-      // At-least-once: nothing to commit, acknowledged records are already visible.
-      committable: writer.recordCount > 0 && !this.#atLeastOnce ? writer.identity : null,
+      committable,
       recordsIn: this.status.recordsIn,
       recordsOut: this.status.recordsOut,
     }
-    if (this.#atLeastOnce) {
-      this.#writer = kafka.beginAtLeastOnceWriter()
-    } else {
-      // T(k+1)'s id was last used by T(k-2), committed before checkpoint k-1 began (see txn-ids.ts).
-      const next = await kafka.initProducerId(
-        transactionalId(this.#slotIdentity, k + 1),
-        config.kafka.transactionTimeoutMs,
-      )
-      this.#writer = kafka.beginTransaction(next)
-    }
+    // T(k+1)'s id was last used by T(k-2), committed before checkpoint k-1 began (see txn-ids.ts).
+    await sink.beginTransaction(k + 1)
     this.#ownOutputCommitting = this.#ownOutputPending
     this.#ownOutputPending = false
     this.#cycle = transitionCheckpoint(this.#cycle, 'Storing', this.#now())
@@ -292,12 +243,12 @@ export class SlotRunner {
       const committable = checkpoint.committable
       const commitStarted = this.#now()
       const outcome = await retryUntil(
-        () => kafka.endTransaction(committable, true),
+        () => commitTransaction(kafka, committable),
         () => this.#fatal !== undefined,
         (error) => log.warn({ checkpointId: k, error: String(error) }, 'commit failed, retrying'),
       )
       metrics.commitLatency.observe((this.#now() - commitStarted) / 1000)
-      if (outcome.kind !== 'done') {
+      if (outcome.kind !== 'committed') {
         // "Fenced" also answers a zombie whose replacement already committed T(k) and fenced
         // the pool: that is no loss, and the zombie must just exit.
         await this.#assertOwner()

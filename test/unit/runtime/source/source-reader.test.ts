@@ -6,7 +6,7 @@ import type {
   FetchRequest,
   KafkaClient,
 } from '../../../../runtime/kafka/kafka-client.ts'
-import { SourceReader, type SourceSlice } from '../../../../runtime/worker/source-reader.ts'
+import { SourceReader, type SourceSlice } from '../../../../runtime/source/source-reader.ts'
 
 /** A topic as plain values: partition → record count; a fetch returns up to `perFetch` records. */
 function fakeKafka(sizes: Record<string, number>, perFetch: number) {

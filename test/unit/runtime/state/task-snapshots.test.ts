@@ -3,13 +3,13 @@ import type { StateValue } from '../../../../runtime/api/context.ts'
 import { KeyedState } from '../../../../runtime/state/keyed-state.ts'
 import { applyChain, REBASE_BUCKET_BYTES, type SnapshotChain } from '../../../../runtime/state/snapshot-chain.ts'
 import { decodeDelta, decodeSnapshot, type StateDelta } from '../../../../runtime/state/snapshot-codec.ts'
-import type { Task } from '../../../../runtime/task/task.ts'
-import type { TaskSnapshot } from '../../../../runtime/worker/slot-storage.ts'
-import { snapshotTasks } from '../../../../runtime/worker/task-snapshots.ts'
+import { type SnapshotSource, snapshotTasks, type TaskSnapshot } from '../../../../runtime/state/task-snapshots.ts'
 
-/** The parts of a Task that snapshotting reads. */
-const task = (partition: number, state: KeyedState) =>
-  ({ partition, state, offsets: new Map([['in', 7n]]) }) as unknown as Task
+const task = (partition: number, state: KeyedState): SnapshotSource => ({
+  partition,
+  state,
+  offsets: new Map([['in', 7n]]),
+})
 const chainOf = (bytes: number, deltas = 0): SnapshotChain => ({
   snapshot: { key: 's', checksum: 'c'.repeat(64), bytes },
   deltas: Array.from({ length: deltas }, (_, i) => ({ key: `d${i}`, checksum: 'c'.repeat(64), bytes: 1 })),

@@ -1,0 +1,50 @@
+/**
+ * One slice of the slot loop: each record through its task, what the tasks emit collected for
+ * the open transaction, and each task's position and lag moved. Positions move past control
+ * records and aborted data too, which produce no records.
+ */
+import type { OutgoingRecord } from '../kafka/kafka-client.ts'
+import { partitionKey } from '../kafka/kafka-client.ts'
+import type { SourceSlice } from '../source/source-reader.ts'
+import type { Task } from '../task/task.ts'
+import type { SlotMetrics } from './slot-deps.ts'
+
+/** Records behind the last stable offset per source partition, as the last fetch of each saw it. */
+export class SlotLag {
+  readonly #byPartition = new Map<string, number>()
+
+  set(tp: { topic: string; partition: number }, behind: number): void {
+    this.#byPartition.set(partitionKey(tp), behind)
+  }
+
+  total(): number {
+    let lag = 0
+    for (const behind of this.#byPartition.values()) lag += behind
+    return lag
+  }
+}
+
+/** Processes `slice` into `out`; returns the number of source records it held. */
+export function processSlice(
+  slice: SourceSlice,
+  tasks: ReadonlyMap<number, Task>,
+  out: OutgoingRecord[],
+  lag: SlotLag,
+  metrics: Pick<SlotMetrics, 'deadLetters' | 'partitionLag' | 'recordsIn'>,
+): number {
+  let records = 0
+  for (const part of slice.parts) {
+    const task = tasks.get(part.partition)!
+    const deadLettersBefore = task.deadLetters
+    for (const record of part.records) task.process(record, out)
+    if (task.deadLetters > deadLettersBefore) metrics.deadLetters.inc(task.deadLetters - deadLettersBefore)
+    if (part.nextOffset !== undefined && part.nextOffset > (task.offsets.get(part.topic) ?? 0n))
+      task.offsets.set(part.topic, part.nextOffset)
+    const behind = Math.max(0, Number(part.lastStableOffset - (task.offsets.get(part.topic) ?? 0n)))
+    metrics.partitionLag.set({ topic: part.topic, partition: String(part.partition) }, behind)
+    lag.set(part, behind)
+    records += part.records.length
+    metrics.recordsIn.inc(part.records.length)
+  }
+  return records
+}
