@@ -3,23 +3,16 @@
  * module, the Kafka client, checkpoint storage, metrics, the HTTP endpoints and signals around
  * a SlotRunner, which holds the protocol.
  *
- * Exit codes (the operator reads them from the pod's container status):
- *   0  stopped on request after a final checkpoint and its commit: no transaction left open
- *   1  the slot failed (see /status `failure` and the last log line); restart it from its head
- *   2  the configuration, the job module or the stored state is unusable (a corrupt or missing
- *      snapshot at the head, a checkpoint without a task this slot owns): restarting will not
- *      help, the job needs a person (fix it, or `restoreFrom` an older checkpoint)
- *   3  superseded: a newer attempt owns the slot; this process was a zombie
+ * Exit codes: contract/exit-codes.ts.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
-import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import { pino } from 'pino'
+import { EXIT_FAILED, EXIT_NEEDS_A_PERSON, EXIT_STOPPED, EXIT_SUPERSEDED } from '../../contract/exit-codes.ts'
 import { serve } from '../../contract/serve-http.ts'
 import { parseWorkerConfig, type WorkerConfig, WorkerConfigError } from '../../contract/worker-config.ts'
-import { asJob, type Job } from '../api/define-job.ts'
+import type { Job } from '../api/define-job.ts'
 import { CheckpointStore } from '../checkpoint/checkpoint-store.ts'
 import type { Failpoint } from '../checkpoint/failpoint.ts'
 import { KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
@@ -27,12 +20,8 @@ import { SlotRunner } from '../slot/slot-runner.ts'
 import { s3StoreFromEnv } from '../storage/s3.ts'
 import { failpointAction, parseFailpoints } from './failpoints.ts'
 import { workerHandler } from './handlers.ts'
+import { loadJob } from './job-module.ts'
 import { createWorkerMetrics } from './worker-metrics.ts'
-
-export const EXIT_STOPPED = 0
-export const EXIT_FAILED = 1
-export const EXIT_INVALID = 2
-export const EXIT_SUPERSEDED = 3
 
 /** Failures a restart would only repeat. */
 const NEEDS_A_PERSON = new Set(['EXACTLY_CHECKPOINT_CORRUPT', 'EXACTLY_SNAPSHOT_CORRUPT', 'EXACTLY_RESTORE_MISMATCH'])
@@ -54,29 +43,8 @@ export function readWorkerConfig(args: readonly string[], env: NodeJS.ProcessEnv
   return parseWorkerConfig(json)
 }
 
-/** Where the image keeps this package (the Dockerfile copies it to /app). */
-const IMAGE_ROOT = '/app/'
 /** How long closing the Kafka client may take before the process exits anyway. */
 const CLOSE_GRACE_MS = 5000
-
-const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url))
-
-/**
- * `job.module` is a path in the image. Under /app it names a file of this package, wherever the
- * package is installed: the identity in the image, the checkout when pods run as local processes.
- */
-export function resolveJobModule(modulePath: string, packageRoot = PACKAGE_ROOT): string {
-  if (modulePath.startsWith(IMAGE_ROOT) && !existsSync(modulePath)) {
-    return join(packageRoot, modulePath.slice(IMAGE_ROOT.length))
-  }
-  return resolve(modulePath)
-}
-
-async function loadJob(modulePath: string): Promise<Job> {
-  const url = pathToFileURL(resolveJobModule(modulePath)).href
-  const module = (await import(url)) as { default?: unknown }
-  return asJob(module.default, modulePath)
-}
 
 /** Runs the worker until it stops or fails; resolves with the process exit code. */
 export async function runWorker(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -92,7 +60,7 @@ export async function runWorker(args: readonly string[], env: NodeJS.ProcessEnv)
     job = await loadJob(config.job.module)
   } catch (error) {
     bootLog.error({ err: error }, (error as Error).message)
-    return EXIT_INVALID
+    return EXIT_NEEDS_A_PERSON
   }
 
   const log = pino(
@@ -181,7 +149,7 @@ export async function runWorker(args: readonly string[], env: NodeJS.ProcessEnv)
       return EXIT_SUPERSEDED
     }
     log.error({ err: e, reason: runner.status.failure?.reason }, e.message)
-    const code = e instanceof WorkerConfigError || NEEDS_A_PERSON.has(e.code ?? '') ? EXIT_INVALID : EXIT_FAILED
+    const code = e instanceof WorkerConfigError || NEEDS_A_PERSON.has(e.code ?? '') ? EXIT_NEEDS_A_PERSON : EXIT_FAILED
     // A failed worker must exit so the operator replaces it: a worker that logged its failure
     // and then hung in cleanup was seen once after a broker restart (cause not found).
     setTimeout(() => {
