@@ -12,9 +12,9 @@
  *   running ──▶ keep one live worker per slot (decide-slots.ts)
  *   closed, spec.state running ──▶ start the generation from its restore point
  */
-import { parseDuration } from '../../contract/duration.ts'
 import type { WorkerStatus } from '../../contract/worker-status.ts'
 import type { JobPhase, LayoutTransition, RuntimeLayout, StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
+import { jobDurations } from '../model/job-durations.ts'
 import { FINALIZER, PAUSE_ANNOTATION } from '../model/names.ts'
 import { specRevision } from '../model/revision.ts'
 import { decideSlots, type SlotSettings } from './decide-slots.ts'
@@ -24,7 +24,9 @@ import type { Observed } from './observed.ts'
 import type { Plan } from './plan.ts'
 import { buildConditions } from './status.ts'
 
-export interface DecideSettings extends Omit<SlotSettings, 'pod'>, Omit<TransitionSettings, 'pod'> {
+export interface DecideSettings
+  extends Omit<SlotSettings, 'pod' | 'durations'>,
+    Omit<TransitionSettings, 'pod' | 'durations'> {
   /** How often to refresh worker reports while the job runs. */
   statusPollMs: number
 }
@@ -35,12 +37,15 @@ const STOP_MARGIN_SECONDS = 30
 export function decide(observed: Observed, now: number, decideSettings: DecideSettings): Plan {
   const { job } = observed
   const revision = specRevision(job.spec)
+  // Once per pass: every decision below, and the pods it builds, reads these numbers.
+  const durations = jobDurations(job.spec)
   const settings = {
     ...decideSettings,
+    durations,
     pod: {
       revision,
-      terminationGracePeriodSeconds:
-        Math.ceil(parseDuration(job.spec.checkpoint.timeout, 'spec.checkpoint.timeout') / 1000) + STOP_MARGIN_SECONDS,
+      terminationGracePeriodSeconds: Math.ceil(durations.checkpointTimeoutMs / 1000) + STOP_MARGIN_SECONDS,
+      durations,
     },
   }
   const previous: StreamJobStatus = job.status ?? {}

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { parseRecoverConfig } from '../../../../contract/recover-config.ts'
 import { parseWorkerConfig } from '../../../../contract/worker-config.ts'
+import { jobDurations } from '../../../../operator/model/job-durations.ts'
 import { recoverPodName, workerPodName } from '../../../../operator/model/names.ts'
 import { specRevision } from '../../../../operator/model/revision.ts'
 import { parseStorageUri } from '../../../../operator/model/worker-config.ts'
 import { desiredRecoverPod, desiredWorkerPod } from '../../../../operator/model/worker-pod.ts'
 import { streamJob } from '../fixtures.ts'
 
-const settings = { revision: 'abc', terminationGracePeriodSeconds: 150 }
+const settings = { revision: 'abc', terminationGracePeriodSeconds: 150, durations: jobDurations(streamJob().spec) }
 const env = (pod: ReturnType<typeof desiredWorkerPod>, name: string) =>
   pod.spec?.containers[0]?.env?.find((e) => e.name === name)
 
