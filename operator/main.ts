@@ -7,6 +7,7 @@
 import { hostname } from 'node:os'
 import { pino } from 'pino'
 import { serve } from '../contract/serve-http.ts'
+import { systemClock } from './clock.ts'
 import { StreamJobController } from './controller/streamjob-controller.ts'
 import { KubeApi } from './kube/kube-api.ts'
 import { LeaderElector } from './kube/leader-election.ts'
@@ -33,6 +34,8 @@ export async function runOperator(env: NodeJS.ProcessEnv): Promise<number> {
   const api = new KubeApi(kc)
   const metrics = createOperatorMetrics()
   const identity = env.POD_NAME ?? `${hostname()}-${process.pid}`
+  // The one place that picks the real clock; every part below takes it as a parameter.
+  const clock = systemClock
   const namespaces = (env.EXACTLY_WATCH_NAMESPACES ?? '')
     .split(',')
     .map((n) => n.trim())
@@ -45,6 +48,7 @@ export async function runOperator(env: NodeJS.ProcessEnv): Promise<number> {
     namespaces,
     settings: DEFAULT_SETTINGS,
     identity,
+    clock,
   })
   const elector = new LeaderElector({
     api,
@@ -52,6 +56,7 @@ export async function runOperator(env: NodeJS.ProcessEnv): Promise<number> {
     name: 'exactly-operator',
     identity,
     log,
+    clock,
   })
   const text = (status: number, body: string) =>
     new Response(body, { status, headers: { 'content-type': 'text/plain' } })

@@ -17,6 +17,7 @@ import type {
 import type { Logger } from 'pino'
 import type { WorkerStatus } from '../../contract/worker-status.ts'
 import type { StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
+import type { Clock } from '../clock.ts'
 import { GROUP, type KubeApi, PLURAL, VERSION } from '../kube/kube-api.ts'
 import { makeSlimInformer, slimMetadata } from '../kube/slim-informer.ts'
 import { LABEL } from '../model/labels.ts'
@@ -37,6 +38,8 @@ export interface ControllerOptions {
   namespaces: readonly string[]
   settings: DecideSettings
   identity: string
+  /** "now" for decisions and Event times (main.ts passes the system clock). */
+  clock: Clock
   concurrency?: number
 }
 
@@ -71,6 +74,7 @@ export class StreamJobController {
     this.queue = new ReconcileQueue({
       handler: (key, id) => this.reconcile(key, id),
       log: options.log,
+      clock: options.clock,
       concurrency: options.concurrency ?? 4,
       held: true, // until start() has filled the caches
       hooks: {
@@ -145,7 +149,7 @@ export class StreamJobController {
       const job = this.#refetch.delete(key) ? await this.#o.api.getStreamJob(namespace, name) : this.#cached(key)
       if (!job) return {}
       const observed = await this.#observe(job)
-      const plan = decide(observed, Date.now(), this.#o.settings)
+      const plan = decide(observed, this.#o.clock.now(), this.#o.settings)
       await this.#apply(key, job, plan, log)
       return { requeueAfterMs: plan.requeueAfterMs }
     } catch (error) {
@@ -243,7 +247,7 @@ export class StreamJobController {
       metrics.restarts.inc((plan.status?.restarts ?? 0) - restartsBefore)
     for (const event of plan.events) {
       // Not awaited: an Event is a record for people, and the pass does not depend on it.
-      void api.createEvent(job, event, this.#o.identity, new Date()).catch((error: unknown) => {
+      void api.createEvent(job, event, this.#o.identity, new Date(this.#o.clock.now())).catch((error: unknown) => {
         log.warn({ err: error, reason: event.reason }, 'cannot record the event')
       })
       log.info({ event: event.reason, type: event.type }, event.message)

@@ -7,6 +7,7 @@
  */
 import type { V1Lease } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
+import type { Clock } from '../clock.ts'
 import type { KubeApi } from './kube-api.ts'
 
 export interface LeaseTiming {
@@ -41,6 +42,7 @@ export class LeaderElector {
   readonly #identity: string
   readonly #timing: LeaseTiming
   readonly #log: Logger
+  readonly #clock: Clock
   #leading = false
   #lastRenew = 0
   #timer: ReturnType<typeof setTimeout> | undefined
@@ -51,6 +53,7 @@ export class LeaderElector {
     name: string
     identity: string
     log: Logger
+    clock: Clock
     timing?: LeaseTiming
   }) {
     this.#api = o.api
@@ -59,6 +62,7 @@ export class LeaderElector {
     this.#identity = o.identity
     this.#timing = o.timing ?? DEFAULT_LEASE_TIMING
     this.#log = o.log
+    this.#clock = o.clock
   }
 
   get leading(): boolean {
@@ -72,7 +76,7 @@ export class LeaderElector {
         try {
           const held = await this.#tryAcquireOrRenew()
           if (held) {
-            this.#lastRenew = Date.now()
+            this.#lastRenew = this.#clock.now()
             if (!this.#leading) {
               this.#leading = true
               this.#log.info({ lease: `${this.#namespace}/${this.#name}` }, 'became the leader')
@@ -81,7 +85,7 @@ export class LeaderElector {
           } else if (this.#leading) this.#lose(onLost, 'another replica holds the lease')
         } catch (error) {
           this.#log.warn({ err: error }, 'cannot reach the lease')
-          if (this.#leading && Date.now() - this.#lastRenew > this.#timing.renewDeadlineMs) {
+          if (this.#leading && this.#clock.now() - this.#lastRenew > this.#timing.renewDeadlineMs) {
             this.#lose(onLost, `could not renew the lease for ${this.#timing.renewDeadlineMs} ms`)
           }
         }
@@ -102,7 +106,7 @@ export class LeaderElector {
   }
 
   async #tryAcquireOrRenew(): Promise<boolean> {
-    const now = new Date()
+    const now = new Date(this.#clock.now())
     const lease = await this.#api.readLease(this.#namespace, this.#name)
     if (!mayAcquire(lease, this.#identity, now.getTime())) return false
     const taking = lease?.spec?.holderIdentity !== this.#identity
