@@ -9,6 +9,7 @@ import { pino } from 'pino'
 import { serve } from '../contract/serve-http.ts'
 import { systemClock } from './clock.ts'
 import { StreamJobController } from './controller/streamjob-controller.ts'
+import { StreamJobInformers } from './kube/informers.ts'
 import { KubeApi } from './kube/kube-api.ts'
 import { LeaderElector } from './kube/leader-election.ts'
 import { PooledKubeConfig } from './kube/pooled-kube-config.ts'
@@ -41,11 +42,10 @@ export async function runOperator(env: NodeJS.ProcessEnv): Promise<number> {
     .map((n) => n.trim())
     .filter(Boolean)
   const controller = new StreamJobController({
-    kc,
+    informers: new StreamJobInformers({ kc, api, log, namespaces }),
     api,
     log,
     metrics,
-    namespaces,
     settings: DEFAULT_SETTINGS,
     identity,
     clock,

@@ -1,25 +1,19 @@
 /**
- * The StreamJob controller: informers on StreamJobs and on the pods the operator made enqueue
- * the job's key (a pod maps to its owner); `reconcile(key)` reads the job from the informer cache
+ * The StreamJob controller: the informers (kube/informers.ts) hand it the key of each StreamJob
+ * that changed or whose pods did; `reconcile(key)` reads the job from the informer cache
  * (our own last write where the cache lags), decides with the pure `decide`, applies the plan and
  * writes the status once, only when it changed, guarded against a stale copy.
  *
  *   reconcile(key): observe (job, its pods, worker /status) → decide(observed, now) → apply → status → events
  */
 import { isDeepStrictEqual } from 'node:util'
-import type {
-  Informer as ClientInformer,
-  KubeConfig,
-  KubernetesObject,
-  ObjectCache,
-  V1Pod,
-} from '@kubernetes/client-node'
 import type { Logger } from 'pino'
 import type { WorkerStatus } from '../../contract/worker-status.ts'
 import type { StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
 import type { Clock } from '../clock.ts'
-import { GROUP, type KubeApi, PLURAL, VERSION } from '../kube/kube-api.ts'
-import { makeSlimInformer, slimMetadata } from '../kube/slim-informer.ts'
+import type { JobInformers } from '../kube/informers.ts'
+import type { KubeApi } from '../kube/kube-api.ts'
+import { slimMetadata } from '../kube/slim-informer.ts'
 import { LABEL } from '../model/labels.ts'
 import { FINALIZER } from '../model/names.ts'
 import type { OperatorMetrics } from '../operator-metrics.ts'
@@ -30,12 +24,11 @@ import { readWorkerStatus, requestWorkerStop } from '../worker-client.ts'
 import { ReconcileQueue, type ReconcileResult } from './reconcile-queue.ts'
 
 export interface ControllerOptions {
-  kc: KubeConfig
+  /** The caches of StreamJobs and their pods (kube/informers.ts): keys in, objects read back. */
+  informers: JobInformers
   api: KubeApi
   log: Logger
   metrics: OperatorMetrics
-  /** Empty: every namespace. */
-  namespaces: readonly string[]
   settings: DecideSettings
   identity: string
   /** "now" for decisions and Event times (main.ts passes the system clock). */
@@ -43,26 +36,9 @@ export interface ControllerOptions {
   concurrency?: number
 }
 
-type Informer<T extends KubernetesObject> = ClientInformer<T> & ObjectCache<T>
-
-const MANAGED = `${LABEL.managedBy}=exactly-operator`
-
-/**
- * A pod is read only through observePod (labels, owner, status): its spec, the larger part of a
- * worker pod, is not kept in the cache.
- */
-function slimPod(pod: V1Pod): V1Pod {
-  slimMetadata(pod)
-  delete pod.spec
-  return pod
-}
-
 export class StreamJobController {
   readonly #o: ControllerOptions
   readonly queue: ReconcileQueue
-  /** Custom objects arrive as plain JSON: read them as StreamJob. */
-  readonly #jobInformers: Informer<KubernetesObject>[] = []
-  readonly #podInformers: Informer<V1Pod>[] = []
   #synced = false
   /** Per job key: the object our last write returned, and the resourceVersions it superseded (see #cached). */
   readonly #written = new Map<string, { superseded: readonly string[]; job: StreamJob }>()
@@ -89,47 +65,7 @@ export class StreamJobController {
   }
 
   async start(): Promise<void> {
-    const { kc, api, namespaces } = this.#o
-    const scopes = namespaces.length === 0 ? [undefined] : namespaces
-    for (const ns of scopes) {
-      const jobs = makeSlimInformer<KubernetesObject>(
-        kc,
-        ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
-        () =>
-          (ns
-            ? api.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
-            : api.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as never,
-        slimMetadata,
-      )
-      const pods = makeSlimInformer<V1Pod>(
-        kc,
-        ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods',
-        () =>
-          ns
-            ? api.core.listNamespacedPod({ namespace: ns, labelSelector: MANAGED })
-            : api.core.listPodForAllNamespaces({ labelSelector: MANAGED }),
-        slimPod,
-        MANAGED,
-      )
-      const enqueueJob = (job: KubernetesObject) => this.queue.add(`${job.metadata?.namespace}/${job.metadata?.name}`)
-      const enqueuePod = (pod: V1Pod) => {
-        const job = pod.metadata?.labels?.[LABEL.job]
-        if (job && pod.metadata?.namespace) this.queue.add(`${pod.metadata.namespace}/${job}`)
-      }
-      for (const verb of ['add', 'update', 'delete'] as const) {
-        jobs.on(verb, enqueueJob)
-        pods.on(verb, enqueuePod)
-      }
-      for (const informer of [jobs, pods] as Informer<KubernetesObject>[]) {
-        informer.on('error', (error: unknown) => {
-          this.#o.log.warn({ err: error }, 'watch failed; restarting it')
-          setTimeout(() => void informer.start().catch(() => {}), 2000)
-        })
-      }
-      this.#jobInformers.push(jobs)
-      this.#podInformers.push(pods)
-    }
-    await Promise.all([...this.#jobInformers, ...this.#podInformers].map((i) => i.start()))
+    await this.#o.informers.start((key) => this.queue.add(key))
     this.#synced = true
     // Only now: a pass that ran on a filled job cache but a still-empty pod cache would take
     // every running worker for gone and start new attempts (a new leader did, in the demo).
@@ -139,7 +75,7 @@ export class StreamJobController {
 
   async stop(): Promise<void> {
     this.queue.stop()
-    await Promise.all([...this.#jobInformers, ...this.#podInformers].map((i) => i.stop().catch(() => {})))
+    await this.#o.informers.stop()
   }
 
   async reconcile(key: string, reconcileId: string): Promise<ReconcileResult> {
@@ -166,7 +102,7 @@ export class StreamJobController {
    */
   #cached(key: string): StreamJob | undefined {
     const [namespace = '', name = ''] = key.split('/')
-    const cached = this.#jobInformers.map((i) => i.get(name, namespace)).find(Boolean) as StreamJob | undefined
+    const cached = this.#o.informers.getJob(namespace, name)
     const written = this.#written.get(key)
     if (written?.superseded.includes(cached?.metadata.resourceVersion ?? '')) return written.job
     this.#written.delete(key)
@@ -179,14 +115,7 @@ export class StreamJobController {
   }
 
   async #observe(job: StreamJob): Promise<Observed> {
-    const { namespace, name, uid } = job.metadata
-    const raw = this.#podInformers
-      .flatMap((i) => i.list(namespace))
-      .filter(
-        (p) =>
-          p.metadata?.labels?.[LABEL.job] === name && (p.metadata?.ownerReferences ?? []).some((o) => o.uid === uid),
-      )
-    const pods = raw.flatMap((p) => observePod(p) ?? [])
+    const pods = this.#o.informers.podsOf(job).flatMap((p) => observePod(p) ?? [])
     const reports = await Promise.all(
       pods
         .filter((p) => p.role === 'worker' && p.phase === 'Running' && p.podIP && !p.deleting)
@@ -286,11 +215,9 @@ export class StreamJobController {
 
   #countPhases(): void {
     const counts = new Map<string, number>()
-    for (const informer of this.#jobInformers) {
-      for (const job of informer.list() as unknown as StreamJob[]) {
-        const phase = job.status?.phase ?? 'Pending'
-        counts.set(phase, (counts.get(phase) ?? 0) + 1)
-      }
+    for (const job of this.#o.informers.listJobs()) {
+      const phase = job.status?.phase ?? 'Pending'
+      counts.set(phase, (counts.get(phase) ?? 0) + 1)
     }
     this.#o.metrics.setJobsPerPhase(counts)
   }
