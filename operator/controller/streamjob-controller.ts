@@ -1,26 +1,24 @@
 /**
  * The StreamJob controller: the informers (kube/informers.ts) hand it the key of each StreamJob
  * that changed or whose pods did; `reconcile(key)` reads the job from the informer cache
- * (our own last write where the cache lags), decides with the pure `decide`, applies the plan and
- * writes the status once, only when it changed, guarded against a stale copy.
+ * (our own last write where the cache lags), decides with the pure `decide`, and hands the plan
+ * to applyPlan (apply-plan.ts), which writes the status once, only when it changed, guarded
+ * against a stale copy.
  *
- *   reconcile(key): observe (job, its pods, worker /status) → decide(observed, now) → apply → status → events
+ *   reconcile(key): observe (job, its pods, worker /status) → decide(observed, now) → apply (actions, status, events)
  */
-import { isDeepStrictEqual } from 'node:util'
 import type { Logger } from 'pino'
 import type { WorkerStatus } from '../../contract/worker-status.ts'
-import type { StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
+import type { StreamJob } from '../api/streamjob-types.ts'
 import type { Clock } from '../clock.ts'
 import type { JobInformers } from '../kube/informers.ts'
 import type { KubeApi } from '../kube/kube-api.ts'
 import { slimMetadata } from '../kube/slim-informer.ts'
-import { LABEL } from '../model/labels.ts'
-import { FINALIZER } from '../model/names.ts'
 import type { OperatorMetrics } from '../operator-metrics.ts'
 import { type DecideSettings, decide } from '../reconcile/decide.ts'
 import { type Observed, observePod } from '../reconcile/observed.ts'
-import type { Plan } from '../reconcile/plan.ts'
 import { readWorkerStatus, requestWorkerStop } from '../worker-client.ts'
+import { applyPlan } from './apply-plan.ts'
 import { ReconcileQueue, type ReconcileResult } from './reconcile-queue.ts'
 
 export interface ControllerOptions {
@@ -86,7 +84,19 @@ export class StreamJobController {
       if (!job) return {}
       const observed = await this.#observe(job)
       const plan = decide(observed, this.#o.clock.now(), this.#o.settings)
-      await this.#apply(key, job, plan, log)
+      await applyPlan(
+        {
+          api: this.#o.api,
+          metrics: this.#o.metrics,
+          log,
+          identity: this.#o.identity,
+          clock: this.#o.clock,
+          requestStop: requestWorkerStop,
+          remember: (superseded, written) => this.#remember(key, superseded, written),
+        },
+        job,
+        plan,
+      )
       return { requeueAfterMs: plan.requeueAfterMs }
     } catch (error) {
       // A write refused because our copy was stale (or anything else): the retry reads afresh.
@@ -124,93 +134,6 @@ export class StreamJobController {
     const workers = new Map<string, WorkerStatus>()
     for (const [pod, report] of reports) if (report) workers.set(pod, report)
     return { job, pods, workers }
-  }
-
-  /** Pods and finalizers first, then status, then letting go of the object (it may vanish). */
-  async #apply(key: string, observedJob: StreamJob, plan: Plan, log: Logger): Promise<void> {
-    const { api, metrics } = this.#o
-    const { namespace } = observedJob.metadata
-    let job = observedJob
-    let releasing = false
-    let statusWritten = false
-    const statusChanged = plan.status !== undefined && !isDeepStrictEqual(plan.status, job.status)
-    for (const action of plan.actions) {
-      switch (action.kind) {
-        case 'addFinalizer': {
-          if (statusChanged && plan.actions.length === 1) {
-            job = await this.#addFinalizerWithStatus(key, job, plan.status!)
-            statusWritten = true
-            break
-          }
-          const updated = await api.setFinalizers(job, [...(job.metadata.finalizers ?? []), FINALIZER])
-          this.#remember(key, [job.metadata.resourceVersion], updated)
-          job = updated
-          break
-        }
-        case 'removeFinalizer':
-          releasing = true
-          break
-        case 'createPod': {
-          const outcome = await api.createPod(action.pod)
-          log.info({ pod: action.pod.metadata?.name, outcome }, 'created pod')
-          if (outcome === 'created' && action.pod.metadata?.labels?.[LABEL.component] === 'recover')
-            metrics.recoveries.inc()
-          break
-        }
-        case 'deletePod':
-          await api.deletePod(namespace, action.name)
-          log.info({ pod: action.name, why: action.reason }, 'deleted pod')
-          break
-        case 'stopWorker':
-          if (!(await requestWorkerStop(action.podIP)))
-            log.warn({ pod: action.pod }, 'the worker did not take the stop request yet')
-          break
-      }
-    }
-    if (plan.status && statusChanged && !statusWritten) {
-      const updated = await api.patchStatus(job, plan.status)
-      this.#remember(key, [job.metadata.resourceVersion], updated)
-    }
-    const restartsBefore = observedJob.status?.restarts ?? 0
-    if (statusChanged && (plan.status?.restarts ?? 0) > restartsBefore)
-      metrics.restarts.inc((plan.status?.restarts ?? 0) - restartsBefore)
-    for (const event of plan.events) {
-      // Not awaited: an Event is a record for people, and the pass does not depend on it.
-      void api.createEvent(job, event, this.#o.identity, new Date(this.#o.clock.now())).catch((error: unknown) => {
-        log.warn({ err: error, reason: event.reason }, 'cannot record the event')
-      })
-      log.info({ event: event.reason, type: event.type }, event.message)
-    }
-    if (releasing) {
-      const latest = (await api.getStreamJob(namespace, job.metadata.name)) ?? job
-      await api.setFinalizers(
-        latest,
-        (latest.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
-      )
-      log.info('released the StreamJob: no transaction is left open')
-    }
-  }
-
-  /**
-   * A pass whose one action is adding the finalizer (a new job with nothing to run yet): the
-   * finalizer (metadata) and the status (its own subresource) go out at once, one round trip
-   * instead of two; with pods to create, the finalizer must land first and this does not apply.
-   * Each write is guarded by the content it replaces, as resourceVersion moves with the other one.
-   * Either may fail alone: the pass then fails and the retry reads the job afresh.
-   */
-  async #addFinalizerWithStatus(key: string, job: StreamJob, status: StreamJobStatus): Promise<StreamJob> {
-    const { api } = this.#o
-    const [withFinalizer, withStatus] = await Promise.all([
-      api.addFinalizer(job, FINALIZER),
-      api.patchStatus(job, status, 'decisionInputs'),
-    ])
-    // The answer of the write applied second holds both changes (resourceVersions are opaque:
-    // which came second shows in whether the finalizer write already saw the new status).
-    const [first, second] = isDeepStrictEqual(withFinalizer.status, withStatus.status)
-      ? [withStatus, withFinalizer]
-      : [withFinalizer, withStatus]
-    this.#remember(key, [job.metadata.resourceVersion, first.metadata.resourceVersion], second)
-    return second
   }
 
   #countPhases(): void {
