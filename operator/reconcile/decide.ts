@@ -18,8 +18,15 @@ import { jobDurations } from '../model/job-durations.ts'
 import { FINALIZER, PAUSE_ANNOTATION } from '../model/names.ts'
 import { specRevision } from '../model/revision.ts'
 import { decideSlots, type SlotSettings } from './decide-slots.ts'
-import { decideTransition, leftoverPods, startTransition, type TransitionSettings } from './decide-transition.ts'
+import {
+  decideTransition,
+  jobKey,
+  leftoverPods,
+  startTransition,
+  type TransitionSettings,
+} from './decide-transition.ts'
 import { Draft } from './draft.ts'
+import { transitionJobPhase } from './job-phase.ts'
 import type { Observed } from './observed.ts'
 import type { Plan } from './plan.ts'
 import { buildConditions } from './status.ts'
@@ -51,7 +58,9 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
   const previous: StreamJobStatus = job.status ?? {}
   const draft = new Draft({ ...previous })
   const paused = job.metadata.annotations?.[PAUSE_ANNOTATION] === 'true'
-  const finish = (phase: JobPhase, detail: string, layout?: RuntimeLayout) => {
+  const finish = (next: JobPhase, detail: string, layout?: RuntimeLayout) => {
+    // Through the phase machine: a move the design does not allow fails the pass (job-phase.ts).
+    const phase = transitionJobPhase(previous.phase, next, jobKey(job))
     const live = layout?.running ? reportsOf(observed, layout.generation) : []
     draft.status = buildConditions(draft.status, {
       phase,
