@@ -16,6 +16,9 @@ export interface LeaseTiming {
   retryPeriodMs: number
 }
 
+/** The Lease calls election makes (kube-api.ts). */
+export type LeaseApi = Pick<KubeApi, 'readLease' | 'createLease' | 'replaceLease'>
+
 export const DEFAULT_LEASE_TIMING: LeaseTiming = {
   leaseDurationMs: 15_000,
   renewDeadlineMs: 10_000,
@@ -36,7 +39,7 @@ function microTime(now: Date): Date {
 }
 
 export class LeaderElector {
-  readonly #api: KubeApi
+  readonly #api: LeaseApi
   readonly #namespace: string
   readonly #name: string
   readonly #identity: string
@@ -48,7 +51,7 @@ export class LeaderElector {
   #timer: ReturnType<typeof setTimeout> | undefined
 
   constructor(o: {
-    api: KubeApi
+    api: LeaseApi
     namespace: string
     name: string
     identity: string
