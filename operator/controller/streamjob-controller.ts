@@ -18,7 +18,7 @@ import type { OperatorMetrics } from '../operator-metrics.ts'
 import { type DecideSettings, decide } from '../reconcile/decide.ts'
 import { type Observed, observePod } from '../reconcile/observed.ts'
 import { readWorkerStatus, requestWorkerStop } from '../worker-client.ts'
-import { applyPlan } from './apply-plan.ts'
+import { type ApplyContext, applyPlan } from './apply-plan.ts'
 import { ReconcileQueue, type ReconcileResult } from './reconcile-queue.ts'
 
 export interface ControllerOptions {
@@ -84,19 +84,7 @@ export class StreamJobController {
       if (!job) return {}
       const observed = await this.#observe(job)
       const plan = decide(observed, this.#o.clock.now(), this.#o.settings)
-      await applyPlan(
-        {
-          api: this.#o.api,
-          metrics: this.#o.metrics,
-          log,
-          identity: this.#o.identity,
-          clock: this.#o.clock,
-          requestStop: requestWorkerStop,
-          remember: (superseded, written) => this.#remember(key, superseded, written),
-        },
-        job,
-        plan,
-      )
+      await applyPlan(this.#applyContext(key, log), job, plan)
       return { requeueAfterMs: plan.requeueAfterMs }
     } catch (error) {
       // A write refused because our copy was stale (or anything else): the retry reads afresh.
@@ -117,6 +105,19 @@ export class StreamJobController {
     if (written?.superseded.includes(cached?.metadata.resourceVersion ?? '')) return written.job
     this.#written.delete(key)
     return cached
+  }
+
+  #applyContext(key: string, log: Logger): ApplyContext {
+    const { api, metrics, identity, clock } = this.#o
+    return {
+      api,
+      metrics,
+      log,
+      identity,
+      clock,
+      requestStop: requestWorkerStop,
+      remember: (superseded, written) => this.#remember(key, superseded, written),
+    }
   }
 
   #remember(key: string, superseded: ReadonlyArray<string | undefined>, job: StreamJob): void {
