@@ -7,7 +7,9 @@
 import { hostname } from 'node:os'
 import { pino } from 'pino'
 import { serve } from '../contract/serve-http.ts'
+import { systemClock } from './clock.ts'
 import { StreamJobController } from './controller/streamjob-controller.ts'
+import { StreamJobInformers } from './kube/informers.ts'
 import { KubeApi } from './kube/kube-api.ts'
 import { LeaderElector } from './kube/leader-election.ts'
 import { PooledKubeConfig } from './kube/pooled-kube-config.ts'
@@ -33,18 +35,20 @@ export async function runOperator(env: NodeJS.ProcessEnv): Promise<number> {
   const api = new KubeApi(kc)
   const metrics = createOperatorMetrics()
   const identity = env.POD_NAME ?? `${hostname()}-${process.pid}`
+  // The one place that picks the real clock; every part below takes it as a parameter.
+  const clock = systemClock
   const namespaces = (env.EXACTLY_WATCH_NAMESPACES ?? '')
     .split(',')
     .map((n) => n.trim())
     .filter(Boolean)
   const controller = new StreamJobController({
-    kc,
+    informers: new StreamJobInformers({ kc, api, log, namespaces }),
     api,
     log,
     metrics,
-    namespaces,
     settings: DEFAULT_SETTINGS,
     identity,
+    clock,
   })
   const elector = new LeaderElector({
     api,
@@ -52,6 +56,7 @@ export async function runOperator(env: NodeJS.ProcessEnv): Promise<number> {
     name: 'exactly-operator',
     identity,
     log,
+    clock,
   })
   const text = (status: number, body: string) =>
     new Response(body, { status, headers: { 'content-type': 'text/plain' } })

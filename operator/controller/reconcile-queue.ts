@@ -7,6 +7,7 @@
  * time a key waited in the queue, so a slow pass and a long queue are told apart.
  */
 import type { Logger } from 'pino'
+import type { Clock } from '../clock.ts'
 
 export interface ReconcileResult {
   requeueAfterMs?: number | undefined
@@ -35,6 +36,7 @@ export function retryDelayMs(failures: number): number {
 export class ReconcileQueue {
   readonly #handler: (key: string, reconcileId: string) => Promise<ReconcileResult>
   readonly #log: Logger
+  readonly #clock: Clock
   readonly #hooks: QueueHooks
   readonly #concurrency: number
   readonly #queue: string[] = []
@@ -52,6 +54,8 @@ export class ReconcileQueue {
   constructor(o: {
     handler: (key: string, reconcileId: string) => Promise<ReconcileResult>
     log: Logger
+    /** When a delayed key is due (addAfter); pass durations are measured with performance.now(). */
+    clock: Clock
     concurrency?: number
     hooks?: QueueHooks
     /** Queue keys but run no pass until `release()`: a controller's caches are not filled yet. */
@@ -60,6 +64,7 @@ export class ReconcileQueue {
     this.#held = o.held ?? false
     this.#handler = o.handler
     this.#log = o.log
+    this.#clock = o.clock
     this.#concurrency = o.concurrency ?? 4
     this.#hooks = o.hooks ?? {}
   }
@@ -79,7 +84,7 @@ export class ReconcileQueue {
   /** Adds `key` after `ms`; an earlier pending time wins. */
   addAfter(key: string, ms: number): void {
     if (this.#stopped) return
-    const at = Date.now() + ms
+    const at = this.#clock.now() + ms
     const pending = this.#timers.get(key)
     if (pending && pending.at <= at) return
     if (pending) clearTimeout(pending.timer)

@@ -7,6 +7,7 @@
  */
 import type { V1Lease } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
+import type { Clock } from '../clock.ts'
 import type { KubeApi } from './kube-api.ts'
 
 export interface LeaseTiming {
@@ -14,6 +15,9 @@ export interface LeaseTiming {
   renewDeadlineMs: number
   retryPeriodMs: number
 }
+
+/** The Lease calls election makes (kube-api.ts). */
+export type LeaseApi = Pick<KubeApi, 'readLease' | 'createLease' | 'replaceLease'>
 
 export const DEFAULT_LEASE_TIMING: LeaseTiming = {
   leaseDurationMs: 15_000,
@@ -35,22 +39,24 @@ function microTime(now: Date): Date {
 }
 
 export class LeaderElector {
-  readonly #api: KubeApi
+  readonly #api: LeaseApi
   readonly #namespace: string
   readonly #name: string
   readonly #identity: string
   readonly #timing: LeaseTiming
   readonly #log: Logger
+  readonly #clock: Clock
   #leading = false
   #lastRenew = 0
   #timer: ReturnType<typeof setTimeout> | undefined
 
   constructor(o: {
-    api: KubeApi
+    api: LeaseApi
     namespace: string
     name: string
     identity: string
     log: Logger
+    clock: Clock
     timing?: LeaseTiming
   }) {
     this.#api = o.api
@@ -59,6 +65,7 @@ export class LeaderElector {
     this.#identity = o.identity
     this.#timing = o.timing ?? DEFAULT_LEASE_TIMING
     this.#log = o.log
+    this.#clock = o.clock
   }
 
   get leading(): boolean {
@@ -72,7 +79,7 @@ export class LeaderElector {
         try {
           const held = await this.#tryAcquireOrRenew()
           if (held) {
-            this.#lastRenew = Date.now()
+            this.#lastRenew = this.#clock.now()
             if (!this.#leading) {
               this.#leading = true
               this.#log.info({ lease: `${this.#namespace}/${this.#name}` }, 'became the leader')
@@ -81,7 +88,7 @@ export class LeaderElector {
           } else if (this.#leading) this.#lose(onLost, 'another replica holds the lease')
         } catch (error) {
           this.#log.warn({ err: error }, 'cannot reach the lease')
-          if (this.#leading && Date.now() - this.#lastRenew > this.#timing.renewDeadlineMs) {
+          if (this.#leading && this.#clock.now() - this.#lastRenew > this.#timing.renewDeadlineMs) {
             this.#lose(onLost, `could not renew the lease for ${this.#timing.renewDeadlineMs} ms`)
           }
         }
@@ -102,7 +109,7 @@ export class LeaderElector {
   }
 
   async #tryAcquireOrRenew(): Promise<boolean> {
-    const now = new Date()
+    const now = new Date(this.#clock.now())
     const lease = await this.#api.readLease(this.#namespace, this.#name)
     if (!mayAcquire(lease, this.#identity, now.getTime())) return false
     const taking = lease?.spec?.holderIdentity !== this.#identity

@@ -1,14 +1,15 @@
 /**
  * What the operator writes into each worker pod's EXACTLY_WORKER_CONFIG (docs/worker.md), and
  * into the recover pod's EXACTLY_RECOVER_CONFIG: the StreamJob spec translated into the
- * runtime's terms (durations in ms, the storage URI split into bucket and prefix).
+ * runtime's terms (durations in ms, parsed once per pass by jobDurations; the storage URI split
+ * into bucket and prefix).
  */
 
 import { DEFAULT_CHAIN_LIMITS, DEFAULT_READ, WORKER_PORT } from '../../contract/defaults.ts'
-import { parseDuration } from '../../contract/duration.ts'
 import type { RecoverConfig } from '../../contract/recover-config.ts'
 import type { WorkerConfig } from '../../contract/worker-config.ts'
 import type { StreamJob } from '../api/streamjob-types.ts'
+import type { JobDurations } from './job-durations.ts'
 
 export interface StorageLocation {
   bucket: string
@@ -40,6 +41,7 @@ function storage(job: StreamJob): WorkerConfig['checkpoint']['storage'] {
 export function desiredWorkerConfig(
   job: StreamJob,
   ids: { generation: number; slot: number; attempt: number },
+  durations: JobDurations,
 ): WorkerConfig {
   const { spec } = job
   return {
@@ -63,13 +65,13 @@ export function desiredWorkerConfig(
       startFrom: spec.kafka.source.startFrom,
       sinkTopic: spec.kafka.sink.topic,
       delivery: 'exactly-once',
-      transactionTimeoutMs: parseDuration(spec.kafka.transactionTimeout, 'spec.kafka.transactionTimeout'),
+      transactionTimeoutMs: durations.transactionTimeoutMs,
       clientId: `exactly-${job.metadata.namespace}-${job.metadata.name}-s${ids.slot}`,
       read: { ...DEFAULT_READ },
     },
     checkpoint: {
-      intervalMs: parseDuration(spec.checkpoint.interval, 'spec.checkpoint.interval'),
-      timeoutMs: parseDuration(spec.checkpoint.timeout, 'spec.checkpoint.timeout'),
+      intervalMs: durations.checkpointIntervalMs,
+      timeoutMs: durations.checkpointTimeoutMs,
       retained: spec.checkpoint.retained,
       incremental: { ...DEFAULT_CHAIN_LIMITS },
       storage: storage(job),
@@ -87,7 +89,7 @@ export interface RecoverLayout {
   savepoint?: string | undefined
 }
 
-export function desiredRecoverConfig(job: StreamJob, layout: RecoverLayout): RecoverConfig {
+export function desiredRecoverConfig(job: StreamJob, layout: RecoverLayout, durations: JobDurations): RecoverConfig {
   const { spec } = job
   return {
     formatVersion: 1,
@@ -108,7 +110,7 @@ export function desiredRecoverConfig(job: StreamJob, layout: RecoverLayout): Rec
           : []),
       ],
       startFrom: spec.kafka.source.startFrom,
-      transactionTimeoutMs: parseDuration(spec.kafka.transactionTimeout, 'spec.kafka.transactionTimeout'),
+      transactionTimeoutMs: durations.transactionTimeoutMs,
     },
     checkpoint: { storage: storage(job) },
   }

@@ -10,6 +10,7 @@
 import type { V1Container, V1EnvVar, V1Pod } from '@kubernetes/client-node'
 import { WORKER_PORT } from '../../contract/defaults.ts'
 import type { StreamJob } from '../api/streamjob-types.ts'
+import type { JobDurations } from './job-durations.ts'
 import { type PodRole, podLabels } from './labels.ts'
 import { REVISION_ANNOTATION, recoverPodName, workerPodName } from './names.ts'
 import { desiredRecoverConfig, desiredWorkerConfig, type RecoverLayout } from './worker-config.ts'
@@ -22,6 +23,8 @@ export interface PodSettings {
   revision: string
   /** Seconds between SIGTERM and SIGKILL: a worker takes its final checkpoint in between. */
   terminationGracePeriodSeconds: number
+  /** The spec's durations, parsed once per pass: they go into the pod's config. */
+  durations: JobDurations
 }
 
 export function desiredWorkerPod(
@@ -29,7 +32,7 @@ export function desiredWorkerPod(
   ids: { generation: number; slot: number; attempt: number },
   settings: PodSettings,
 ): V1Pod {
-  const config = desiredWorkerConfig(job, ids)
+  const config = desiredWorkerConfig(job, ids, settings.durations)
   const container: V1Container = {
     ...baseContainer(job, 'worker', [
       { name: 'EXACTLY_WORKER_CONFIG', value: JSON.stringify(config) },
@@ -58,7 +61,7 @@ export function desiredWorkerPod(
 }
 
 export function desiredRecoverPod(job: StreamJob, layout: RecoverLayout, settings: PodSettings): V1Pod {
-  const config = desiredRecoverConfig(job, layout)
+  const config = desiredRecoverConfig(job, layout, settings.durations)
   const container = baseContainer(job, 'recover', [{ name: 'EXACTLY_RECOVER_CONFIG', value: JSON.stringify(config) }])
   const name = recoverPodName(job.metadata.name, layout.generation, layout.nextGeneration)
   return pod(job, name, 'recover', { generation: layout.generation }, container, settings)

@@ -13,8 +13,8 @@
  * - Failed with exit code 2 (invalid config, corrupt checkpoint): the job is Failed;
  * - Failed otherwise (crash, OOM kill, fenced, superseded): restart after the backoff.
  */
-import { parseDuration } from '../../contract/duration.ts'
 import type { CheckpointSummary, StreamJob, WorkerSlotStatus } from '../api/streamjob-types.ts'
+import type { JobDurations } from '../model/job-durations.ts'
 import { desiredWorkerPod, type PodSettings } from '../model/worker-pod.ts'
 import type { Draft } from './draft.ts'
 import { isTerminated, type Observed, type ObservedPod } from './observed.ts'
@@ -25,6 +25,8 @@ export const EXIT_NEEDS_A_PERSON = 2
 
 export interface SlotSettings {
   notReadyDeadlineMs: number
+  /** The spec's durations, parsed once per pass (the restart backoff). */
+  durations: JobDurations
   pod: PodSettings
 }
 
@@ -161,12 +163,8 @@ function restart(
     )
     return 'failed'
   }
-  const backoff = job.spec.restartPolicy.backoff
-  const wait = restartBackoffMs(
-    s.failures + 1,
-    parseDuration(backoff.initial, 'spec.restartPolicy.backoff.initial'),
-    parseDuration(backoff.max, 'spec.restartPolicy.backoff.max'),
-  )
+  const { backoffInitialMs, backoffMaxMs } = settings.durations
+  const wait = restartBackoffMs(s.failures + 1, backoffInitialMs, backoffMaxMs)
   const due = failedAt === undefined ? now : failedAt + wait
   if (now < due) {
     draft.requeue(due - now)

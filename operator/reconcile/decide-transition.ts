@@ -11,9 +11,8 @@
  * fences are no-ops, and it always writes the restore point the next generation starts from. A
  * failed recover pod is retried; past `maxRecoverAttempts` the job is Failed. Pure.
  */
-
-import { parseDuration } from '../../contract/duration.ts'
 import type { LayoutTransition, RuntimeLayout, StreamJob } from '../api/streamjob-types.ts'
+import type { JobDurations } from '../model/job-durations.ts'
 import { recoverPodName } from '../model/names.ts'
 import { desiredRecoverPod, type PodSettings } from '../model/worker-pod.ts'
 import type { Draft } from './draft.ts'
@@ -26,6 +25,8 @@ export interface TransitionSettings {
   maxRecoverAttempts: number
   /** How often to look again while waiting for pods. */
   pollMs: number
+  /** The spec's durations, parsed once per pass (the recover pod's retry backoff). */
+  durations: JobDurations
   pod: PodSettings
 }
 
@@ -121,14 +122,8 @@ export function decideTransition(
       if (pod?.phase === 'Failed') {
         if (pod.deleting) return { transition }
         // Retried after the job's restart backoff: Kafka or S3 may be away for a while.
-        const backoff = job.spec.restartPolicy.backoff
-        const due =
-          (pod.finishedAt ?? 0) +
-          restartBackoffMs(
-            attempts,
-            parseDuration(backoff.initial, 'spec.restartPolicy.backoff.initial'),
-            parseDuration(backoff.max, 'spec.restartPolicy.backoff.max'),
-          )
+        const { backoffInitialMs, backoffMaxMs } = settings.durations
+        const due = (pod.finishedAt ?? 0) + restartBackoffMs(attempts, backoffInitialMs, backoffMaxMs)
         if (now < due) {
           draft.requeue(due - now)
           return { transition }

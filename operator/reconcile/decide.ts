@@ -12,19 +12,28 @@
  *   running ──▶ keep one live worker per slot (decide-slots.ts)
  *   closed, spec.state running ──▶ start the generation from its restore point
  */
-import { parseDuration } from '../../contract/duration.ts'
 import type { WorkerStatus } from '../../contract/worker-status.ts'
 import type { JobPhase, LayoutTransition, RuntimeLayout, StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
+import { jobDurations } from '../model/job-durations.ts'
 import { FINALIZER, PAUSE_ANNOTATION } from '../model/names.ts'
 import { specRevision } from '../model/revision.ts'
 import { decideSlots, type SlotSettings } from './decide-slots.ts'
-import { decideTransition, leftoverPods, startTransition, type TransitionSettings } from './decide-transition.ts'
+import {
+  decideTransition,
+  jobKey,
+  leftoverPods,
+  startTransition,
+  type TransitionSettings,
+} from './decide-transition.ts'
 import { Draft } from './draft.ts'
+import { transitionJobPhase } from './job-phase.ts'
 import type { Observed } from './observed.ts'
 import type { Plan } from './plan.ts'
 import { buildConditions } from './status.ts'
 
-export interface DecideSettings extends Omit<SlotSettings, 'pod'>, Omit<TransitionSettings, 'pod'> {
+export interface DecideSettings
+  extends Omit<SlotSettings, 'pod' | 'durations'>,
+    Omit<TransitionSettings, 'pod' | 'durations'> {
   /** How often to refresh worker reports while the job runs. */
   statusPollMs: number
 }
@@ -35,18 +44,23 @@ const STOP_MARGIN_SECONDS = 30
 export function decide(observed: Observed, now: number, decideSettings: DecideSettings): Plan {
   const { job } = observed
   const revision = specRevision(job.spec)
+  // Once per pass: every decision below, and the pods it builds, reads these numbers.
+  const durations = jobDurations(job.spec)
   const settings = {
     ...decideSettings,
+    durations,
     pod: {
       revision,
-      terminationGracePeriodSeconds:
-        Math.ceil(parseDuration(job.spec.checkpoint.timeout, 'spec.checkpoint.timeout') / 1000) + STOP_MARGIN_SECONDS,
+      terminationGracePeriodSeconds: Math.ceil(durations.checkpointTimeoutMs / 1000) + STOP_MARGIN_SECONDS,
+      durations,
     },
   }
   const previous: StreamJobStatus = job.status ?? {}
   const draft = new Draft({ ...previous })
   const paused = job.metadata.annotations?.[PAUSE_ANNOTATION] === 'true'
-  const finish = (phase: JobPhase, detail: string, layout?: RuntimeLayout) => {
+  const finish = (next: JobPhase, detail: string, layout?: RuntimeLayout) => {
+    // Through the phase machine: a move the design does not allow fails the pass (job-phase.ts).
+    const phase = transitionJobPhase(previous.phase, next, jobKey(job))
     const live = layout?.running ? reportsOf(observed, layout.generation) : []
     draft.status = buildConditions(draft.status, {
       phase,

@@ -1,6 +1,6 @@
 /**
  * What a reconcile pass decided: the actions to apply (in order), the status to write, the
- * Events to record and when to look again. Plain data; `controller/apply.ts` carries it out.
+ * Events to record and when to look again. Plain data; `controller/apply-plan.ts` carries it out.
  */
 import type { V1Pod } from '@kubernetes/client-node'
 import type { StreamJobStatus } from '../api/streamjob-types.ts'

@@ -1,5 +1,6 @@
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
+import { systemClock } from '../../../../operator/clock.ts'
 import { ReconcileQueue } from '../../../../operator/controller/reconcile-queue.ts'
 
 describe('ReconcileQueue', () => {
@@ -13,6 +14,7 @@ describe('ReconcileQueue', () => {
     const done: string[] = []
     const queue = new ReconcileQueue({
       log: pino({ level: 'silent' }),
+      clock: systemClock,
       concurrency: 1,
       handler: async (key) => {
         if (key === 'a') await blocked
@@ -38,6 +40,7 @@ describe('ReconcileQueue', () => {
     const done: string[] = []
     const queue = new ReconcileQueue({
       log: pino({ level: 'silent' }),
+      clock: systemClock,
       held: true,
       handler: async (key) => {
         done.push(key)

@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { parseRecoverConfig } from '../../../../contract/recover-config.ts'
 import { parseWorkerConfig } from '../../../../contract/worker-config.ts'
-import { recoverPodName, workerPodName } from '../../../../operator/model/names.ts'
-import { specRevision } from '../../../../operator/model/revision.ts'
-import { parseStorageUri } from '../../../../operator/model/worker-config.ts'
+import { jobDurations } from '../../../../operator/model/job-durations.ts'
 import { desiredRecoverPod, desiredWorkerPod } from '../../../../operator/model/worker-pod.ts'
 import { streamJob } from '../fixtures.ts'
 
-const settings = { revision: 'abc', terminationGracePeriodSeconds: 150 }
+const settings = { revision: 'abc', terminationGracePeriodSeconds: 150, durations: jobDurations(streamJob().spec) }
 const env = (pod: ReturnType<typeof desiredWorkerPod>, name: string) =>
   pod.spec?.containers[0]?.env?.find((e) => e.name === name)
 
@@ -86,40 +84,5 @@ describe('desiredWorkerPod()', () => {
     expect(recover.spec?.containers[0]?.command).toEqual(['node', '/app/runtime/cli/exactly.ts', 'recover'])
     const config = parseRecoverConfig(env(recover, 'EXACTLY_RECOVER_CONFIG')?.value ?? '')
     expect(config).toMatchObject({ generation: 2, parallelism: 2, nextGeneration: 3 })
-  })
-})
-
-describe('names', () => {
-  it('workerPodName() fits a long job name into 63 characters, keeping it unique by a hash', () => {
-    const long = 'x'.repeat(70)
-    const name = workerPodName(long, 12, 1023, 99)
-    expect(name.length).toBeLessThanOrEqual(63)
-    expect(name.endsWith('-g12-s1023-a99')).toBe(true)
-    expect(workerPodName(`${long}y`, 12, 1023, 99)).not.toBe(name)
-    expect(recoverPodName('counts', 1, 2)).toBe('counts-g1-recover-g2')
-  })
-})
-
-describe('specRevision()', () => {
-  it('changes with the layout, not with state or restart policy, whatever the key order', () => {
-    const job = streamJob()
-    expect(
-      specRevision({
-        ...job.spec,
-        state: 'suspended',
-        restartPolicy: { maxRestarts: 9, backoff: { initial: '1s', max: '1m' } },
-      }),
-    ).toBe(specRevision(job.spec))
-    expect(specRevision({ ...job.spec, parallelism: 3 })).not.toBe(specRevision(job.spec))
-    const reordered = Object.fromEntries(Object.entries(job.spec).reverse()) as typeof job.spec
-    expect(specRevision(reordered)).toBe(specRevision(job.spec))
-  })
-})
-
-describe('parseStorageUri()', () => {
-  it('splits bucket and prefix', () => {
-    expect(parseStorageUri('s3://b')).toEqual({ bucket: 'b', prefix: '' })
-    expect(parseStorageUri('s3://b/a/c/')).toEqual({ bucket: 'b', prefix: 'a/c' })
-    expect(() => parseStorageUri('http://b')).toThrow(/spec.checkpoint.storage.uri/)
   })
 })
