@@ -13,15 +13,13 @@
  * - Failed with exit code 2 (invalid config, corrupt checkpoint): the job is Failed;
  * - Failed otherwise (crash, OOM kill, fenced, superseded): restart after the backoff.
  */
+import { EXIT_NEEDS_A_PERSON } from '../../contract/exit-codes.ts'
 import type { CheckpointSummary, StreamJob, WorkerSlotStatus } from '../api/streamjob-types.ts'
 import type { JobDurations } from '../model/job-durations.ts'
 import { desiredWorkerPod, type PodSettings } from '../model/worker-pod.ts'
 import type { Draft } from './draft.ts'
 import { isTerminated, type Observed, type ObservedPod } from './observed.ts'
 import { restartBackoffMs } from './restart-policy.ts'
-
-/** Exit code of a worker whose failure a restart would only repeat (runtime/worker/worker.ts). */
-export const EXIT_NEEDS_A_PERSON = 2
 
 export interface SlotSettings {
   notReadyDeadlineMs: number
