@@ -23,9 +23,9 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, Watch } f
 import { parse } from 'yaml'
 import { GROUP, PLURAL, VERSION } from '../operator/kube/kube-api.ts'
 import { PooledKubeConfig } from '../operator/kube/pooled-kube-config.ts'
-import { componentDir } from '../test/infra/components.ts'
-import { freePort } from '../test/infra/ports.ts'
-import { type StackInfo, startStack } from '../test/infra/stack.ts'
+import { componentDir } from '../stack/components.ts'
+import { freePort } from '../stack/ports.ts'
+import { type StackInfo, startStack } from '../stack/stack.ts'
 
 const JOBS = Number(process.argv[2] ?? 1000)
 const root = join(import.meta.dirname, '..')

@@ -7,7 +7,7 @@
 import type { Admin, Kafka } from 'kafkajs'
 import { KafkajsClient } from '../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { s3StoreFromEnv } from '../runtime/storage/s3.ts'
-import type { StackInfo } from '../test/infra/stack.ts'
+import type { StackInfo } from '../stack/stack.ts'
 import { createNamedTopic } from '../test/integration/helpers/kafka.ts'
 import type { Cell } from './cells.ts'
 import { checkOutput } from './check-output.ts'

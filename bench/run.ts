@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
-import { killAllNow, type StackInfo, startStack } from '../test/infra/stack.ts'
+import { killAllNow, type StackInfo, startStack } from '../stack/stack.ts'
 import { type Cell, cellsFor } from './cells.ts'
 import { runExtras } from './extras/index.ts'
 import { loadAverage, machine, versions } from './machine.ts'

@@ -1,6 +1,6 @@
 /**
  * What the two Java peers share: installing their classpath once (an install script in the style of
- * test/infra/install/, cached under ~/.cache/exactly) and running one Java process to its end with a
+ * stack/install/, cached under ~/.cache/exactly) and running one Java process to its end with a
  * timeout, its stdout kept, the tail of its stderr kept for errors, and its CPU time measured.
  *
  * CPU time of the child: Node cannot see a child's rusage, so the JVM runs under `bash -c`, which

@@ -2,7 +2,7 @@
 # Kafka's own perf tools (org.apache.kafka.tools.ProducerPerformance, ConsumerPerformance,
 # TopicCommand) with their runtime dependencies, from Maven Central: the broker's ceiling.
 # Prints the directory of jars: java -cp "$DIR/*" org.apache.kafka.tools.ProducerPerformance ...
-source "$(dirname "$0")/../../test/infra/install/lib.sh"
+source "$(dirname "$0")/../../stack/install/lib.sh"
 KAFKA_VERSION="${KAFKA_VERSION:-4.3.1}"
 # -r1: the revision of kafka-tools/pom.xml's dependency list; bump it when the list changes.
 DIR="$EXACTLY_CACHE/bench-kafka-tools-$KAFKA_VERSION-r1"

@@ -9,8 +9,8 @@ import { createWriteStream, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { WorkerStatus } from '../../contract/worker-status.ts'
-import { freePort } from '../../test/infra/ports.ts'
-import type { StackInfo } from '../../test/infra/stack.ts'
+import { freePort } from '../../stack/ports.ts'
+import type { StackInfo } from '../../stack/stack.ts'
 
 const REPO = join(import.meta.dirname, '..', '..')
 

@@ -26,7 +26,7 @@ import { compareOutput } from '../../examples/verify-model.ts'
 import type { StreamJob } from '../../operator/api/streamjob-types.ts'
 import { KafkajsClient } from '../../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { readToEnd } from '../../runtime/kafka/read-to-end.ts'
-import { type Stack, startStack } from '../infra/stack.ts'
+import { type Stack, startStack } from '../../stack/stack.ts'
 import { createTopic, kafkaFor } from '../integration/helpers/kafka.ts'
 import { pidOf } from '../integration/helpers/kube.ts'
 import {

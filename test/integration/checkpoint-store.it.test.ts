@@ -16,7 +16,7 @@ import { encodeSnapshot } from '../../runtime/state/snapshot-codec.ts'
 import { type ObjectStore, StorageUnavailableError } from '../../runtime/storage/object-store.ts'
 import { S3ObjectStore } from '../../runtime/storage/s3.ts'
 import { type CheckpointToStore, SupersededError } from '../../runtime/worker/slot-storage.ts'
-import { freePort } from '../infra/ports.ts'
+import { freePort } from '../../stack/ports.ts'
 import { objectStoreFor } from './helpers/s3.ts'
 
 const objects = objectStoreFor(inject('stack'))

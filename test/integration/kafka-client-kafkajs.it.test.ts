@@ -5,8 +5,8 @@
 import { describe, expect, inject, it } from 'vitest'
 import { KafkaUnavailableError } from '../../runtime/kafka/kafka-errors.ts'
 import { KafkajsClient } from '../../runtime/kafka/kafkajs/kafkajs-client.ts'
+import { freePort } from '../../stack/ports.ts'
 import { kafkaClientConformance } from '../conformance/kafka-client.ts'
-import { freePort } from '../infra/ports.ts'
 import { createTopic, kafkaFor } from './helpers/kafka.ts'
 
 const { kafka: broker } = inject('stack')

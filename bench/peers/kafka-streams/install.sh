@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The Kafka Streams peer of the benchmark: kafka-streams jars from Maven Central (copy-dependencies,
-# as test/infra/install/kafka.sh does for the broker) and BenchApp compiled with javac.
+# as stack/install/kafka.sh does for the broker) and BenchApp compiled with javac.
 # Prints the directory of the peer's classpath: java -cp "$DIR/*:$DIR/libs/*" dev.exactly.bench.BenchApp
-source "$(dirname "$0")/../../../test/infra/install/lib.sh"
+source "$(dirname "$0")/../../../stack/install/lib.sh"
 KAFKA_VERSION="${KAFKA_VERSION:-4.3.1}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 # -r1: the revision of pom.xml's dependency list; bump it when the list changes.

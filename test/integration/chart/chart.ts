@@ -1,6 +1,6 @@
 /**
  * Runs the real helm and kubectl binaries against charts/exactly and the stack's API server.
- * Both come from test/infra/install/kubectl-helm.sh; if they cannot be installed, the first
+ * Both come from stack/install/kubectl-helm.sh; if they cannot be installed, the first
  * call throws (nothing is skipped).
  */
 import { spawn } from 'node:child_process'
@@ -8,7 +8,7 @@ import { accessSync, constants, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
-import { componentDir } from '../../infra/components.ts'
+import { componentDir } from '../../../stack/components.ts'
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..')
 export const CHART_DIR = join(ROOT, 'charts', 'exactly')

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node'
-import type { StackInfo } from '../../infra/stack.ts'
+import type { StackInfo } from '../../../stack/stack.ts'
 
 export function kubeFor(stack: StackInfo): { kc: KubeConfig; core: CoreV1Api; nodeName: string } {
   if (!stack.kube) throw new Error('The integration stack has no Kubernetes control plane')

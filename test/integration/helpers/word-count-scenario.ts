@@ -12,7 +12,7 @@ import { expectedWordCount } from '../../../examples/word-count/expected.ts'
 import type { KafkaClient } from '../../../runtime/kafka/kafka-client.ts'
 import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { readToEnd } from '../../../runtime/kafka/read-to-end.ts'
-import type { StackInfo } from '../../infra/stack.ts'
+import type { StackInfo } from '../../../stack/stack.ts'
 import { createTopic, kafkaFor, produceSlowly } from './kafka.ts'
 import {
   type JobSpec,

@@ -8,8 +8,8 @@ import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { freePort } from '../../infra/ports.ts'
-import type { StackInfo } from '../../infra/stack.ts'
+import { freePort } from '../../../stack/ports.ts'
+import type { StackInfo } from '../../../stack/stack.ts'
 
 const REPO = join(import.meta.dirname, '..', '..', '..')
 const logDir = mkdtempSync(join(tmpdir(), 'exactly-workers-'))

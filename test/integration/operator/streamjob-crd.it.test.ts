@@ -14,7 +14,7 @@ import { ApiException, ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { CRD_FILE } from '../../../operator/api/crd-yaml.ts'
 import { CRD_NAME, GROUP, PLURAL, VERSION } from '../../../operator/api/streamjob-schema.ts'
-import { componentDir } from '../../infra/components.ts'
+import { componentDir } from '../../../stack/components.ts'
 import { eventually, kubeFor } from '../helpers/kube.ts'
 import { INVALID_CASES, minimalStreamJob, type StreamJobObject } from './streamjob-fixtures.ts'
 

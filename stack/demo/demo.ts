@@ -10,15 +10,16 @@
  *   DEMO_KEEP=1    leave the stack up in .stack afterwards (make status, make down)
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { componentDir } from './components.ts'
-import { chaos as makeChaos } from './demo/chaos.ts'
-import { type CliTools, cliTools } from './demo/cli-tools.ts'
-import { startCommandFeed } from './demo/command-feed.ts'
-import { startEventCounter } from './demo/event-counter.ts'
-import { installOperator, OPERATOR_NAMESPACE } from './demo/install-operator.ts'
-import { isReady, watchJob } from './demo/job-watch.ts'
-import { killOperatorScene } from './demo/kill-operator.ts'
-import { killWorkerScene } from './demo/kill-worker.ts'
+import { componentDir } from '../components.ts'
+import { startStack } from '../stack.ts'
+import { chaos as makeChaos } from './chaos.ts'
+import { type CliTools, cliTools } from './cli-tools.ts'
+import { startCommandFeed } from './command-feed.ts'
+import { startEventCounter } from './event-counter.ts'
+import { installOperator, OPERATOR_NAMESPACE } from './install-operator.ts'
+import { isReady, watchJob } from './job-watch.ts'
+import { killOperatorScene } from './kill-operator.ts'
+import { killWorkerScene } from './kill-worker.ts'
 import {
   cleanUp,
   dropData,
@@ -27,16 +28,15 @@ import {
   onCleanup,
   prepareStackDir,
   quietKafkajsWarning,
-} from './demo/lifecycle.ts'
-import { localManifest, MANIFEST_PATH } from './demo/manifest.ts'
-import * as say from './demo/narrator.ts'
-import { prepareNamespace } from './demo/prepare-namespace.ts'
-import { startProgress } from './demo/progress.ts'
-import { runVerify } from './demo/run-verify.ts'
-import { findProblems, formatSummary } from './demo/summary.ts'
-import { createTopics } from './demo/topics.ts'
-import { waitFor } from './demo/wait.ts'
-import { startStack } from './stack.ts'
+} from './lifecycle.ts'
+import { localManifest, MANIFEST_PATH } from './manifest.ts'
+import * as say from './narrator.ts'
+import { prepareNamespace } from './prepare-namespace.ts'
+import { startProgress } from './progress.ts'
+import { runVerify } from './run-verify.ts'
+import { findProblems, formatSummary } from './summary.ts'
+import { createTopics } from './topics.ts'
+import { waitFor } from './wait.ts'
 
 const COMMANDS = 30_000
 const ACCOUNTS = 100

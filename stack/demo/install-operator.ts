@@ -64,7 +64,7 @@ function livenessKills(stackDir: string): string {
   if (kills === 0) return ''
   return [
     `The node agent killed the operator pods ${kills} times on a failed liveness probe, a few seconds after each start and before the operator listened on :8081 (load average now: ${loadavg()[0]?.toFixed(1)}).`,
-    'While a pod is not ready, test/infra/node-agent/pod-runner.ts probes liveness every second instead of every periodSeconds (10 s), so an operator that needs more than about 2 s to start on a busy machine never gets there.',
+    'While a pod is not ready, stack/node-agent/pod-runner.ts probes liveness every second instead of every periodSeconds (10 s), so an operator that needs more than about 2 s to start on a busy machine never gets there.',
     'Try again when the machine is less busy.',
   ].join('\n')
 }

@@ -4,7 +4,7 @@
  * Knows in advance how many events the job must emit for them.
  */
 import { Kafka, logLevel, type Producer } from 'kafkajs'
-import { commandKey, generateBankCommands } from '../../../examples/bank-transfers/generate.ts'
+import { commandKey, generateBankCommands } from '../../examples/bank-transfers/generate.ts'
 
 export interface CommandFeed {
   readonly total: number

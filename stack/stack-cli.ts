@@ -1,6 +1,6 @@
 /**
  * `make up` / `make down`: start the local stack in the background and say how to reach it,
- * or stop it. usage: node test/infra/stack-cli.ts up|down|status [--dir D] [--only kafka,s3,kube]
+ * or stop it. usage: node stack/stack-cli.ts up|down|status [--dir D] [--only kafka,s3,kube]
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'

@@ -1,5 +1,5 @@
 /**
- * kubectl and helm, the real binaries (test/infra/install/kubectl-helm.sh), pointed at the demo's
+ * kubectl and helm, the real binaries (stack/install/kubectl-helm.sh), pointed at the demo's
  * kubeconfig. Their caches and config live in the stack directory, not in the user's home.
  */
 import { spawn } from 'node:child_process'

@@ -6,8 +6,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node'
-import type { Condition, StreamJob, WorkerSlotStatus } from '../../../operator/api/streamjob-types.ts'
-import { GROUP, PLURAL, VERSION } from '../../../operator/kube/kube-api.ts'
+import type { Condition, StreamJob, WorkerSlotStatus } from '../../operator/api/streamjob-types.ts'
+import { GROUP, PLURAL, VERSION } from '../../operator/kube/kube-api.ts'
 import type { CliTools } from './cli-tools.ts'
 import { event, output } from './narrator.ts'
 

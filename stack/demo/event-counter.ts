@@ -3,8 +3,8 @@
  * consumer sees them (records of open or aborted transactions are not counted). No consumer
  * group: it fetches every partition from its own offsets.
  */
-import type { KafkaClient } from '../../../runtime/kafka/kafka-client.ts'
-import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
+import type { KafkaClient } from '../../runtime/kafka/kafka-client.ts'
+import { KafkajsClient } from '../../runtime/kafka/kafkajs/kafkajs-client.ts'
 
 export interface EventCounter {
   readonly committed: number

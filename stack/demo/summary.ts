@@ -1,5 +1,5 @@
 /** The closing summary (what went in, what came out, what the failures cost) and what is off. */
-import type { StreamJob } from '../../../operator/api/streamjob-types.ts'
+import type { StreamJob } from '../../operator/api/streamjob-types.ts'
 import { condition, isReady } from './job-watch.ts'
 import type { OperatorKill } from './kill-operator.ts'
 import type { WorkerKill } from './kill-worker.ts'

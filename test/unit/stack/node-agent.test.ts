@@ -1,9 +1,9 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node'
 import { describe, expect, it } from 'vitest'
-import { LoopbackIpPool } from '../../infra/node-agent/ip-pool.ts'
-import { expandVariables, localCommand, mapPath } from '../../infra/node-agent/pod-command.ts'
-import { fieldValue, PodConfigError, resolveEnv } from '../../infra/node-agent/pod-env.ts'
-import { podStatus, terminatedState, waitingState } from '../../infra/node-agent/pod-status.ts'
+import { LoopbackIpPool } from '../../../stack/node-agent/ip-pool.ts'
+import { expandVariables, localCommand, mapPath } from '../../../stack/node-agent/pod-command.ts'
+import { fieldValue, PodConfigError, resolveEnv } from '../../../stack/node-agent/pod-env.ts'
+import { podStatus, terminatedState, waitingState } from '../../../stack/node-agent/pod-status.ts'
 
 const runtime = { podIP: '127.0.0.7', hostIP: '127.0.0.1', nodeName: 'n1' }
 const pod: V1Pod = {

@@ -3,7 +3,7 @@
  * attempt, which restores the slot from its last checkpoint; measured from the kill until the
  * job is Ready again.
  */
-import type { StreamJob } from '../../../operator/api/streamjob-types.ts'
+import type { StreamJob } from '../../operator/api/streamjob-types.ts'
 import type { Chaos } from './chaos.ts'
 import type { CliTools } from './cli-tools.ts'
 import { isReady, type JobWatch } from './job-watch.ts'

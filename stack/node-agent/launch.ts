@@ -13,12 +13,12 @@ export interface NodeAgentHandle {
 type Launch = (name: string, command: string, args: string[]) => ManagedProcess
 
 /** The repository root: what the image's /app is on a real cluster. */
-export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../../..')
+export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../..')
 
 export async function startNodeAgent(dir: string, plane: ControlPlane, launch: Launch): Promise<NodeAgentHandle> {
   const nodeName = 'exactly-node-1'
   const agent = launch('node-agent', process.execPath, [
-    join(REPO_ROOT, 'test/infra/node-agent/main.ts'),
+    join(REPO_ROOT, 'stack/node-agent/main.ts'),
     `--kubeconfig=${plane.kubeconfig}`,
     `--node-name=${nodeName}`,
     `--pods-dir=${join(dir, 'pods')}`,
