@@ -6,9 +6,9 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
-import { componentDir } from '../../stack/components.ts'
-import { isAlive } from '../../stack/managed-process.ts'
-import { createNamespace, eventually, fixturePod, kubeFor, pidOf } from './helpers/kube.ts'
+import { componentDir } from '../../../stack/components.ts'
+import { isAlive } from '../../../stack/managed-process.ts'
+import { createNamespace, eventually, fixturePod, kubeFor, pidOf } from '../helpers/kube.ts'
 
 const stack = inject('stack')
 const { kc, core, nodeName } = kubeFor(stack)

@@ -7,10 +7,10 @@
  */
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { readToEnd } from '../../runtime/kafka/read-to-end.ts'
-import { produceSlowly } from './helpers/kafka.ts'
-import { useScenarioContext, WordCountScenario } from './helpers/word-count-scenario.ts'
-import { runRecover, waitForExit, waitUntil } from './helpers/worker-process.ts'
+import { readToEnd } from '../../../../runtime/kafka/read-to-end.ts'
+import { produceSlowly } from '../../helpers/kafka.ts'
+import { useScenarioContext, WordCountScenario } from '../../helpers/word-count-scenario.ts'
+import { runRecover, waitForExit, waitUntil } from '../../helpers/worker-process.ts'
 
 const ctx = useScenarioContext()
 const { stack } = ctx

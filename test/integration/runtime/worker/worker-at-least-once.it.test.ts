@@ -5,7 +5,7 @@
  * repeats output that exactly-once would have aborted.
  */
 import { describe, expect, it } from 'vitest'
-import { useScenarioContext, WordCountScenario } from './helpers/word-count-scenario.ts'
+import { useScenarioContext, WordCountScenario } from '../../helpers/word-count-scenario.ts'
 
 const ctx = useScenarioContext()
 

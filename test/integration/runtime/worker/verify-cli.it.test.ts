@@ -4,8 +4,8 @@
  */
 import { spawnSync } from 'node:child_process'
 import { describe, expect, inject, it } from 'vitest'
-import { KafkajsClient } from '../../runtime/kafka/kafkajs/kafkajs-client.ts'
-import { createTopic, kafkaFor } from './helpers/kafka.ts'
+import { KafkajsClient } from '../../../../runtime/kafka/kafkajs/kafkajs-client.ts'
+import { createTopic, kafkaFor } from '../../helpers/kafka.ts'
 
 const { kafka: broker } = inject('stack')
 if (!broker) throw new Error('The integration stack has no Kafka broker')

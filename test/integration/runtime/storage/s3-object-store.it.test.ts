@@ -1,8 +1,8 @@
 import { describe, expect, inject, it } from 'vitest'
-import { StorageUnavailableError } from '../../runtime/storage/object-store.ts'
-import { S3ObjectStore } from '../../runtime/storage/s3.ts'
-import { freePort } from '../../stack/ports.ts'
-import { objectStoreConformance } from '../conformance/object-store.ts'
+import { StorageUnavailableError } from '../../../../runtime/storage/object-store.ts'
+import { S3ObjectStore } from '../../../../runtime/storage/s3.ts'
+import { freePort } from '../../../../stack/ports.ts'
+import { objectStoreConformance } from '../../../conformance/object-store.ts'
 
 const { s3 } = inject('stack')
 if (!s3) throw new Error('The integration stack has no S3 server')

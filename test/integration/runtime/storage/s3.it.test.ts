@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3'
 import { describe, expect, inject, it } from 'vitest'
-import { httpStatus, s3For } from './helpers/s3.ts'
+import { httpStatus, s3For } from '../../helpers/s3.ts'
 
 const { client, bucket } = s3For(inject('stack'))
 const prefix = `smoke-${randomUUID().slice(0, 8)}`

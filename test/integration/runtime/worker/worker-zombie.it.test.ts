@@ -6,8 +6,8 @@
  * without a clean stop, and the read_committed output must stay exact.
  */
 import { describe, expect, it } from 'vitest'
-import { useScenarioContext, WordCountScenario } from './helpers/word-count-scenario.ts'
-import { type WorkerProcess, waitForExit, waitUntil } from './helpers/worker-process.ts'
+import { useScenarioContext, WordCountScenario } from '../../helpers/word-count-scenario.ts'
+import { type WorkerProcess, waitForExit, waitUntil } from '../../helpers/worker-process.ts'
 
 const ctx = useScenarioContext()
 

@@ -8,16 +8,16 @@
  */
 import { randomUUID } from 'node:crypto'
 import { describe, expect, inject, it } from 'vitest'
-import type { StateValue } from '../../runtime/api/context.ts'
-import { readManifest } from '../../runtime/checkpoint/checkpoint-documents.ts'
-import { CheckpointCorruptError } from '../../runtime/checkpoint/checkpoint-errors.ts'
-import { CheckpointStore } from '../../runtime/checkpoint/checkpoint-store.ts'
-import { checkpointLayout } from '../../runtime/checkpoint/layout.ts'
-import { listCheckpoints } from '../../runtime/checkpoint/list-checkpoints.ts'
-import type { SnapshotChain } from '../../runtime/state/snapshot-chain.ts'
-import { encodeDelta, encodeSnapshot, type StateDelta } from '../../runtime/state/snapshot-codec.ts'
-import type { CheckpointToStore, TaskSnapshot } from '../../runtime/worker/slot-storage.ts'
-import { objectStoreFor } from './helpers/s3.ts'
+import type { StateValue } from '../../../../runtime/api/context.ts'
+import { readManifest } from '../../../../runtime/checkpoint/checkpoint-documents.ts'
+import { CheckpointCorruptError } from '../../../../runtime/checkpoint/checkpoint-errors.ts'
+import { CheckpointStore } from '../../../../runtime/checkpoint/checkpoint-store.ts'
+import { checkpointLayout } from '../../../../runtime/checkpoint/layout.ts'
+import { listCheckpoints } from '../../../../runtime/checkpoint/list-checkpoints.ts'
+import type { SnapshotChain } from '../../../../runtime/state/snapshot-chain.ts'
+import { encodeDelta, encodeSnapshot, type StateDelta } from '../../../../runtime/state/snapshot-codec.ts'
+import type { CheckpointToStore, TaskSnapshot } from '../../../../runtime/worker/slot-storage.ts'
+import { objectStoreFor } from '../../helpers/s3.ts'
 
 const objects = objectStoreFor(inject('stack'))
 

@@ -5,11 +5,11 @@
  * slot with the reason instead of silently restoring an older checkpoint.
  */
 import { describe, expect, it } from 'vitest'
-import { readToEnd } from '../../runtime/kafka/read-to-end.ts'
-import { S3ObjectStore } from '../../runtime/storage/s3.ts'
-import { createTopic } from './helpers/kafka.ts'
-import { useScenarioContext, WordCountScenario } from './helpers/word-count-scenario.ts'
-import { waitForExit } from './helpers/worker-process.ts'
+import { readToEnd } from '../../../../runtime/kafka/read-to-end.ts'
+import { S3ObjectStore } from '../../../../runtime/storage/s3.ts'
+import { createTopic } from '../../helpers/kafka.ts'
+import { useScenarioContext, WordCountScenario } from '../../helpers/word-count-scenario.ts'
+import { waitForExit } from '../../helpers/worker-process.ts'
 
 const ctx = useScenarioContext()
 const { stack } = ctx

@@ -9,9 +9,15 @@ import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import { commandKey, generateBankCommands } from '../../examples/bank-transfers/generate.ts'
-import { createTopic, kafkaFor, produceSlowly } from './helpers/kafka.ts'
-import { type JobSpec, startWorker, stopAllWorkers, type WorkerProcess, waitForExit } from './helpers/worker-process.ts'
+import { commandKey, generateBankCommands } from '../../../../examples/bank-transfers/generate.ts'
+import { createTopic, kafkaFor, produceSlowly } from '../../helpers/kafka.ts'
+import {
+  type JobSpec,
+  startWorker,
+  stopAllWorkers,
+  type WorkerProcess,
+  waitForExit,
+} from '../../helpers/worker-process.ts'
 
 const stack = inject('stack')
 if (!stack.kafka || !stack.s3) throw new Error('The integration stack has no Kafka broker or S3 server')

@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { KafkajsClient } from '../../runtime/kafka/kafkajs/kafkajs-client.ts'
-import { type Stack, startStack } from '../../stack/stack.ts'
-import { kafkaFor } from './helpers/kafka.ts'
-import { TcpProxy } from './helpers/tcp-proxy.ts'
-import { useScenarioContext, WordCountScenario } from './helpers/word-count-scenario.ts'
-import { type WorkerProcess, waitForExit, waitUntil } from './helpers/worker-process.ts'
+import { KafkajsClient } from '../../../../runtime/kafka/kafkajs/kafkajs-client.ts'
+import { type Stack, startStack } from '../../../../stack/stack.ts'
+import { kafkaFor } from '../../helpers/kafka.ts'
+import { TcpProxy } from '../../helpers/tcp-proxy.ts'
+import { useScenarioContext, WordCountScenario } from '../../helpers/word-count-scenario.ts'
+import { type WorkerProcess, waitForExit, waitUntil } from '../../helpers/worker-process.ts'
 
 const shared = useScenarioContext()
 const { stack } = shared

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { useScenarioContext, WordCountScenario } from './helpers/word-count-scenario.ts'
+import { useScenarioContext, WordCountScenario } from '../../helpers/word-count-scenario.ts'
 
 const ctx = useScenarioContext()
 
