@@ -3,12 +3,9 @@
  * the API server's serving certificate and the client certificates, and a key pair that signs
  * service-account tokens. Mirrors what controller-runtime's envtest generates.
  */
-import { execFile } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
-
-const run = promisify(execFile)
+import { runCommand } from './run-command.ts'
 
 export interface ClientCert {
   certFile: string
@@ -26,13 +23,10 @@ export interface ControlPlaneCerts {
 }
 
 async function openssl(args: string[], cwd: string): Promise<void> {
-  try {
-    await run('openssl', args, { cwd })
-  } catch (error) {
-    throw new Error(`Cannot run openssl ${args[0]}: ${(error as { stderr?: string }).stderr ?? error}`, {
-      cause: error,
-    })
-  }
+  const result = await runCommand('openssl', args, { cwd }).catch((error: Error) => {
+    throw new Error(`Cannot run openssl ${args[0]}: ${error.message}`, { cause: error })
+  })
+  if (result.code !== 0) throw new Error(`Cannot run openssl ${args[0]}: ${result.stderr}`)
 }
 
 async function ecKey(dir: string, file: string): Promise<void> {
@@ -100,7 +94,6 @@ export async function kubeconfigYaml(
   user: { cert: ClientCert } | { token: string },
   name = 'exactly-local',
 ): Promise<string> {
-  const ca = (await readFile(caCert)).toString('base64')
   const credentials =
     'token' in user
       ? { token: user.token }
@@ -108,13 +101,25 @@ export async function kubeconfigYaml(
           'client-certificate-data': (await readFile(user.cert.certFile)).toString('base64'),
           'client-key-data': (await readFile(user.cert.keyFile)).toString('base64'),
         }
+  return kubeconfigText(server, await readFile(caCert), credentials, name)
+}
+
+/** A kubeconfig of one cluster, one user and one context, all called `name`, in JSON (which is YAML). */
+export function kubeconfigText(
+  server: string,
+  caPem: string | Buffer,
+  credentials: Record<string, string>,
+  name: string,
+  namespace = 'default',
+): string {
+  const ca = Buffer.from(caPem).toString('base64')
   return JSON.stringify(
     {
       apiVersion: 'v1',
       kind: 'Config',
       clusters: [{ name, cluster: { server, 'certificate-authority-data': ca } }],
       users: [{ name, user: credentials }],
-      contexts: [{ name, context: { cluster: name, user: name, namespace: 'default' } }],
+      contexts: [{ name, context: { cluster: name, user: name, namespace } }],
       'current-context': name,
     },
     null,

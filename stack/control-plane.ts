@@ -8,7 +8,7 @@ import { request } from 'node:https'
 import { join } from 'node:path'
 import { type ControlPlaneCerts, createControlPlaneCerts, kubeconfigYaml } from './certs.ts'
 import { componentDir } from './components.ts'
-import type { ManagedProcess } from './managed-process.ts'
+import type { Launch, ManagedProcess } from './managed-process.ts'
 import { freePort } from './ports.ts'
 
 export interface ControlPlane {
@@ -17,8 +17,6 @@ export interface ControlPlane {
   certs: ControlPlaneCerts
   processes: ManagedProcess[]
 }
-
-type Launch = (name: string, command: string, args: string[]) => ManagedProcess
 
 export async function startControlPlane(dir: string, launch: Launch): Promise<ControlPlane> {
   const [etcdBin, kubeBin] = await Promise.all([componentDir('etcd'), componentDir('kube')])

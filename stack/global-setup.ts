@@ -3,11 +3,10 @@
  * it down afterwards. Set EXACTLY_STACK_DIR to a directory where `make up` runs a stack to reuse
  * it (fast local iterations). A component that cannot start fails the run: nothing is skipped.
  */
-import { existsSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
-import { killAllNow, type StackInfo, startStack, sweepOrphanStacks } from './stack.ts'
+import { killAllNow, readStackInfo, type StackInfo, startStack, sweepOrphanStacks } from './stack.ts'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,10 +17,10 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const reuse = process.env.EXACTLY_STACK_DIR
   if (reuse) {
-    const file = join(reuse, 'stack.json')
-    if (!existsSync(file))
+    const info = readStackInfo(reuse)
+    if (!info)
       throw new Error(`Cannot reuse the stack in EXACTLY_STACK_DIR=${reuse}: no stack.json; run 'make up' first`)
-    project.provide('stack', JSON.parse(readFileSync(file, 'utf8')) as StackInfo)
+    project.provide('stack', info)
     return async () => {}
   }
 

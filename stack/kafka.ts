@@ -8,15 +8,13 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { componentDir } from './components.ts'
-import type { ManagedProcess } from './managed-process.ts'
+import type { Launch, ManagedProcess } from './managed-process.ts'
 import { freePort } from './ports.ts'
 
 export interface KafkaBroker {
   bootstrap: string
   process: ManagedProcess
 }
-
-type Launch = (name: string, command: string, args: string[]) => ManagedProcess
 
 // A fixed cluster id keeps the storage format step deterministic; each stack has its own data dir.
 const CLUSTER_ID = 'ZXhhY3RseS1sb2NhbC0x0A'

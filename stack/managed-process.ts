@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { waitFor } from './wait.ts'
 
 export interface StartOptions {
   name: string
@@ -18,6 +19,9 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv
   cwd?: string
 }
+
+/** Starts a component as a ManagedProcess of the stack (logs and pid file in the stack's directory). */
+export type Launch = (name: string, command: string, args: string[]) => ManagedProcess
 
 export class ManagedProcess {
   readonly name: string
@@ -70,24 +74,14 @@ export class ManagedProcess {
 
   /** Polls `check` until it returns true; fails early and loudly if the process exits first. */
   async waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs
-    let lastError: unknown
-    while (Date.now() < deadline) {
-      if (!this.running) {
-        throw new Error(
-          `${this.name} exited (${JSON.stringify(this.#exit)}) before it was ${what}; last log lines of ${this.logFile}:\n${this.tail()}`,
-        )
-      }
-      try {
-        if (await check()) return
-      } catch (error) {
-        lastError = error
-      }
-      await sleep(250)
-    }
-    throw new Error(
-      `${this.name} was not ${what} within ${timeoutMs} ms (last check error: ${String(lastError)}); last log lines of ${this.logFile}:\n${this.tail()}`,
-    )
+    await waitFor(`${this.name} is ${what}`, check, timeoutMs, {
+      intervalMs: 250,
+      failure: () =>
+        this.running
+          ? undefined
+          : `${this.name} exited (${JSON.stringify(this.#exit)}) before it was ${what}; last log lines of ${this.logFile}:\n${this.tail()}`,
+      detail: () => `last log lines of ${this.logFile}:\n${this.tail()}`,
+    })
   }
 
   /** SIGTERM to the whole process group, SIGKILL after `graceMs`. Resolves once it has exited. */

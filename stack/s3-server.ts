@@ -3,14 +3,14 @@
  * server, filer and S3 gateway), with one bucket and one identity. SeaweedFS evaluates
  * If-Match / If-None-Match atomically in the filer, which the checkpoint head CAS relies on.
  */
-import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3'
 import { componentDir } from './components.ts'
-import type { ManagedProcess } from './managed-process.ts'
+import type { Launch, ManagedProcess } from './managed-process.ts'
 import { freePort } from './ports.ts'
+import { runCommand } from './run-command.ts'
 
 export interface S3Info {
   endpoint: string
@@ -24,8 +24,6 @@ export interface S3Server {
   info: S3Info
   process: ManagedProcess
 }
-
-type Launch = (name: string, command: string, args: string[]) => ManagedProcess
 
 export async function startS3(dir: string, launch: Launch): Promise<S3Server> {
   const bin = await componentDir('seaweedfs')
@@ -117,19 +115,14 @@ export async function startS3(dir: string, launch: Launch): Promise<S3Server> {
  * server here is the same one on the same data, so resuming is what the message asks for.
  */
 async function resumeVolumeGrowth(weed: string, master: string): Promise<void> {
-  const child = execFile(weed, ['shell', `-master=${master}`], { timeout: 60_000 })
-  child.stdin?.end('lock\nvolume.growth.resume\nunlock\n')
-  const output = await new Promise<string>((resolve, reject) => {
-    let text = ''
-    child.stdout?.on('data', (chunk) => {
-      text += chunk
-    })
-    child.on('error', reject)
-    child.on('close', (code) =>
-      code === 0 ? resolve(text) : reject(new Error(`weed shell volume.growth.resume exited ${code}: ${text}`)),
-    )
+  const result = await runCommand(weed, ['shell', `-master=${master}`], {
+    input: 'lock\nvolume.growth.resume\nunlock\n',
+    timeoutMs: 60_000,
   })
-  if (!output.includes('volume growth resumed')) {
-    throw new Error(`Cannot resume SeaweedFS volume growth after a restart; weed shell said: ${output.trim()}`)
+  if (result.code !== 0) {
+    throw new Error(`weed shell volume.growth.resume exited ${result.code}: ${result.stdout}`)
+  }
+  if (!result.stdout.includes('volume growth resumed')) {
+    throw new Error(`Cannot resume SeaweedFS volume growth after a restart; weed shell said: ${result.stdout.trim()}`)
   }
 }

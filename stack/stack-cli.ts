@@ -2,12 +2,10 @@
  * `make up` / `make down`: start the local stack in the background and say how to reach it,
  * or stop it. usage: node stack/stack-cli.ts up|down|status [--dir D] [--only kafka,s3,kube]
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { isAlive } from './managed-process.ts'
-import { REPO_ROOT } from './node-agent/launch.ts'
-import { type StackInfo, startStack, stopStackDir } from './stack.ts'
+import { REPO_ROOT } from './repo-root.ts'
+import { readStackInfo, type StackInfo, stackIsUp, startStack, stopStackDir } from './stack.ts'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -15,7 +13,6 @@ const { values, positionals } = parseArgs({
 })
 const command = positionals[0] ?? 'status'
 const dir = resolve(values.dir ?? `${REPO_ROOT}/.stack`)
-const stackFile = `${dir}/stack.json`
 const say = (line: string) => process.stdout.write(`[stack] ${line}\n`)
 
 function describe(info: StackInfo): string {
@@ -35,14 +32,11 @@ function describe(info: StackInfo): string {
 
 switch (command) {
   case 'up': {
-    if (existsSync(stackFile)) {
-      const previous = JSON.parse(readFileSync(stackFile, 'utf8')) as StackInfo
-      if (isAlive(previous.ownerPid) || readdirSync(`${dir}/pids`).length > 0) {
-        say(`a stack is already up in ${dir}; run 'make down' first`)
-        process.exit(1)
-      }
-      await stopStackDir(dir)
+    if (stackIsUp(dir)) {
+      say(`a stack is already up in ${dir}; run 'make down' first`)
+      process.exit(1)
     }
+    if (readStackInfo(dir)) await stopStackDir(dir)
     const only = new Set((values.only ?? 'kafka,s3,kube').split(','))
     const stack = await startStack({
       dir,
@@ -64,11 +58,12 @@ switch (command) {
     break
   }
   case 'status': {
-    if (!existsSync(stackFile)) {
+    const info = readStackInfo(dir)
+    if (!info) {
       say('no stack is up (make up starts one)')
       process.exit(1)
     }
-    process.stdout.write(`${describe(JSON.parse(readFileSync(stackFile, 'utf8')) as StackInfo)}\n`)
+    process.stdout.write(`${describe(info)}\n`)
     break
   }
   default:

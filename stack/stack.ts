@@ -153,6 +153,19 @@ export async function stopStackDir(dir: string): Promise<number> {
   return pids.length
 }
 
+/** What the stack in `dir` recorded of itself (`stack.json`), if a stack runs or ran there unstopped. */
+export function readStackInfo(dir: string): StackInfo | undefined {
+  const file = join(dir, 'stack.json')
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StackInfo) : undefined
+}
+
+/** Whether a stack is up in `dir`: its owner runs, or processes it started are still recorded. */
+export function stackIsUp(dir: string): boolean {
+  const info = readStackInfo(dir)
+  const pids = join(dir, 'pids')
+  return info !== undefined && (isAlive(info.ownerPid) || (existsSync(pids) && readdirSync(pids).length > 0))
+}
+
 /**
  * Stops test stacks under `root` whose owner process is gone (a run killed with SIGKILL cannot
  * clean up after itself). Persistent `make up` stacks are left alone.
@@ -161,13 +174,9 @@ export async function sweepOrphanStacks(root: string): Promise<void> {
   if (!existsSync(root)) return
   for (const name of readdirSync(root)) {
     const dir = join(root, name)
-    const file = join(dir, 'stack.json')
-    if (!existsSync(file)) {
-      // A finished run leaves only its logs behind; keep the newest few for debugging.
-      continue
-    }
-    const info = JSON.parse(readFileSync(file, 'utf8')) as StackInfo
-    if (info.persistent || isAlive(info.ownerPid)) continue
+    // A finished run leaves only its logs behind (no stack.json): nothing to stop.
+    const info = readStackInfo(dir)
+    if (!info || info.persistent || isAlive(info.ownerPid)) continue
     await stopStackDir(dir)
     rmSync(dir, { recursive: true, force: true })
   }

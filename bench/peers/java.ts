@@ -1,41 +1,14 @@
 /**
- * What the two Java peers share: installing their classpath once (an install script in the style of
- * stack/install/, cached under ~/.cache/exactly) and running one Java process to its end with a
- * timeout, its stdout kept, the tail of its stderr kept for errors, and its CPU time measured.
+ * What the two Java peers share (their classpaths are installed by scripts in the style of
+ * stack/install/, through stack/components.ts's installOnce): running one Java process to its end
+ * with a timeout, its stdout kept, the tail of its stderr kept for errors, and its CPU time measured.
  *
  * CPU time of the child: Node cannot see a child's rusage, so the JVM runs under `bash -c`, which
  * waits for it and then prints `times` (user and system CPU of its finished children, from
  * wait4's rusage) to file descriptor 3. That is the whole process, JVM start-up and JIT included.
  */
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import type { Readable } from 'node:stream'
-import { promisify } from 'node:util'
-
-const run = promisify(execFile)
-
-const installs = new Map<string, Promise<string>>()
-
-/** Runs `script` (bash) once per process and returns the last line it printed: the directory. */
-export function installOnce(script: string, what: string): Promise<string> {
-  let found = installs.get(script)
-  if (!found) {
-    found = run('bash', [script], { maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60_000 }).then(
-      ({ stdout }) => {
-        const dir = stdout.trim().split('\n').at(-1)
-        if (!dir) throw new Error(`Cannot install ${what}: ${script} printed no directory`)
-        return dir
-      },
-      (error: { stderr?: string }) => {
-        const detail = error.stderr?.trim().split('\n').slice(-15).join('\n') ?? ''
-        throw new Error(`Cannot install ${what} with ${script}:\n${detail}`, { cause: error })
-      },
-    )
-    installs.set(script, found)
-    // A failed install may be retried by the next call (e.g. after fixing the network).
-    found.catch(() => installs.delete(script))
-  }
-  return found
-}
 
 export interface JavaRun {
   stdout: string

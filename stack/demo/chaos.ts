@@ -5,9 +5,9 @@
  * leads, what a pod logged). The node agent reports each pod's process as its container id
  * `local://<pid>` and keeps its log in `<stack>/pods/<namespace>_<pod>_<uid>/<container>.log`.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { CoordinationV1Api, CoreV1Api, KubeConfig, type V1Lease, type V1Pod } from '@kubernetes/client-node'
+import { CoordinationV1Api, CoreV1Api, KubeConfig, type V1Lease } from '@kubernetes/client-node'
+import { podLogLines, stackPodsDir } from '../node-agent/pod-logs.ts'
+import { pidOf } from '../node-agent/pod-status.ts'
 
 export const LEASE_NAME = 'exactly-operator'
 
@@ -53,16 +53,8 @@ export function chaos(kubeconfig: string, stackDir: string): Chaos {
     },
     async logLines(namespace, name, container, text) {
       const pod = await core.readNamespacedPod({ namespace, name })
-      const file = join(stackDir, 'pods', `${namespace}_${name}_${pod.metadata?.uid}`, `${container}.log`)
-      if (!existsSync(file)) return []
-      return readFileSync(file, 'utf8')
-        .split('\n')
-        .filter((line) => line.includes(text))
+      const lines = podLogLines(stackPodsDir(stackDir), namespace, name, pod.metadata?.uid ?? '', container)
+      return lines.filter((line) => line.includes(text))
     },
   }
-}
-
-function pidOf(pod: V1Pod): number | undefined {
-  const id = pod.status?.containerStatuses?.[0]?.containerID
-  return id?.startsWith('local://') ? Number(id.slice('local://'.length)) : undefined
 }

@@ -11,9 +11,10 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { componentDir } from '../components.ts'
+import { type KubeTools, kubeTools } from '../kubectl.ts'
 import { startStack } from '../stack.ts'
+import { waitFor } from '../wait.ts'
 import { chaos as makeChaos } from './chaos.ts'
-import { type CliTools, cliTools } from './cli-tools.ts'
 import { startCommandFeed } from './command-feed.ts'
 import { startEventCounter } from './event-counter.ts'
 import { installOperator, OPERATOR_NAMESPACE } from './install-operator.ts'
@@ -36,7 +37,6 @@ import { startProgress } from './progress.ts'
 import { runVerify } from './run-verify.ts'
 import { findProblems, formatSummary } from './summary.ts'
 import { createTopics } from './topics.ts'
-import { waitFor } from './wait.ts'
 
 const COMMANDS = 30_000
 const ACCOUNTS = 100
@@ -88,7 +88,7 @@ async function demo(): Promise<void> {
   })
   const { kafka, s3, kube } = stack.info
   if (!kafka || !s3 || !kube) throw new Error('The stack came up without Kafka, S3 or Kubernetes')
-  const tools = await cliTools(dir, kube.kubeconfig)
+  const tools = await kubeTools({ stateDir: dir, kubeconfig: kube.kubeconfig })
   const chaos = makeChaos(kube.kubeconfig, dir)
   say.note('There is no Docker here: the node agent runs each pod as a local process with its own 127.0.x.y address.')
 
@@ -203,16 +203,13 @@ async function printHowToReach(kubeconfig: string): Promise<void> {
  * CustomResourceDefinitions are created and when they are available". A user retries; so does
  * the demo, for a while, and only on that answer.
  */
-async function applyJob(tools: CliTools, yaml: string): Promise<string> {
+async function applyJob(tools: KubeTools, yaml: string): Promise<string> {
   await tools.kubectl(['wait', '--for=condition=Established', 'crd/streamjobs.exactly.dev', '--timeout=60s'])
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    try {
-      return await tools.kubectl(['-n', NAMESPACE, 'apply', '-f', '-'], yaml)
-    } catch (error) {
-      const notServedYet = /ServiceUnavailable|There can be a delay/.test((error as Error).message)
-      if (!notServedYet || Date.now() > deadline) throw error
-      await sleep(500)
-    }
-  }
+  let refused: string | undefined
+  const apply = () =>
+    tools.kubectl(['-n', NAMESPACE, 'apply', '-f', '-'], yaml).catch((error: Error) => {
+      if (!/ServiceUnavailable|There can be a delay/.test(error.message)) refused = error.message
+      throw error
+    })
+  return waitFor('the API server accepts the StreamJob', apply, 30_000, { intervalMs: 500, failure: () => refused })
 }

@@ -5,10 +5,10 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { REPO_ROOT } from '../node-agent/launch.ts'
+import type { KubeTools } from '../kubectl.ts'
+import { REPO_ROOT } from '../repo-root.ts'
+import { waitFor } from '../wait.ts'
 import { type Chaos, LEASE_NAME } from './chaos.ts'
-import type { CliTools } from './cli-tools.ts'
 import { note, ran } from './narrator.ts'
 
 export const OPERATOR_NAMESPACE = 'exactly-system'
@@ -17,7 +17,7 @@ export const RELEASE = 'exactly'
 export const POD_COLUMNS =
   'NAME:.metadata.name,SERVICEACCOUNT:.spec.serviceAccountName,IP:.status.podIP,STATUS:.status.phase,RESTARTS:.status.containerStatuses[0].restartCount'
 
-export async function installOperator(tools: CliTools, chaos: Chaos, stackDir: string): Promise<void> {
+export async function installOperator(tools: KubeTools, chaos: Chaos, stackDir: string): Promise<void> {
   const args = [
     'install',
     RELEASE,
@@ -69,11 +69,11 @@ function livenessKills(stackDir: string): string {
   ].join('\n')
 }
 
-async function waitForLeader(chaos: Chaos): Promise<string> {
-  for (let i = 0; i < 60; i++) {
-    const found = await chaos.leader(OPERATOR_NAMESPACE).catch(() => undefined)
-    if (found) return found.pod
-    await sleep(500)
-  }
-  throw new Error(`No operator pod took the Lease ${OPERATOR_NAMESPACE}/${LEASE_NAME} within 30 s`)
+function waitForLeader(chaos: Chaos): Promise<string> {
+  return waitFor(
+    `an operator pod takes the Lease ${OPERATOR_NAMESPACE}/${LEASE_NAME}`,
+    async () => (await chaos.leader(OPERATOR_NAMESPACE)).pod,
+    30_000,
+    { intervalMs: 500 },
+  )
 }

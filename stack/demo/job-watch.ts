@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node'
 import type { Condition, StreamJob, WorkerSlotStatus } from '../../operator/api/streamjob-types.ts'
 import { GROUP, PLURAL, VERSION } from '../../operator/kube/kube-api.ts'
-import type { CliTools } from './cli-tools.ts'
+import type { KubeTools } from '../kubectl.ts'
+import { waitFor } from '../wait.ts'
 import { event, output } from './narrator.ts'
 
 export interface JobWatch {
@@ -27,7 +28,8 @@ export function isReady(job: StreamJob): boolean {
   return job.status?.phase === 'Running' && condition(job, 'Ready')?.status === 'True'
 }
 
-export function watchJob(tools: CliTools, namespace: string, name: string): JobWatch {
+export function watchJob(tools: KubeTools, namespace: string, name: string): JobWatch {
+  if (!tools.kubeconfig) throw new Error('watchJob needs kubectl tools made with a kubeconfig')
   const kc = new KubeConfig()
   kc.loadFromFile(tools.kubeconfig)
   const custom = kc.makeApiClient(CustomObjectsApi)
@@ -61,16 +63,9 @@ export function watchJob(tools: CliTools, namespace: string, name: string): JobW
     get job() {
       return latest
     },
-    async until(what, check, timeoutMs) {
-      const deadline = Date.now() + timeoutMs
-      for (;;) {
-        const value = latest && check(latest)
-        if (value !== undefined) return value
-        if (Date.now() > deadline) {
-          throw new Error(`Timed out after ${Math.round(timeoutMs / 1000)} s waiting until ${what}`)
-        }
-        await sleep(200)
-      }
+    until(what, check, timeoutMs) {
+      // The loop above reads the job; this only looks at what it read last.
+      return waitFor(what, () => (latest ? check(latest) : undefined), timeoutMs)
     },
     async stop() {
       stopped = true
@@ -91,7 +86,7 @@ function signature(job: StreamJob | undefined): string {
   ])
 }
 
-async function narrate(tools: CliTools, namespace: string, before: StreamJob | undefined, now: StreamJob) {
+async function narrate(tools: KubeTools, namespace: string, before: StreamJob | undefined, now: StreamJob) {
   const table = await tools.kubectl(['-n', namespace, 'get', 'sj', now.metadata.name]).catch((e: Error) => e.message)
   event(`$ kubectl -n ${namespace} get sj`)
   output(table)

@@ -3,12 +3,13 @@
  * replica holds the Lease again once it expires. Measured from the kill until a live process
  * renews the Lease.
  */
+
+import type { KubeTools } from '../kubectl.ts'
+import { waitFor } from '../wait.ts'
 import type { Chaos } from './chaos.ts'
-import type { CliTools } from './cli-tools.ts'
 import { POD_COLUMNS } from './install-operator.ts'
 import { isReady, type JobWatch } from './job-watch.ts'
 import * as say from './narrator.ts'
-import { waitFor } from './wait.ts'
 
 export interface OperatorKill {
   pod: string
@@ -18,7 +19,7 @@ export interface OperatorKill {
 }
 
 export async function killOperatorScene(o: {
-  tools: CliTools
+  tools: KubeTools
   chaos: Chaos
   watch: JobWatch
   namespace: string

@@ -4,8 +4,8 @@
  * job is Ready again.
  */
 import type { StreamJob } from '../../operator/api/streamjob-types.ts'
+import type { KubeTools } from '../kubectl.ts'
 import type { Chaos } from './chaos.ts'
-import type { CliTools } from './cli-tools.ts'
 import { isReady, type JobWatch } from './job-watch.ts'
 import * as say from './narrator.ts'
 
@@ -16,7 +16,7 @@ export interface WorkerKill {
 }
 
 export async function killWorkerScene(o: {
-  tools: CliTools
+  tools: KubeTools
   chaos: Chaos
   watch: JobWatch
   namespace: string

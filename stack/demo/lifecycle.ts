@@ -4,12 +4,11 @@
  * repository's .stack, left running, so that `make status` and `make down` work on it afterwards.
  * A demo killed outright (SIGKILL) leaves its stack behind; the next demo stops it.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { isAlive } from '../managed-process.ts'
-import { REPO_ROOT } from '../node-agent/launch.ts'
-import { killAllNow, type StackInfo, stopStackDir, sweepOrphanStacks } from '../stack.ts'
+import { REPO_ROOT } from '../repo-root.ts'
+import { killAllNow, stackIsUp, stopStackDir, sweepOrphanStacks } from '../stack.ts'
 
 const DEMO_ROOT = join(tmpdir(), 'exactly-demo')
 /** Finished runs whose logs are kept. */
@@ -21,15 +20,10 @@ export async function prepareStackDir(keep: boolean, say: (line: string) => void
   pruneOldRuns()
   if (!keep) return join(DEMO_ROOT, `${Date.now()}-${process.pid}`)
   const dir = join(REPO_ROOT, '.stack')
-  const file = join(dir, 'stack.json')
-  const pids = join(dir, 'pids')
-  if (existsSync(file)) {
-    const info = JSON.parse(readFileSync(file, 'utf8')) as StackInfo
-    if (isAlive(info.ownerPid) || (existsSync(pids) && readdirSync(pids).length > 0)) {
-      throw new Error(
-        `DEMO_KEEP=1 starts the demo's stack in ${dir}, but a stack is already up there: run 'make down' first, or run the demo without DEMO_KEEP`,
-      )
-    }
+  if (stackIsUp(dir)) {
+    throw new Error(
+      `DEMO_KEEP=1 starts the demo's stack in ${dir}, but a stack is already up there: run 'make down' first, or run the demo without DEMO_KEEP`,
+    )
   }
   if (existsSync(dir)) {
     say(`removing what a stopped stack left in ${dir}`)

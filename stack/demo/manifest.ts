@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseDocument } from 'yaml'
-import { REPO_ROOT } from '../node-agent/launch.ts'
+import { REPO_ROOT } from '../repo-root.ts'
 import type { StackInfo } from '../stack.ts'
 
 export const MANIFEST_PATH = 'examples/bank-transfers/streamjob.yaml'

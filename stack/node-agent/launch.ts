@@ -1,19 +1,15 @@
 /** Starts the node agent as its own process and waits until its node is Ready. */
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import type { ControlPlane } from '../control-plane.ts'
 import { adminClient } from '../control-plane.ts'
-import type { ManagedProcess } from '../managed-process.ts'
+import type { Launch, ManagedProcess } from '../managed-process.ts'
+import { REPO_ROOT } from '../repo-root.ts'
+import { stackPodsDir } from './pod-logs.ts'
 
 export interface NodeAgentHandle {
   nodeName: string
   process: ManagedProcess
 }
-
-type Launch = (name: string, command: string, args: string[]) => ManagedProcess
-
-/** The repository root: what the image's /app is on a real cluster. */
-export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../..')
 
 export async function startNodeAgent(dir: string, plane: ControlPlane, launch: Launch): Promise<NodeAgentHandle> {
   const nodeName = 'exactly-node-1'
@@ -21,7 +17,7 @@ export async function startNodeAgent(dir: string, plane: ControlPlane, launch: L
     join(REPO_ROOT, 'stack/node-agent/main.ts'),
     `--kubeconfig=${plane.kubeconfig}`,
     `--node-name=${nodeName}`,
-    `--pods-dir=${join(dir, 'pods')}`,
+    `--pods-dir=${stackPodsDir(dir)}`,
     `--pid-dir=${join(dir, 'pids')}`,
     `--ca-cert=${plane.certs.caCert}`,
     `--node-binary=${process.execPath}`,

@@ -3,8 +3,22 @@
  * expansion, fieldRef, resourceFieldRef, secretKeyRef, configMapKeyRef and envFrom. Secrets
  * and config maps are read through `lookup`, so this module does no I/O of its own.
  */
+import { dirname } from 'node:path'
 import type { V1Container, V1EnvVarSource, V1Pod } from '@kubernetes/client-node'
 import { expandVariables } from './pod-command.ts'
+
+/** What the image and the kubelet would set before the container's own env: PATH, HOME, HOSTNAME, the API server. */
+export function baseEnv(pod: V1Pod, home: string, nodeBinary: string, apiServer: string): Record<string, string> {
+  const api = new URL(apiServer)
+  return {
+    // The image's `node` is this project's Node.
+    PATH: `${dirname(nodeBinary)}:/usr/local/bin:/usr/bin:/bin`,
+    HOME: home,
+    HOSTNAME: pod.metadata!.name!,
+    KUBERNETES_SERVICE_HOST: api.hostname,
+    KUBERNETES_SERVICE_PORT: api.port,
+  }
+}
 
 export interface EnvLookup {
   /** Data of a Secret (decoded) or ConfigMap, or undefined when it does not exist. */

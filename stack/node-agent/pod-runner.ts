@@ -10,9 +10,12 @@ import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { V1ContainerState, V1Pod } from '@kubernetes/client-node'
+import { kubeconfigText } from '../certs.ts'
+import { signalGroup } from '../managed-process.ts'
 import { type AgentKubeApi, isStatus } from './kube-api.ts'
 import { type CommandMapping, localCommand } from './pod-command.ts'
-import { PodConfigError, resolveEnv } from './pod-env.ts'
+import { baseEnv, PodConfigError, resolveEnv } from './pod-env.ts'
+import { podDir } from './pod-logs.ts'
 import { type ContainerRun, podStatus, runningState, terminatedState, waitingState } from './pod-status.ts'
 import { probeOnce } from './probe.ts'
 
@@ -48,7 +51,7 @@ export class PodRunner {
     this.#pod = pod
     this.#deps = deps
     this.#uid = pod.metadata!.uid!
-    this.#dir = join(deps.podsDir, `${pod.metadata!.namespace}_${pod.metadata!.name}_${this.#uid}`)
+    this.#dir = podDir(deps.podsDir, pod.metadata!.namespace!, pod.metadata!.name!, this.#uid)
     const container = pod.spec!.containers[0]!
     this.#run = {
       name: container.name,
@@ -108,29 +111,15 @@ export class PodRunner {
       secret: (ns, name) => api.secretData(ns, name),
       configMap: (ns, name) => api.configMapData(ns, name),
     })
-    const base: Record<string, string> = {
-      PATH: `${join(this.#deps.mapping.programs.node ?? '/usr/bin/node', '..')}:/usr/local/bin:/usr/bin:/bin`,
-      HOME: this.#dir,
-      HOSTNAME: pod.metadata!.name!,
-      KUBERNETES_SERVICE_HOST: new URL(this.#deps.apiServer).hostname,
-      KUBERNETES_SERVICE_PORT: new URL(this.#deps.apiServer).port,
-    }
+    const base = baseEnv(pod, this.#dir, this.#deps.mapping.programs.node ?? '/usr/bin/node', this.#deps.apiServer)
     if (await api.automountsToken(pod)) {
       // A real pod reads its token from a mounted file; here the process gets a kubeconfig
       // holding a token minted for its service account, so RBAC applies to it for real.
-      const token = await api.serviceAccountToken(
-        pod.metadata!.namespace!,
-        pod.spec?.serviceAccountName ?? 'default',
-        pod,
-      )
+      const namespace = pod.metadata!.namespace!
+      const token = await api.serviceAccountToken(namespace, pod.spec?.serviceAccountName ?? 'default', pod)
       const kubeconfig = join(this.#dir, 'kubeconfig')
-      writeFileSync(
-        kubeconfig,
-        podKubeconfig(this.#deps.apiServer, this.#deps.caCertPem, token, pod.metadata!.namespace!),
-        {
-          mode: 0o600,
-        },
-      )
+      const { apiServer, caCertPem } = this.#deps
+      writeFileSync(kubeconfig, kubeconfigText(apiServer, caCertPem, { token }, 'pod', namespace), { mode: 0o600 })
       base.KUBECONFIG = kubeconfig
     }
     const fullEnv = { ...base, ...env }
@@ -302,25 +291,4 @@ export class PodRunner {
       }
     })
   }
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal)
-  } catch {
-    // Already gone.
-  }
-}
-
-function podKubeconfig(server: string, caPem: string, token: string, namespace: string): string {
-  return JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [
-      { name: 'local', cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } },
-    ],
-    users: [{ name: 'pod', user: { token } }],
-    contexts: [{ name: 'pod', context: { cluster: 'local', user: 'pod', namespace } }],
-    'current-context': 'pod',
-  })
 }

@@ -62,8 +62,17 @@ function containerStatus(run: ContainerRun): V1ContainerStatus {
     state: run.state,
     lastState: run.lastState,
   }
-  if (run.pid !== undefined) status.containerID = `local://${run.pid}`
+  if (run.pid !== undefined) status.containerID = `${LOCAL}${run.pid}`
   return status
+}
+
+/** A container id of this node: its process, as there is no container runtime. */
+const LOCAL = 'local://'
+
+/** The pid of a pod's process, read back from the container id this agent reports. */
+export function pidOf(pod: V1Pod): number | undefined {
+  const id = pod.status?.containerStatuses?.[0]?.containerID
+  return id?.startsWith(LOCAL) ? Number(id.slice(LOCAL.length)) : undefined
 }
 
 /** Keeps lastTransitionTime when the status did not change, as the kubelet does. */

@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { freePort } from '../../../stack/ports.ts'
+import { REPO_ROOT } from '../../../stack/repo-root.ts'
 import type { StackInfo } from '../../../stack/stack.ts'
+import { waitFor } from '../../../stack/wait.ts'
 
-const REPO = join(import.meta.dirname, '..', '..', '..')
 const logDir = mkdtempSync(join(tmpdir(), 'exactly-workers-'))
 
 export interface JobSpec {
@@ -89,8 +90,8 @@ export async function startWorker(
   }
   const logFile = join(logDir, `${job.name}-g${options.generation ?? 1}-s${slot}-a${options.attempt}.log`)
   const log = createWriteStream(logFile)
-  const child = spawn(process.execPath, [join(REPO, 'runtime/cli/exactly.ts'), 'worker'], {
-    cwd: REPO,
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'runtime/cli/exactly.ts'), 'worker'], {
+    cwd: REPO_ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
@@ -144,23 +145,16 @@ export function stopAllWorkers(): void {
 }
 process.once('exit', stopAllWorkers)
 
-/** Polls `check` until it returns true; fails with `describe()` after `timeoutMs`. */
+/**
+ * The worker tests' form of waitFor: a yes-or-no check, and `describe()` (what did not happen, and
+ * the log's end) made only when the time is up.
+ */
 export async function waitUntil(
   check: () => Promise<boolean> | boolean,
   timeoutMs: number,
   describe: () => string,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (
-      await Promise.resolve()
-        .then(check)
-        .catch(() => false)
-    )
-      return
-    await sleep(100)
-  }
-  throw new Error(`Timed out after ${timeoutMs} ms: ${describe()}`)
+  await waitFor('the check passes', check, timeoutMs, { intervalMs: 100, detail: describe })
 }
 
 /** Waits for the worker to exit; fails (with its log) after `timeoutMs`. */
@@ -207,8 +201,8 @@ export function runRecover(
       storage: { bucket: stack.s3.bucket, prefix: job.prefix, endpoint: stack.s3.endpoint, region: stack.s3.region },
     },
   }
-  const res = spawnSync(process.execPath, [join(REPO, 'runtime/cli/exactly.ts'), 'recover'], {
-    cwd: REPO,
+  const res = spawnSync(process.execPath, [join(REPO_ROOT, 'runtime/cli/exactly.ts'), 'recover'], {
+    cwd: REPO_ROOT,
     encoding: 'utf8',
     timeout: 120_000,
     env: {

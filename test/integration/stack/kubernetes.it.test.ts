@@ -8,7 +8,9 @@ import { RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
 import { componentDir } from '../../../stack/components.ts'
 import { isAlive } from '../../../stack/managed-process.ts'
-import { createNamespace, eventually, fixturePod, kubeFor, pidOf } from '../helpers/kube.ts'
+import { pidOf } from '../../../stack/node-agent/pod-status.ts'
+import { waitFor as eventually } from '../../../stack/wait.ts'
+import { createNamespace, fixturePod, kubeFor } from '../helpers/kube.ts'
 
 const stack = inject('stack')
 const { kc, core, nodeName } = kubeFor(stack)
