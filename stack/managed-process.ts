@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { signalGroup } from './process-group.ts'
 import { waitFor } from './wait.ts'
 
 export interface StartOptions {
@@ -93,25 +94,5 @@ export class ManagedProcess {
       signalGroup(this.pid, 'SIGKILL')
       await this.exited
     }
-  }
-}
-
-/** Signals a process group; a group that is already gone is not an error. */
-export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(-pid, signal)
-    return true
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false
-    throw error
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

@@ -10,8 +10,9 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type ControlPlane, startControlPlane } from './control-plane.ts'
 import { type KafkaBroker, restartKafka, startKafka } from './kafka.ts'
-import { isAlive, ManagedProcess, signalGroup } from './managed-process.ts'
+import { ManagedProcess } from './managed-process.ts'
 import { type NodeAgentHandle, startNodeAgent } from './node-agent/launch.ts'
+import { isAlive, signalGroup } from './process-group.ts'
 import { type S3Server, startS3 } from './s3-server.ts'
 
 export interface StackInfo {

@@ -17,7 +17,7 @@ import type { Kafka } from 'kafkajs'
 import { expectedBank } from '../../examples/bank-transfers/expected.ts'
 import { commandKey, generateBankCommands, mulberry32 } from '../../examples/bank-transfers/generate.ts'
 import { compareOutput, type InputRecord, type OutputRecord } from '../../examples/verify-model.ts'
-import { createTopic, kafkaFor } from '../../test/integration/helpers/kafka.ts'
+import { createTopic, kafkaFor } from '../../stack/topics.ts'
 import { runConsumerPerf, runProducerPerf } from './kafka-perf.ts'
 import { type KafkaStreamsGuarantee, runKafkaStreams } from './kafka-streams.ts'
 

@@ -29,7 +29,7 @@ import { readToEnd } from '../../runtime/kafka/read-to-end.ts'
 import { pidOf } from '../../stack/node-agent/pod-status.ts'
 import { REPO_ROOT as ROOT } from '../../stack/repo-root.ts'
 import { type Stack, startStack } from '../../stack/stack.ts'
-import { createTopic, kafkaFor } from '../integration/helpers/kafka.ts'
+import { createTopic, kafkaFor } from '../../stack/topics.ts'
 import { type BankTopics, bankJob, type FeedProgress, feedAtRate, logger, workerStatus } from './bank-job.ts'
 import { OperatorHarness } from './operator-harness.ts'
 

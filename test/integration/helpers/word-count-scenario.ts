@@ -13,8 +13,9 @@ import type { KafkaClient } from '../../../runtime/kafka/kafka-client.ts'
 import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { readToEnd } from '../../../runtime/kafka/read-to-end.ts'
 import type { StackInfo } from '../../../stack/stack.ts'
+import { createTopic, kafkaFor } from '../../../stack/topics.ts'
 import { waitFor } from '../../../stack/wait.ts'
-import { createTopic, kafkaFor, produceSlowly } from './kafka.ts'
+import { produceSlowly } from './kafka.ts'
 import { type JobSpec, startWorker, stopAllWorkers, type WorkerProcess, waitForExit } from './worker-process.ts'
 
 const WORDS = ['apple', 'banana', 'cherry', 'date', 'elder', 'fig', 'grape', 'hazel', 'iris', 'jade', 'kiwi']

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { freePort } from '../../../stack/ports.ts'
+import { OwnedGroups, signalChild } from '../../../stack/process-group.ts'
 import { REPO_ROOT } from '../../../stack/repo-root.ts'
 import type { StackInfo } from '../../../stack/stack.ts'
 import { waitFor } from '../../../stack/wait.ts'
@@ -108,8 +109,7 @@ export async function startWorker(
   const exited = new Promise<WorkerExit>((resolve) =>
     child.once('close', (code, signal) => log.end(() => resolve({ code, signal }))),
   )
-  live.add(child)
-  void exited.then(() => live.delete(child))
+  workers.add(child)
   const tail = (lines = 30) => {
     try {
       return readFileSync(logFile, 'utf8').trim().split('\n').slice(-lines).join('\n')
@@ -123,9 +123,7 @@ export async function startWorker(
     exited,
     logFile,
     tail,
-    signal: (signal) => {
-      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, signal)
-    },
+    signal: (signal) => signalChild(child, signal),
     status: async () => {
       const res = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(2000) })
       return (await res.json()) as Record<string, unknown> & { phase: string; lag?: number; ready: boolean }
@@ -133,17 +131,12 @@ export async function startWorker(
   }
 }
 
-const live = new Set<ChildProcess>()
+const workers = new OwnedGroups()
 
 /** Kills every worker this file started that still runs (a test that failed midway leaves some). */
 export function stopAllWorkers(): void {
-  for (const child of live) {
-    try {
-      process.kill(-child.pid!, 'SIGKILL')
-    } catch {}
-  }
+  workers.killAll()
 }
-process.once('exit', stopAllWorkers)
 
 /**
  * The worker tests' form of waitFor: a yes-or-no check, and `describe()` (what did not happen, and

@@ -29,9 +29,10 @@ import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { readToEnd } from '../../../runtime/kafka/read-to-end.ts'
 import { componentDir } from '../../../stack/components.ts'
 import { pidOf } from '../../../stack/node-agent/pod-status.ts'
+import { createTopic, kafkaFor } from '../../../stack/topics.ts'
 import { waitFor as eventually } from '../../../stack/wait.ts'
 import { helm } from '../chart/chart.ts'
-import { createTopic, kafkaFor, produceSlowly } from '../helpers/kafka.ts'
+import { produceSlowly } from '../helpers/kafka.ts'
 import { createNamespace, kubeFor } from '../helpers/kube.ts'
 
 const stack = inject('stack')

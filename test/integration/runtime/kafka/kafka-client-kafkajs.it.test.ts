@@ -6,8 +6,8 @@ import { describe, expect, inject, it } from 'vitest'
 import { KafkaUnavailableError } from '../../../../runtime/kafka/kafka-errors.ts'
 import { KafkajsClient } from '../../../../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { freePort } from '../../../../stack/ports.ts'
+import { createTopic, kafkaFor } from '../../../../stack/topics.ts'
 import { kafkaClientConformance } from '../../../conformance/kafka-client.ts'
-import { createTopic, kafkaFor } from '../../helpers/kafka.ts'
 
 const { kafka: broker } = inject('stack')
 if (!broker) throw new Error('The integration stack has no Kafka broker')

@@ -4,7 +4,8 @@
  * id fences the previous producer and aborts its open transaction.
  */
 import { describe, expect, inject, it } from 'vitest'
-import { createTopic, kafkaFor, readTopic } from '../../helpers/kafka.ts'
+import { createTopic, kafkaFor } from '../../../../stack/topics.ts'
+import { readTopic } from '../../helpers/kafka.ts'
 
 const { kafka: broker } = inject('stack')
 if (!broker) throw new Error('The integration stack has no Kafka broker')

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, inject, it } from 'vitest'
 import { KafkajsClient } from '../../../../runtime/kafka/kafkajs/kafkajs-client.ts'
-import { createTopic, kafkaFor } from '../../helpers/kafka.ts'
+import { createTopic, kafkaFor } from '../../../../stack/topics.ts'
 
 const { kafka: broker } = inject('stack')
 if (!broker) throw new Error('The integration stack has no Kafka broker')

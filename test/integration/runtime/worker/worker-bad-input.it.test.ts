@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { readToEnd } from '../../../../runtime/kafka/read-to-end.ts'
 import { S3ObjectStore } from '../../../../runtime/storage/s3.ts'
-import { createTopic } from '../../helpers/kafka.ts'
+import { createTopic } from '../../../../stack/topics.ts'
 import { useScenarioContext, WordCountScenario } from '../../helpers/word-count-scenario.ts'
 import { waitForExit } from '../../helpers/worker-process.ts'
 

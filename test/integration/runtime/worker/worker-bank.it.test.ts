@@ -10,7 +10,8 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { commandKey, generateBankCommands } from '../../../../examples/bank-transfers/generate.ts'
-import { createTopic, kafkaFor, produceSlowly } from '../../helpers/kafka.ts'
+import { createTopic, kafkaFor } from '../../../../stack/topics.ts'
+import { produceSlowly } from '../../helpers/kafka.ts'
 import {
   type JobSpec,
   startWorker,
