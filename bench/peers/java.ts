@@ -9,6 +9,7 @@
  */
 import { spawn } from 'node:child_process'
 import type { Readable } from 'node:stream'
+import { OwnedGroups, signalChild } from '../../stack/process-group.ts'
 
 export interface JavaRun {
   stdout: string
@@ -31,6 +32,7 @@ export interface JavaOptions {
 }
 
 const TAIL_LINES = 40
+const jvms = new OwnedGroups()
 
 /**
  * Runs the JVM to its end. Rejects, naming `what`, when it exits non-zero or by a signal, or when
@@ -73,8 +75,7 @@ export function runJava(o: JavaOptions): Promise<JavaRun> {
 
   // If this Node process exits first (an orchestrator that crashed or was interrupted), the
   // detached JVM must not outlive it.
-  const orphan = () => signalGroup(child.pid, 'SIGKILL')
-  process.once('exit', orphan)
+  jvms.add(child)
 
   return new Promise<JavaRun>((resolve, reject) => {
     let timedOut = false
@@ -82,10 +83,10 @@ export function runJava(o: JavaOptions): Promise<JavaRun> {
     let killer: NodeJS.Timeout | undefined
     const timer = setTimeout(() => {
       timedOut = true
-      signalGroup(child.pid, 'SIGTERM')
+      signalChild(child, 'SIGTERM')
       killer = setTimeout(() => {
         killed = true
-        signalGroup(child.pid, 'SIGKILL')
+        signalChild(child, 'SIGKILL')
       }, o.killGraceMs ?? 15_000)
     }, o.timeoutMs)
     child.once('error', (error) => {
@@ -93,7 +94,6 @@ export function runJava(o: JavaOptions): Promise<JavaRun> {
       reject(new Error(`${o.what}: cannot start bash/java: ${error.message}`, { cause: error }))
     })
     child.once('close', (code, signal) => {
-      process.off('exit', orphan)
       clearTimeout(timer)
       if (killer) clearTimeout(killer)
       const wallMs = performance.now() - started
@@ -114,15 +114,6 @@ export function runJava(o: JavaOptions): Promise<JavaRun> {
       }
     })
   })
-}
-
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return
-  try {
-    process.kill(-pid, signal)
-  } catch {
-    // already gone
-  }
 }
 
 /** bash's `times`: the shell's user/sys on line 1, its children's on line 2, as `1m2.345s`. */
