@@ -9,11 +9,7 @@ POM="$(cd "$(dirname "$0")" && pwd)/kafka/pom.xml"
 build() {
   local out="$1"
   command -v java >/dev/null || die "java not found: Kafka $KAFKA_VERSION needs a Java 17+ runtime"
-  command -v mvn >/dev/null || die "mvn not found: it fetches the Kafka jars from Maven Central"
-  mvn -B -q -f "$POM" "-Dkafka.version=$KAFKA_VERSION" \
-    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
-    -DincludeScope=runtime "-DoutputDirectory=$out/libs" >&2
-  ls "$out/libs" | grep -q "^kafka_2.13-$KAFKA_VERSION.jar$" && touch "$out/libs/.complete"
+  maven_jars "$POM" "$KAFKA_VERSION" "$out/libs" "kafka_2.13-$KAFKA_VERSION.jar"
 }
 
 build_once "$DIR" libs/.complete build "kafka $KAFKA_VERSION: fetching broker jars from Maven Central (first time only)"

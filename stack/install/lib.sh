@@ -8,6 +8,18 @@ mkdir -p "$EXACTLY_CACHE"
 log() { printf '[install] %s\n' "$*" >&2; }
 die() { printf '[install] error: %s\n' "$*" >&2; exit 1; }
 
+# Copy the runtime dependencies a pom lists (a dependency list, no code) from Maven Central into
+# <dir>, and mark <dir> complete only if <jar> is among them (a resolve that half-failed is not).
+# usage: maven_jars <pom> <kafka-version> <dir> <jar>
+maven_jars() {
+  local pom="$1" version="$2" out="$3" jar="$4"
+  command -v mvn >/dev/null || die "mvn not found: it fetches $jar and its dependencies from Maven Central"
+  mvn -B -q -f "$pom" "-Dkafka.version=$version" \
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+    -DincludeScope=runtime "-DoutputDirectory=$out" >&2
+  if ls "$out" | grep -qxF "$jar"; then touch "$out/.complete"; fi
+}
+
 # Run a build into a temporary directory and move it into place only when it succeeded,
 # so an interrupted build never leaves a half-filled cache entry that looks complete.
 # usage: build_once <final-dir> <marker-file-inside> <function-name> <what-to-say>
