@@ -4,7 +4,7 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-INSTALL := test/infra/install
+INSTALL := stack/install
 # Node >= 22: the system one if new enough, otherwise Node 24 from the npm registry.
 NODE_DIR := $(shell bash $(INSTALL)/node.sh)
 export PATH := $(NODE_DIR):$(PATH)
@@ -61,7 +61,7 @@ test: setup typecheck lint
 	node test/run-all.ts
 
 demo: setup
-	node test/infra/demo.ts
+	node stack/demo/demo.ts
 
 # The benchmark (bench/run.ts; never part of `make test`): about half an hour on 2 cores, then
 # docs/performance.md and bench/results/latest.json. `node bench/run.ts --help` for subsets.
@@ -73,10 +73,10 @@ kind-up: deps
 	bash scripts/kind-up.sh
 
 up: setup
-	node test/infra/stack-cli.ts up
+	node stack/stack-cli.ts up
 
 down:
-	node test/infra/stack-cli.ts down
+	node stack/stack-cli.ts down
 
 status:
-	node test/infra/stack-cli.ts status
+	node stack/stack-cli.ts status

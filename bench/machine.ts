@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { componentDir } from '../test/infra/components.ts'
+import { componentDir } from '../stack/components.ts'
 
 export interface Machine {
   cpu: string

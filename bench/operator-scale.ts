@@ -13,182 +13,24 @@
  *
  *   node bench/operator-scale.ts [jobs=1000]     (EXACTLY_STACK_DIR=.stack to reuse `make up`)
  */
-import { execFile, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { promisify } from 'node:util'
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node'
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node'
 import { parse } from 'yaml'
 import { GROUP, PLURAL, VERSION } from '../operator/kube/kube-api.ts'
 import { PooledKubeConfig } from '../operator/kube/pooled-kube-config.ts'
-import { componentDir } from '../test/infra/components.ts'
-import { freePort } from '../test/infra/ports.ts'
-import { type StackInfo, startStack } from '../test/infra/stack.ts'
+import { kubeTools } from '../stack/kubectl.ts'
+import { freePort } from '../stack/ports.ts'
+import { REPO_ROOT } from '../stack/repo-root.ts'
+import type { StackInfo } from '../stack/stack.ts'
+import { benchStack } from './bench-stack.ts'
+import { cleanUp, installFinalizerPolicy, jobSpec, waitUntilSuspended } from './operator-jobs.ts'
+import { histogram, metricValue, quantile, since, within100Ms } from './operator-metrics.ts'
+import { cpuMs, rssMb } from './proc.ts'
 
 const JOBS = Number(process.argv[2] ?? 1000)
-const root = join(import.meta.dirname, '..')
-
-async function stackInfo(): Promise<{ info: StackInfo; stop: () => Promise<void> }> {
-  const reuse = process.env.EXACTLY_STACK_DIR
-  if (reuse && existsSync(join(reuse, 'stack.json'))) {
-    return { info: JSON.parse(readFileSync(join(reuse, 'stack.json'), 'utf8')), stop: async () => {} }
-  }
-  const stack = await startStack({
-    dir: mkdtempSync(join(tmpdir(), 'exactly-bench-')),
-    kube: true,
-    progress: (l) => console.log(`[stack] ${l}`),
-  })
-  return { info: stack.info, stop: stack.stop }
-}
-
-function metricValue(text: string, name: string): number {
-  return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN)
-}
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-    return (Number(fields[11]) + Number(fields[12])) / 100
-  } catch {
-    return Number.NaN
-  }
-}
-
-/**
- * Resolves with how many of the namespace's jobs show phase Suspended, once all `count` do or at
- * `timeoutMs`. A watch, not a list a second: the bench must not be the API server's main load.
- */
-function waitUntilSuspended(kc: PooledKubeConfig, namespace: string, count: number, timeoutMs: number) {
-  const phases = new Map<string, string | undefined>()
-  const suspended = () => [...phases.values()].filter((p) => p === 'Suspended').length
-  return new Promise<number>((resolve) => {
-    let done = false
-    let request: AbortController | undefined
-    const finish = () => {
-      done = true
-      clearTimeout(timer)
-      request?.abort()
-      resolve(suspended())
-    }
-    const timer = setTimeout(finish, timeoutMs)
-    if (count === 0) return finish()
-    const watch = () =>
-      void new Watch(kc)
-        .watch(
-          `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`,
-          {},
-          (type, job: { metadata: { name: string }; status?: { phase?: string } }) => {
-            if (type === 'DELETED') phases.delete(job.metadata.name)
-            else if (type === 'ADDED' || type === 'MODIFIED') phases.set(job.metadata.name, job.status?.phase)
-            if (phases.size >= count && suspended() >= count) finish()
-          },
-          // Watches end (server timeouts): a new one starts with every job again.
-          () => setTimeout(() => !done && watch(), 100),
-        )
-        .then((r) => {
-          request = r
-        })
-    watch()
-  })
-}
-
-/** Runs a program with `input` on stdin; rejects with its stderr when it fails. */
-function run(file: string, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(file, args, { maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`${file} ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
-    )
-    child.stdin?.end(input ?? '')
-  })
-}
-
-/**
- * The chart's finalizer policy (charts/exactly/templates/finalizer-policy.yaml), bound to the
- * bench namespace, as `helm install` renders it for this cluster (`--validate` reads the live
- * cluster's APIs: nothing on clusters before 1.36). BENCH_OPERATOR_FINALIZER_POLICY=0 leaves it
- * out, so the operator adds every finalizer itself. Returns the manifests applied, if any.
- */
-async function installFinalizerPolicy(kubeconfig: string, namespace: string): Promise<string | undefined> {
-  if (process.env.BENCH_OPERATOR_FINALIZER_POLICY === '0') return undefined
-  const tools = await componentDir('kubectl-helm')
-  const manifests = await run(`${tools}/helm`, [
-    'template',
-    namespace,
-    join(root, 'charts/exactly'),
-    '--kubeconfig',
-    kubeconfig,
-    '--validate',
-    '--set',
-    `watchNamespaces={${namespace}}`,
-    '--show-only',
-    'templates/finalizer-policy.yaml',
-  ]).catch((error: Error) => {
-    // helm says so when the template renders nothing (a cluster before 1.36); anything else fails.
-    if (error.message.includes('could not find template')) return ''
-    throw error
-  })
-  if (!manifests.includes('MutatingAdmissionPolicy')) return undefined
-  await run(`${tools}/kubectl`, ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], manifests)
-  // The API server loads a new policy asynchronously: wait until a dry-run create shows it.
-  let lastError = 'no error'
-  for (let i = 0; i < 100; i++) {
-    const probe = await run(
-      `${tools}/kubectl`,
-      ['--kubeconfig', kubeconfig, 'create', '--dry-run=server', '-o', 'jsonpath={.metadata.finalizers}', '-f', '-'],
-      probeJob(namespace),
-    ).catch((error: Error) => {
-      lastError = error.message
-      return ''
-    })
-    if (probe.includes('exactly.dev/stop-cleanly')) return manifests
-    await sleep(100)
-  }
-  throw new Error(`the finalizer policy was applied but new StreamJobs do not get the finalizer: ${lastError}`)
-}
-
-function probeJob(namespace: string): string {
-  return JSON.stringify({
-    apiVersion: `${GROUP}/${VERSION}`,
-    kind: 'StreamJob',
-    metadata: { name: 'probe', namespace },
-    spec: jobSpec(),
-  })
-}
-
-/** The spec of every bench job: suspended, so no worker pod runs. */
-function jobSpec() {
-  return {
-    image: 'exactly:dev',
-    job: { module: '/app/examples/word-count/job.ts' },
-    state: 'suspended',
-    kafka: { bootstrapServers: ['kafka:9092'], source: { topics: ['in'] }, sink: { topic: 'out' } },
-    checkpoint: { storage: { uri: 's3://bench/jobs', endpoint: 'http://s3:8333' } },
-  }
-}
-
-type Buckets = Array<[number, number]>
-
-/** A histogram's cumulative buckets from the operator's /metrics. */
-async function histogram(port: number, name: string): Promise<Buckets> {
-  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
-  return [...metrics.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)`, 'gm'))].map(
-    (m) => [m[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[1]), Number(m[2])] as [number, number],
-  )
-}
-
-/** The passes between two reads of one histogram. */
-function since(before: Buckets, after: Buckets): Buckets {
-  return after.map(([le, count], i) => [le, count - (before[i]?.[1] ?? 0)])
-}
-
-/** Share of the passes within 100 ms, which the bucket bounds alone do not say for a 100 ms target. */
-function within100Ms(buckets: Buckets): string {
-  const passes = buckets.at(-1)?.[1] ?? 0
-  return `${((100 * (buckets.find(([le]) => le === 0.1)?.[1] ?? 0)) / Math.max(1, passes)).toFixed(1)}%`
-}
 
 /**
  * The steady phase: with every job settled, users edit jobs one at a time, EDITS_PER_SECOND of
@@ -218,50 +60,8 @@ async function steadyEdits(custom: CustomObjectsApi, namespace: string): Promise
   return edits
 }
 
-/** p-quantile from a Prometheus histogram's cumulative buckets: the upper bound of its bucket. */
-function quantile(buckets: Array<[number, number]>, q: number): number {
-  const total = buckets.at(-1)?.[1] ?? 0
-  const found = buckets.find(([, count]) => count >= q * total)
-  return found?.[0] ?? Number.POSITIVE_INFINITY
-}
-
-/**
- * The jobs first, while the operator runs and leads: it removes their finalizers. (Deleting the
- * namespace first would delete the operator's Lease, which lives there too, and stop it.) A
- * delete-collection cut short under load is issued again. Whatever still holds a finalizer after
- * the wait loses it by patch once the operator is stopped (else it would put it back on a job
- * not yet being deleted), so no run leaves a namespace stuck in Terminating.
- */
-async function cleanUp(
-  custom: CustomObjectsApi,
-  core: CoreV1Api,
-  namespace: string,
-  stopOperator: () => Promise<void>,
-): Promise<void> {
-  const started = Date.now()
-  const scope = { group: GROUP, version: VERSION, plural: PLURAL, namespace }
-  type Listed = { items: Array<{ metadata: { name: string; deletionTimestamp?: string } }> }
-  let left: Listed['items'] = []
-  while (Date.now() - started < 300_000) {
-    if (left.length === 0 || left.some((j) => !j.metadata.deletionTimestamp))
-      await custom.deleteCollectionNamespacedCustomObject(scope).catch(() => {})
-    left = ((await custom.listNamespacedCustomObject(scope)) as Listed).items
-    if (left.length === 0) break
-    await sleep(2000)
-  }
-  console.log(`deleted the jobs in ${((Date.now() - started) / 1000).toFixed(1)} s; ${left.length} still held`)
-  await stopOperator()
-  const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch)
-  for (const { metadata } of left) {
-    await custom
-      .patchNamespacedCustomObject({ ...scope, name: metadata.name, body: { metadata: { finalizers: null } } }, merge)
-      .catch((error: unknown) => console.log(`cannot release ${metadata.name}: ${error}`))
-  }
-  await core.deleteNamespace({ name: namespace }).catch(() => {})
-}
-
 async function main(): Promise<void> {
-  const { info, stop } = await stackInfo()
+  const { info, stop } = await benchStack(['kube'])
   // A failure before the operator runs (the CRD, the policy) must not leave the stack running.
   try {
     await measure(info)
@@ -276,33 +76,24 @@ async function measure(info: StackInfo): Promise<void> {
   kc.loadFromFile(kubeconfig)
   const core = kc.makeApiClient(CoreV1Api)
   const custom = kc.makeApiClient(CustomObjectsApi)
-  const kubectl = `${await componentDir('kubectl-helm')}/kubectl`
-  await promisify(execFile)(kubectl, [
-    '--kubeconfig',
-    kubeconfig,
+  const tools = await kubeTools({ kubeconfig })
+  await tools.kubectl([
     'apply',
     '--server-side',
     '--force-conflicts',
     '-f',
-    join(root, 'crds/streamjobs.exactly.dev.yaml'),
+    join(REPO_ROOT, 'crds/streamjobs.exactly.dev.yaml'),
   ])
   // On a fresh control plane the API server serves StreamJobs only once the CRD is Established.
-  await promisify(execFile)(kubectl, [
-    '--kubeconfig',
-    kubeconfig,
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    'crd/streamjobs.exactly.dev',
-  ])
+  await tools.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/streamjobs.exactly.dev'])
   const namespace = `bench-${Date.now().toString(36)}`
   await core.createNamespace({ body: { metadata: { name: namespace } } })
-  const policy = await installFinalizerPolicy(kubeconfig, namespace)
+  const policy = await installFinalizerPolicy(tools, namespace)
   const port = await freePort()
-  const { nodeFlags = [] } = parse(readFileSync(join(root, 'charts/exactly/values.yaml'), 'utf8')) as {
+  const { nodeFlags = [] } = parse(readFileSync(join(REPO_ROOT, 'charts/exactly/values.yaml'), 'utf8')) as {
     nodeFlags?: string[]
   }
-  const operator = spawn(process.execPath, [...nodeFlags, join(root, 'runtime/cli/exactly.ts'), 'operator'], {
+  const operator = spawn(process.execPath, [...nodeFlags, join(REPO_ROOT, 'runtime/cli/exactly.ts'), 'operator'], {
     stdio: 'ignore',
     env: {
       ...process.env,
@@ -324,7 +115,7 @@ async function measure(info: StackInfo): Promise<void> {
       if (ready) break
       await sleep(100)
     }
-    const operatorCpuAtStart = cpuSeconds(operator.pid)
+    const operatorCpuAtStart = (cpuMs(operator.pid!) ?? Number.NaN) / 1000
     const started = Date.now()
     for (let i = 0; i < JOBS; i += 50) {
       await Promise.all(
@@ -348,7 +139,7 @@ async function measure(info: StackInfo): Promise<void> {
     console.log(`created ${JOBS} StreamJobs in ${((created - started) / 1000).toFixed(1)} s`)
     const suspended = await waitUntilSuspended(kc, namespace, JOBS, 600_000)
     const settled = Date.now()
-    const operatorCpu = cpuSeconds(operator.pid) - operatorCpuAtStart
+    const operatorCpu = (cpuMs(operator.pid!) ?? Number.NaN) / 1000 - operatorCpuAtStart
     const list = (await custom.listNamespacedCustomObject({
       group: GROUP,
       version: VERSION,
@@ -362,7 +153,6 @@ async function measure(info: StackInfo): Promise<void> {
     const buckets = await histogram(port, 'exactly_operator_reconcile_duration_seconds')
     const waits = await histogram(port, 'exactly_operator_queue_wait_seconds')
     const passes = buckets.at(-1)?.[1] ?? 0
-    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${operator.pid}/status`, 'utf8'))?.[1] ?? Number.NaN)
     const result = {
       jobs: JOBS,
       jobsSettled: withStatus,
@@ -375,7 +165,7 @@ async function measure(info: StackInfo): Promise<void> {
       // Apart from the pass: how long keys waited in the work queue for one of the passes.
       queueWaitP50Ms: quantile(waits, 0.5) * 1000,
       queueWaitP99Ms: quantile(waits, 0.99) * 1000,
-      operatorRssMb: Math.round(rssKb / 1024),
+      operatorRssMb: rssMb(operator.pid!) ?? Number.NaN,
       operatorHeapUsedMb: Math.round(metricValue(metrics, 'nodejs_heap_size_used_bytes') / 2 ** 20),
       operatorHeapTotalMb: Math.round(metricValue(metrics, 'nodejs_heap_size_total_bytes') / 2 ** 20),
       eventLoopLagP99Ms: Math.round(metricValue(metrics, 'nodejs_eventloop_lag_p99_seconds') * 1000),
@@ -394,9 +184,7 @@ async function measure(info: StackInfo): Promise<void> {
       steadyReconcileP50Ms: quantile(steady, 0.5) * 1000,
       steadyReconcileP99Ms: quantile(steady, 0.99) * 1000,
       steadyPassesWithin100Ms: within100Ms(steady),
-      steadyOperatorRssMb: Math.round(
-        Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${operator.pid}/status`, 'utf8'))?.[1] ?? Number.NaN) / 1024,
-      ),
+      steadyOperatorRssMb: rssMb(operator.pid!) ?? Number.NaN,
     }
     console.log(JSON.stringify({ ...result, ...steadyResult }, null, 2))
     console.log(
@@ -411,7 +199,7 @@ async function measure(info: StackInfo): Promise<void> {
       operator.kill('SIGTERM')
       await Promise.race([exited, sleep(10_000)])
     })
-    if (policy) await run(kubectl, ['--kubeconfig', kubeconfig, 'delete', '--ignore-not-found', '-f', '-'], policy)
+    if (policy) await tools.kubectl(['delete', '--ignore-not-found', '-f', '-'], policy)
     await kc.close()
   }
 }

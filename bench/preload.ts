@@ -8,7 +8,7 @@
  * (keyed count) and the bank totals.
  */
 import { Kafka, logLevel } from 'kafkajs'
-import { createNamedTopic } from '../test/integration/helpers/kafka.ts'
+import { createNamedTopic } from '../stack/topics.ts'
 import { bankRecords, type InputRecord, type InputShape, PARTITIONS, syntheticRecords } from './workloads.ts'
 
 export interface PreloadedInput {

@@ -8,11 +8,12 @@
  *
  *   node bench/run.ts --help
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
-import { killAllNow, type StackInfo, startStack } from '../test/infra/stack.ts'
+import { killAllNow } from '../stack/stack.ts'
+import { benchStack } from './bench-stack.ts'
 import { type Cell, cellsFor } from './cells.ts'
 import { runExtras } from './extras/index.ts'
 import { loadAverage, machine, versions } from './machine.ts'
@@ -26,23 +27,6 @@ import { allWorkloads, inputId, type Workload } from './workloads.ts'
 const root = join(import.meta.dirname, '..')
 // kafkajs 2 prints a notice about its default partitioner on every producer; it is the one we want.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1'
-
-async function stackInfo(): Promise<{ info: StackInfo; stop: () => Promise<void> }> {
-  const reuse = process.env.EXACTLY_STACK_DIR
-  if (reuse && existsSync(join(reuse, 'stack.json'))) {
-    const info = JSON.parse(readFileSync(join(reuse, 'stack.json'), 'utf8')) as StackInfo
-    if (!info.kafka || !info.s3) throw new Error(`The stack in ${reuse} has no Kafka or S3 server`)
-    return { info, stop: async () => {} }
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'exactly-bench-stack-'))
-  const stack = await startStack({ dir, kafka: true, s3: true, progress: (l) => console.log(`[stack] ${l}`) })
-  const stop = async () => {
-    await stack.stop()
-    // The broker's and the S3 server's data are gigabytes after a full run; their logs stay.
-    for (const data of ['kafka', 's3']) rmSync(join(dir, data), { recursive: true, force: true })
-  }
-  return { info: stack.info, stop }
-}
 
 function selectWorkloads(options: BenchOptions): Workload[] {
   const all = allWorkloads(options)
@@ -64,7 +48,7 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env)
   const started = Date.now()
   const loadAtStart = loadAverage()
-  const { info, stop } = await stackInfo()
+  const { info, stop } = await benchStack(['kafka', 's3'])
   const bootstrap = info.kafka!.bootstrap
   const id = `bench-${Date.now().toString(36)}`
   const logDir = join(tmpdir(), id)

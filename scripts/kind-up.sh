@@ -13,8 +13,8 @@ if ! docker info >/dev/null 2>&1; then
   say "containers, so start Docker Desktop or dockerd first, then run 'make kind-up' again."
   exit 1
 fi
-KIND="$(bash test/infra/install/kind.sh)/kind"
-TOOLS="$(bash test/infra/install/kubectl-helm.sh)"
+KIND="$(bash stack/install/kind.sh)/kind"
+TOOLS="$(bash stack/install/kubectl-helm.sh)"
 
 if "$KIND" get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
   say "using the existing kind cluster '$CLUSTER'"

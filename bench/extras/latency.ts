@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto'
 import { Kafka, logLevel } from 'kafkajs'
 import { KafkajsClient } from '../../runtime/kafka/kafkajs/kafkajs-client.ts'
-import { createNamedTopic } from '../../test/integration/helpers/kafka.ts'
+import { createNamedTopic } from '../../stack/topics.ts'
 import { checkOutput } from '../check-output.ts'
 import type { Figures, Section } from '../report.ts'
 import { median } from '../report.ts'

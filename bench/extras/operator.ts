@@ -5,9 +5,8 @@
  * starts its own control plane for the time it runs, so etcd and the API server do not load
  * the two cores during the throughput runs.
  */
-import { execFile } from 'node:child_process'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
+import { runChecked } from '../../stack/run-command.ts'
 import type { Figure, Figures, Section } from '../report.ts'
 import type { Bench } from '../run-cell.ts'
 
@@ -16,13 +15,12 @@ const JOBS = Number(process.env.BENCH_OPERATOR_JOBS ?? 1000)
 
 export async function operatorSection(bench: Bench, say: (line: string) => void): Promise<Section> {
   say(`[operator] ${JOBS} StreamJobs…`)
-  const { stdout } = await promisify(execFile)(
+  const stdout = await runChecked(
     process.execPath,
     [join(import.meta.dirname, '..', 'operator-scale.ts'), String(JOBS)],
     {
       env: { ...process.env, EXACTLY_STACK_DIR: bench.stack.kube ? bench.stack.dir : '' },
-      maxBuffer: 16 << 20,
-      timeout: 20 * 60_000,
+      timeoutMs: 20 * 60_000,
     },
   )
   // The result is the one multi-line JSON object it prints; other lines are progress.

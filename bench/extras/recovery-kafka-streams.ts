@@ -35,7 +35,7 @@ import {
 } from '../peers/kafka-streams-process.ts'
 import type { Bench } from '../run-cell.ts'
 import { streamsApplicationId } from '../systems/kafka-streams.ts'
-import { type RecoveryJob, type RecoveryRun, recoveryTopics } from './recovery.ts'
+import { type RecoveryJob, type RecoveryRun, recoveryTopics } from './recovery-run.ts'
 
 const COMMIT_INTERVAL_MS = 1000
 const LAG_POLL_MS = 20

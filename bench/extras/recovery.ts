@@ -20,58 +20,17 @@ import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { KafkajsClient } from '../../runtime/kafka/kafkajs/kafkajs-client.ts'
-import { createNamedTopic } from '../../test/integration/helpers/kafka.ts'
 import { checkOutput } from '../check-output.ts'
 import { OutputWatch } from '../output-watch.ts'
 import type { Figures, Section } from '../report.ts'
 import { median } from '../report.ts'
 import { type Bench, deleteCheckpoints } from '../run-cell.ts'
 import { type OurJob, type OurWorker, startOurWorker, waitRunning } from '../systems/our-worker.ts'
-import { PARTITIONS } from '../workloads.ts'
-import { rateProducer } from './rate-producer.ts'
 import { measureKafkaStreams, type StateDirCase } from './recovery-kafka-streams.ts'
+import { type RecoveryJob, type RecoveryRun, recoveryTopics } from './recovery-run.ts'
 
 /** The job every system recovers: keyed count over `keys` keys, input at a fixed rate, one SIGKILL. */
-export interface RecoveryJob {
-  ratePerSec: number
-  seconds: number
-  killAfterMs: number
-  keys: number
-}
-
 const JOB: RecoveryJob = { ratePerSec: 2000, seconds: 25, killAfterMs: 10_000, keys: 100_000 }
-
-export interface RecoveryRun {
-  valid: boolean
-  detectionMs: number
-  restartMs: number
-  restoreMs: number
-  catchUpMs: number
-  totalMs: number
-  problems: string[]
-  /** Figures beyond the split (Kafka Streams: what its restart is made of, its settings). */
-  extra?: Record<string, number>
-}
-
-/** The run's input and output topics, and the producer that will feed the input at the job's rate. */
-export async function recoveryTopics(
-  bench: Bench,
-  runId: string,
-  job: RecoveryJob,
-): Promise<{ input: string; output: string; producer: ReturnType<typeof rateProducer> }> {
-  const input = `${runId}-in`
-  const output = `${runId}-out`
-  await createNamedTopic(bench.kafkajs, input, PARTITIONS)
-  await createNamedTopic(bench.kafkajs, output, PARTITIONS)
-  const producer = rateProducer({
-    bootstrap: bench.bootstrap,
-    topic: input,
-    ratePerSec: job.ratePerSec,
-    records: job.ratePerSec * job.seconds,
-    keys: job.keys,
-  })
-  return { input, output, producer }
-}
 
 async function measure(bench: Bench, run: number): Promise<RecoveryRun> {
   const runId = `${bench.id}-recovery-${run}`

@@ -11,15 +11,17 @@
  * .stack, what `make up` writes).
  */
 import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Kafka } from 'kafkajs'
 import { expectedBank } from '../../examples/bank-transfers/expected.ts'
 import { commandKey, generateBankCommands, mulberry32 } from '../../examples/bank-transfers/generate.ts'
 import { compareOutput, type InputRecord, type OutputRecord } from '../../examples/verify-model.ts'
-import { createTopic, kafkaFor } from '../../test/integration/helpers/kafka.ts'
+import { REPO_ROOT } from '../../stack/repo-root.ts'
+import { readStackInfo } from '../../stack/stack.ts'
+import { createTopic, kafkaFor } from '../../stack/topics.ts'
 import { runConsumerPerf, runProducerPerf } from './kafka-perf.ts'
 import { type KafkaStreamsGuarantee, runKafkaStreams } from './kafka-streams.ts'
+import { produce, readAll } from './topic-io.ts'
 
 const arg = (name: string, fallback: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback
@@ -33,54 +35,10 @@ const PREFIX = `bench-peers-${randomUUID().slice(0, 8)}`
 
 function bootstrap(): string {
   if (process.env.BENCH_BOOTSTRAP) return process.env.BENCH_BOOTSTRAP
-  const dir = process.env.EXACTLY_STACK_DIR ?? join(import.meta.dirname, '..', '..', '.stack')
-  return JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')).kafka.bootstrap
-}
-
-async function produce(kafka: Kafka, topic: string, records: Array<{ key: string; value: string }>): Promise<void> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
-  await producer.connect()
-  try {
-    for (let i = 0; i < records.length; i += 5000) {
-      await producer.send({ topic, messages: records.slice(i, i + 5000) })
-    }
-  } finally {
-    await producer.disconnect()
-  }
-}
-
-/**
- * Reads `topic` with read_committed from the beginning until `expected` records came and then
- * nothing more for `idleMs` (so surplus records, i.e. duplicates, are seen too), or `timeoutMs`.
- */
-async function readAll(kafka: Kafka, topic: string, expected: number, idleMs = 3000, timeoutMs = 180_000) {
-  const consumer = kafka.consumer({ groupId: `${PREFIX}-reader-${randomUUID()}`, readUncommitted: false })
-  const records: Array<OutputRecord & { partition: number }> = []
-  let lastAt = Date.now()
-  await consumer.connect()
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true })
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) {
-          records.push({
-            partition: batch.partition,
-            key: m.key?.toString() ?? null,
-            value: m.value?.toString() ?? null,
-          })
-        }
-        lastAt = Date.now()
-      },
-    })
-    const deadline = Date.now() + timeoutMs
-    while (Date.now() < deadline && !(records.length >= expected && Date.now() - lastAt > idleMs)) {
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
-  } finally {
-    await consumer.disconnect()
-  }
-  return records
+  const dir = process.env.EXACTLY_STACK_DIR ?? join(REPO_ROOT, '.stack')
+  const found = readStackInfo(dir)?.kafka?.bootstrap
+  if (!found) throw new Error(`No Kafka broker in ${dir}/stack.json: run 'make up', or set BENCH_BOOTSTRAP`)
+  return found
 }
 
 interface Input {
@@ -181,7 +139,7 @@ async function streams(kafka: Kafka, boot: string, input: Input, mode: 'passthro
       timeoutMs: 5 * 60_000,
       store,
     })
-    const actual = await readAll(kafka, output, RECORDS)
+    const actual = await readAll(kafka, PREFIX, output, RECORDS)
     const problems = mode === 'passthrough' ? checkPassthrough(input, actual) : checkKeyedCount(input, actual)
     report(
       {
@@ -224,9 +182,9 @@ async function bank(kafka: Kafka, boot: string, run: number) {
       applicationId: `${PREFIX}-bank-${guarantee}-${run}`,
       timeoutMs: 5 * 60_000,
     })
-    const actual = await readAll(kafka, output, expected.records.length)
+    const actual = await readAll(kafka, PREFIX, output, expected.records.length)
     const verdict = compareOutput(expected, actual)
-    const creditRecords = await readAll(kafka, creditsTopic, transfers, 1000)
+    const creditRecords = await readAll(kafka, PREFIX, creditsTopic, transfers, 1000)
     const problems = [
       ...verdict.duplicates.slice(0, 3).map((d) => `duplicate ${JSON.stringify(d)}`),
       ...verdict.missing.slice(0, 3).map((d) => `missing ${JSON.stringify(d)}`),

@@ -1,41 +1,15 @@
 /**
- * What the two Java peers share: installing their classpath once (an install script in the style of
- * test/infra/install/, cached under ~/.cache/exactly) and running one Java process to its end with a
- * timeout, its stdout kept, the tail of its stderr kept for errors, and its CPU time measured.
+ * What the two Java peers share (their classpaths are installed by scripts in the style of
+ * stack/install/, through stack/components.ts's installOnce): running one Java process to its end
+ * with a timeout, its stdout kept, the tail of its stderr kept for errors, and its CPU time measured.
  *
  * CPU time of the child: Node cannot see a child's rusage, so the JVM runs under `bash -c`, which
  * waits for it and then prints `times` (user and system CPU of its finished children, from
  * wait4's rusage) to file descriptor 3. That is the whole process, JVM start-up and JIT included.
  */
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import type { Readable } from 'node:stream'
-import { promisify } from 'node:util'
-
-const run = promisify(execFile)
-
-const installs = new Map<string, Promise<string>>()
-
-/** Runs `script` (bash) once per process and returns the last line it printed: the directory. */
-export function installOnce(script: string, what: string): Promise<string> {
-  let found = installs.get(script)
-  if (!found) {
-    found = run('bash', [script], { maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60_000 }).then(
-      ({ stdout }) => {
-        const dir = stdout.trim().split('\n').at(-1)
-        if (!dir) throw new Error(`Cannot install ${what}: ${script} printed no directory`)
-        return dir
-      },
-      (error: { stderr?: string }) => {
-        const detail = error.stderr?.trim().split('\n').slice(-15).join('\n') ?? ''
-        throw new Error(`Cannot install ${what} with ${script}:\n${detail}`, { cause: error })
-      },
-    )
-    installs.set(script, found)
-    // A failed install may be retried by the next call (e.g. after fixing the network).
-    found.catch(() => installs.delete(script))
-  }
-  return found
-}
+import { OwnedGroups, signalChild } from '../../stack/process-group.ts'
 
 export interface JavaRun {
   stdout: string
@@ -58,6 +32,7 @@ export interface JavaOptions {
 }
 
 const TAIL_LINES = 40
+const jvms = new OwnedGroups()
 
 /**
  * Runs the JVM to its end. Rejects, naming `what`, when it exits non-zero or by a signal, or when
@@ -100,8 +75,7 @@ export function runJava(o: JavaOptions): Promise<JavaRun> {
 
   // If this Node process exits first (an orchestrator that crashed or was interrupted), the
   // detached JVM must not outlive it.
-  const orphan = () => signalGroup(child.pid, 'SIGKILL')
-  process.once('exit', orphan)
+  jvms.add(child)
 
   return new Promise<JavaRun>((resolve, reject) => {
     let timedOut = false
@@ -109,10 +83,10 @@ export function runJava(o: JavaOptions): Promise<JavaRun> {
     let killer: NodeJS.Timeout | undefined
     const timer = setTimeout(() => {
       timedOut = true
-      signalGroup(child.pid, 'SIGTERM')
+      signalChild(child, 'SIGTERM')
       killer = setTimeout(() => {
         killed = true
-        signalGroup(child.pid, 'SIGKILL')
+        signalChild(child, 'SIGKILL')
       }, o.killGraceMs ?? 15_000)
     }, o.timeoutMs)
     child.once('error', (error) => {
@@ -120,7 +94,6 @@ export function runJava(o: JavaOptions): Promise<JavaRun> {
       reject(new Error(`${o.what}: cannot start bash/java: ${error.message}`, { cause: error }))
     })
     child.once('close', (code, signal) => {
-      process.off('exit', orphan)
       clearTimeout(timer)
       if (killer) clearTimeout(killer)
       const wallMs = performance.now() - started
@@ -141,15 +114,6 @@ export function runJava(o: JavaOptions): Promise<JavaRun> {
       }
     })
   })
-}
-
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return
-  try {
-    process.kill(-pid, signal)
-  } catch {
-    // already gone
-  }
 }
 
 /** bash's `times`: the shell's user/sys on line 1, its children's on line 2, as `1m2.345s`. */

@@ -11,13 +11,14 @@
  */
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { installOnce, runJava } from './java.ts'
+import { installOnce } from '../../stack/components.ts'
+import { runJava } from './java.ts'
 
 const installScript = join(import.meta.dirname, 'kafka-tools-install.sh')
 
 /** Installs kafka-tools once (Maven Central, then cached) and returns the directory of its jars. */
 export function kafkaToolsDir(): Promise<string> {
-  return installOnce(installScript, "Kafka's perf tools")
+  return installOnce(installScript, "Kafka's perf tools", 30 * 60_000)
 }
 
 export interface ProducerPerfOptions {

@@ -12,9 +12,10 @@
  * for SIGKILL, not its CPU), in its own process group, killed with that group if this process
  * exits first.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { OwnedGroups, signalChild } from '../../stack/process-group.ts'
 import { kafkaStreamsDir } from './kafka-streams.ts'
 
 export interface KafkaStreamsEvent {
@@ -54,20 +55,7 @@ export interface KafkaStreamsProcess {
   failure(): string | undefined
 }
 
-const live = new Set<ChildProcess>()
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  try {
-    process.kill(-child.pid!, signal)
-  } catch {
-    // already gone
-  }
-}
-
-process.once('exit', () => {
-  for (const child of live) signalGroup(child, 'SIGKILL')
-})
+const jvms = new OwnedGroups()
 
 export async function startKafkaStreamsProcess(o: KafkaStreamsProcessOptions): Promise<KafkaStreamsProcess> {
   const dir = await kafkaStreamsDir()
@@ -95,7 +83,7 @@ export async function startKafkaStreamsProcess(o: KafkaStreamsProcessOptions): P
     ],
     { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   )
-  live.add(child)
+  jvms.add(child)
   const events: KafkaStreamsEvent[] = []
   const waiters = new Set<() => void>()
   let failed: string | undefined
@@ -115,7 +103,6 @@ export async function startKafkaStreamsProcess(o: KafkaStreamsProcessOptions): P
   child.stderr!.pipe(log, { end: false })
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('close', (code, signal) => {
-      live.delete(child)
       failed ??= `the JVM exited (code ${code}, signal ${signal}); see ${o.logFile}`
       log.end(() => resolve({ code, signal }))
       for (const wake of waiters) wake()
@@ -144,12 +131,12 @@ export async function startKafkaStreamsProcess(o: KafkaStreamsProcessOptions): P
     events,
     exited,
     waitFor,
-    kill: () => signalGroup(child, 'SIGKILL'),
+    kill: () => signalChild(child, 'SIGKILL'),
     async stop(graceMs = 30_000) {
-      signalGroup(child, 'SIGTERM')
+      signalChild(child, 'SIGTERM')
       const done = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)])
       if (!done) {
-        signalGroup(child, 'SIGKILL')
+        signalChild(child, 'SIGKILL')
         await exited
       }
     },

@@ -21,7 +21,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { installOnce, runJava } from './java.ts'
+import { installOnce } from '../../stack/components.ts'
+import { runJava } from './java.ts'
 
 export type KafkaStreamsMode = 'passthrough' | 'keyed-count' | 'bank'
 export type KafkaStreamsGuarantee = 'exactly_once_v2' | 'at_least_once'
@@ -69,7 +70,7 @@ const installScript = join(import.meta.dirname, 'kafka-streams', 'install.sh')
 
 /** Installs (first time: fetch from Maven Central and compile; then instant) and returns the classpath dir. */
 export function kafkaStreamsDir(): Promise<string> {
-  return installOnce(installScript, 'the Kafka Streams peer')
+  return installOnce(installScript, 'the Kafka Streams peer', 30 * 60_000)
 }
 
 export async function runKafkaStreams(o: KafkaStreamsOptions): Promise<KafkaStreamsResult> {

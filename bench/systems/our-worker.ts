@@ -9,10 +9,11 @@ import { createWriteStream, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { WorkerStatus } from '../../contract/worker-status.ts'
-import { freePort } from '../../test/infra/ports.ts'
-import type { StackInfo } from '../../test/infra/stack.ts'
-
-const REPO = join(import.meta.dirname, '..', '..')
+import { freePort } from '../../stack/ports.ts'
+import { OwnedGroups, signalChild } from '../../stack/process-group.ts'
+import { REPO_ROOT } from '../../stack/repo-root.ts'
+import type { StackInfo } from '../../stack/stack.ts'
+import { waitFor } from '../../stack/wait.ts'
 
 export type Delivery = 'exactly-once' | 'at-least-once'
 
@@ -54,7 +55,7 @@ export function workerConfig(stack: StackInfo, job: OurJob, port: number, attemp
       namespace: 'bench',
       name: job.name,
       uid: job.uid,
-      module: job.module.startsWith('/') ? job.module : join(REPO, job.module),
+      module: job.module.startsWith('/') ? job.module : join(REPO_ROOT, job.module),
       config: job.config ?? {},
       onError: { kind: 'fail' },
     },
@@ -96,11 +97,11 @@ export async function startOurWorker(
     [
       // For experiments: BENCH_WORKER_NODE_ARGS='--trace-gc' (NODE_OPTIONS refuses some V8 flags).
       ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      join(REPO, 'runtime/cli/exactly.ts'),
+      join(REPO_ROOT, 'runtime/cli/exactly.ts'),
       'worker',
     ],
     {
-      cwd: REPO,
+      cwd: REPO_ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
@@ -123,12 +124,9 @@ export async function startOurWorker(
       })
     }),
   )
-  live.add(child)
-  void exited.then(() => live.delete(child))
+  workers.add(child)
   const url = (path: string) => `http://127.0.0.1:${port}${path}`
-  const kill = () => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL')
-  }
+  const kill = () => signalChild(child, 'SIGKILL')
   return {
     pid: child.pid!,
     port,
@@ -169,28 +167,20 @@ function lastProblem(logFile: string): string {
 }
 
 /** Polls /status until the worker runs (restored); fails if it exits first or after `timeoutMs`. */
-export async function waitRunning(worker: OurWorker, timeoutMs: number): Promise<WorkerStatus> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const failure = worker.failure()
-    if (failure) throw new Error(failure)
-    const status = await worker.status().catch(() => undefined)
-    if (status?.phase === 'Running') return status
-    if (status?.phase === 'Failed') throw new Error(`The worker failed: ${status.failure?.message}`)
-    // Often: the moment it runs starts the measured window.
-    await sleep(10)
+export function waitRunning(worker: OurWorker, timeoutMs: number): Promise<WorkerStatus> {
+  let failed: string | undefined
+  const running = async () => {
+    const status = await worker.status()
+    if (status.phase === 'Failed') failed = `The worker failed: ${status.failure?.message}`
+    return status.phase === 'Running' ? status : undefined
   }
-  throw new Error(`The worker was not running after ${timeoutMs} ms`)
+  // Often: the moment it runs starts the measured window, so look often.
+  return waitFor('the worker runs', running, timeoutMs, { intervalMs: 10, failure: () => worker.failure() ?? failed })
 }
 
-const live = new Set<ChildProcess>()
+const workers = new OwnedGroups()
 
 /** Kills every worker still running: the benchmark never leaves one behind, even when it fails. */
 export function killAllWorkers(): void {
-  for (const child of live) {
-    try {
-      process.kill(-child.pid!, 'SIGKILL')
-    } catch {}
-  }
+  workers.killAll()
 }
-process.once('exit', killAllWorkers)

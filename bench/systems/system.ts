@@ -5,7 +5,7 @@
  * into figures. One shape for ours, raw kafkajs and the peers.
  */
 import type { KafkaClient } from '../../runtime/kafka/kafka-client.ts'
-import type { StackInfo } from '../../test/infra/stack.ts'
+import type { StackInfo } from '../../stack/stack.ts'
 import type { PreloadedInput } from '../preload.ts'
 import type { Workload } from '../workloads.ts'
 

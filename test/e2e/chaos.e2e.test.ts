@@ -26,19 +26,12 @@ import { compareOutput } from '../../examples/verify-model.ts'
 import type { StreamJob } from '../../operator/api/streamjob-types.ts'
 import { KafkajsClient } from '../../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { readToEnd } from '../../runtime/kafka/read-to-end.ts'
-import { type Stack, startStack } from '../infra/stack.ts'
-import { createTopic, kafkaFor } from '../integration/helpers/kafka.ts'
-import { pidOf } from '../integration/helpers/kube.ts'
-import {
-  type BankTopics,
-  bankJob,
-  type FeedProgress,
-  feedAtRate,
-  logger,
-  OperatorHarness,
-  ROOT,
-  workerStatus,
-} from './bank-job-harness.ts'
+import { pidOf } from '../../stack/node-agent/pod-status.ts'
+import { REPO_ROOT as ROOT } from '../../stack/repo-root.ts'
+import { type Stack, startStack } from '../../stack/stack.ts'
+import { createTopic, kafkaFor } from '../../stack/topics.ts'
+import { type BankTopics, bankJob, type FeedProgress, feedAtRate, logger, workerStatus } from './bank-job.ts'
+import { OperatorHarness } from './operator-harness.ts'
 
 // ---- The run's size. Measured on this machine (2 cores, shared) on 2026-11-25, through the
 // operator at parallelism 3 with no chaos: 10,000 commands produced as fast as one producer

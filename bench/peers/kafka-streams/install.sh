@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The Kafka Streams peer of the benchmark: kafka-streams jars from Maven Central (copy-dependencies,
-# as test/infra/install/kafka.sh does for the broker) and BenchApp compiled with javac.
+# The Kafka Streams peer of the benchmark: kafka-streams jars from Maven Central (lib.sh's
+# maven_jars, as for the broker) and BenchApp compiled with javac.
 # Prints the directory of the peer's classpath: java -cp "$DIR/*:$DIR/libs/*" dev.exactly.bench.BenchApp
-source "$(dirname "$0")/../../../test/infra/install/lib.sh"
+source "$(dirname "$0")/../../../stack/install/lib.sh"
 KAFKA_VERSION="${KAFKA_VERSION:-4.3.1}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 # -r1: the revision of pom.xml's dependency list; bump it when the list changes.
@@ -12,12 +12,7 @@ SRC_HASH="$(cd "$HERE" && find src -name '*.java' | sort | xargs sha256sum | sha
 APP="$DIR/app-$SRC_HASH"
 
 fetch() {
-  local out="$1"
-  command -v mvn >/dev/null || die "mvn not found: it fetches the Kafka Streams jars from Maven Central"
-  mvn -B -q -f "$HERE/pom.xml" "-Dkafka.version=$KAFKA_VERSION" \
-    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
-    -DincludeScope=runtime "-DoutputDirectory=$out" >&2
-  ls "$out" | grep -q "^kafka-streams-$KAFKA_VERSION.jar$" && touch "$out/.complete"
+  maven_jars "$HERE/pom.xml" "$KAFKA_VERSION" "$1" "kafka-streams-$KAFKA_VERSION.jar"
 }
 
 compile() {

@@ -1,26 +1,19 @@
 /**
- * Runs the real helm and kubectl binaries against charts/exactly and the stack's API server.
- * Both come from test/infra/install/kubectl-helm.sh; if they cannot be installed, the first
- * call throws (nothing is skipped).
+ * charts/exactly rendered and installed with the real helm and kubectl (stack/kubectl.ts). If
+ * they cannot be installed, the first call throws (nothing is skipped).
  */
-import { spawn } from 'node:child_process'
-import { accessSync, constants, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
-import { componentDir } from '../../infra/components.ts'
+import { type KubeTools, kubeTools } from '../../../stack/kubectl.ts'
+import { REPO_ROOT } from '../../../stack/repo-root.ts'
+import { type CommandResult, failureMessage } from '../../../stack/run-command.ts'
 
-export const ROOT = join(import.meta.dirname, '..', '..', '..')
-export const CHART_DIR = join(ROOT, 'charts', 'exactly')
+export const CHART_DIR = join(REPO_ROOT, 'charts', 'exactly')
 /** The CRD the generator writes (operator/api/generate-crd.ts) and the chart's copy of it. */
-export const REPO_CRD = join(ROOT, 'crds', 'streamjobs.exactly.dev.yaml')
+export const REPO_CRD = join(REPO_ROOT, 'crds', 'streamjobs.exactly.dev.yaml')
 export const CHART_CRD = join(CHART_DIR, 'crds', 'streamjobs.exactly.dev.yaml')
 
-export interface RunResult {
-  code: number
-  stdout: string
-  stderr: string
-}
+export type RunResult = CommandResult
 
 /** A Kubernetes object as rendered by the chart. */
 export interface Manifest {
@@ -31,61 +24,33 @@ export interface Manifest {
   [key: string]: any
 }
 
-// helm and kubectl keep their config, cache and discovery data here, not in the home directory:
-// a fresh discovery cache means kubectl sees the StreamJob CRD that is installed now.
-const scratch = mkdtempSync(join(tmpdir(), 'exactly-chart-test-'))
-const helmEnv = {
-  HELM_CACHE_HOME: join(scratch, 'helm-cache'),
-  HELM_CONFIG_HOME: join(scratch, 'helm-config'),
-  HELM_DATA_HOME: join(scratch, 'helm-data'),
+// One state directory for the whole file: a fresh discovery cache (kubectl sees the StreamJob
+// CRD that is installed now), and helm's repositories and cache away from the home directory.
+let cli: Promise<KubeTools> | undefined
+const kube = () => {
+  cli ??= kubeTools()
+  return cli
 }
-
-let binaries: Promise<{ helm: string; kubectl: string }> | undefined
 
 /** The helm and kubectl paths; throws when they are missing or not executable. */
-export function tools(): Promise<{ helm: string; kubectl: string }> {
-  binaries ??= componentDir('kubectl-helm').then((dir) => {
-    const found = { helm: join(dir, 'helm'), kubectl: join(dir, 'kubectl') }
-    for (const path of Object.values(found)) accessSync(path, constants.X_OK)
-    return found
-  })
-  return binaries
-}
-
-/** Runs a program to its end; never throws on a non-zero exit (the caller looks at `code`). */
-export function run(program: string, args: string[], input?: string): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { env: { ...process.env, ...helmEnv }, stdio: ['pipe', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk
-    })
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk
-    })
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }))
-    child.stdin.end(input ?? '')
-  })
+export async function tools(): Promise<{ helm: string; kubectl: string }> {
+  const found = await kube()
+  return { helm: found.path('helm'), kubectl: found.path('kubectl') }
 }
 
 function succeeded(what: string, result: RunResult): string {
-  if (result.code !== 0) throw new Error(`${what} exited ${result.code}:\n${result.stderr}${result.stdout}`)
+  if (result.code !== 0) throw new Error(failureMessage(what, result))
   return result.stdout
 }
 
+/** helm to its end; never throws on a non-zero exit (the caller looks at `code`). */
 export async function helm(args: string[]): Promise<RunResult> {
-  return run((await tools()).helm, args)
+  return (await kube()).run('helm', args)
 }
 
-/** kubectl against the given kubeconfig; `input` goes to stdin (for `-f -`). */
+/** kubectl against the given kubeconfig; `input` goes to stdin (for `-f -`). Never throws on a non-zero exit. */
 export async function kubectl(kubeconfig: string, args: string[], input?: string): Promise<RunResult> {
-  return run(
-    (await tools()).kubectl,
-    ['--kubeconfig', kubeconfig, '--cache-dir', join(scratch, 'kube-cache'), ...args],
-    input,
-  )
+  return (await kube()).run('kubectl', ['--kubeconfig', kubeconfig, ...args], input)
 }
 
 /** `helm template` of the chart as YAML text; `args` adds --set, --show-only and the like. */

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createNamespace, eventually, kubeFor } from '../helpers/kube.ts'
+import { waitFor as eventually } from '../../../stack/wait.ts'
+import { createNamespace, kubeFor } from '../helpers/kube.ts'
 import {
   CHART_CRD,
   CHART_DIR,

@@ -1,42 +1,6 @@
-/** Small helpers over kafkajs's public API for integration tests (topics, read-all). */
+/** Small helpers over kafkajs's public API for integration tests: read a topic, feed one slowly. */
 import { randomUUID } from 'node:crypto'
-import { Kafka, logLevel } from 'kafkajs'
-
-export function kafkaFor(bootstrap: string, clientId = 'exactly-test'): Kafka {
-  return new Kafka({ clientId, brokers: [bootstrap], logLevel: logLevel.NOTHING })
-}
-
-export async function createTopic(kafka: Kafka, prefix: string, partitions = 1): Promise<string> {
-  const topic = `${prefix}-${randomUUID().slice(0, 8)}`
-  await createNamedTopic(kafka, topic, partitions)
-  return topic
-}
-
-/** Creates `topic` and returns once every partition has a leader. */
-export async function createNamedTopic(kafka: Kafka, topic: string, partitions: number): Promise<void> {
-  const admin = kafka.admin()
-  await admin.connect()
-  try {
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
-      // kafkajs's own wait gives up on UNKNOWN_TOPIC_OR_PARTITION, which a busy broker answers
-      // for a moment after the topic was created: wait for the leaders ourselves.
-      waitForLeaders: false,
-    })
-    const deadline = Date.now() + 30_000
-    for (;;) {
-      const led = await admin
-        .fetchTopicMetadata({ topics: [topic] })
-        .then((m) => m.topics[0]?.partitions.filter((p) => p.leader >= 0).length === partitions)
-        .catch(() => false)
-      if (led) break
-      if (Date.now() > deadline) throw new Error(`Topic "${topic}" has no leader for every partition after 30 s`)
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  } finally {
-    await admin.disconnect()
-  }
-}
+import type { Kafka } from 'kafkajs'
 
 export interface ReadRecord {
   partition: number

@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3'
 import { S3ObjectStore } from '../../../runtime/storage/s3.ts'
-import type { StackInfo } from '../../infra/stack.ts'
+import type { StackInfo } from '../../../stack/stack.ts'
 
 export function s3For(stack: StackInfo): { client: S3Client; bucket: string } {
   const s3 = stack.s3

@@ -4,7 +4,7 @@
  * again on the same port. The server behind it is real and keeps its state.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
-import { freePort } from '../../infra/ports.ts'
+import { freePort } from '../../../stack/ports.ts'
 
 export class TcpProxy {
   readonly port: number

@@ -12,16 +12,11 @@ import { expectedWordCount } from '../../../examples/word-count/expected.ts'
 import type { KafkaClient } from '../../../runtime/kafka/kafka-client.ts'
 import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { readToEnd } from '../../../runtime/kafka/read-to-end.ts'
-import type { StackInfo } from '../../infra/stack.ts'
-import { createTopic, kafkaFor, produceSlowly } from './kafka.ts'
-import {
-  type JobSpec,
-  startWorker,
-  stopAllWorkers,
-  type WorkerProcess,
-  waitForExit,
-  waitUntil,
-} from './worker-process.ts'
+import type { StackInfo } from '../../../stack/stack.ts'
+import { createTopic, kafkaFor } from '../../../stack/topics.ts'
+import { waitFor } from '../../../stack/wait.ts'
+import { produceSlowly } from './kafka.ts'
+import { type JobSpec, startWorker, stopAllWorkers, type WorkerProcess, waitForExit } from './worker-process.ts'
 
 const WORDS = ['apple', 'banana', 'cherry', 'date', 'elder', 'fig', 'grape', 'hazel', 'iris', 'jade', 'kiwi']
 
@@ -139,13 +134,14 @@ export class WordCountScenario {
   async runToEnd(workers: readonly WorkerProcess[]): Promise<void> {
     await this.#fed
     for (const worker of workers) {
-      await waitUntil(
+      await waitFor(
+        `worker ${worker.logFile} catches up`,
         async () => {
           const status = await worker.status()
           return status.ready && status.lag === 0
         },
         60_000,
-        () => `worker ${worker.logFile} did not catch up; its log ends:\n${worker.tail()}`,
+        { intervalMs: 100, detail: () => `its log ends:\n${worker.tail()}` },
       )
     }
     for (const worker of workers) worker.signal('SIGTERM')

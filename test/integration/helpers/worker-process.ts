@@ -8,10 +8,12 @@ import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { freePort } from '../../infra/ports.ts'
-import type { StackInfo } from '../../infra/stack.ts'
+import { freePort } from '../../../stack/ports.ts'
+import { OwnedGroups, signalChild } from '../../../stack/process-group.ts'
+import { REPO_ROOT } from '../../../stack/repo-root.ts'
+import type { StackInfo } from '../../../stack/stack.ts'
+import { waitFor } from '../../../stack/wait.ts'
 
-const REPO = join(import.meta.dirname, '..', '..', '..')
 const logDir = mkdtempSync(join(tmpdir(), 'exactly-workers-'))
 
 export interface JobSpec {
@@ -89,8 +91,8 @@ export async function startWorker(
   }
   const logFile = join(logDir, `${job.name}-g${options.generation ?? 1}-s${slot}-a${options.attempt}.log`)
   const log = createWriteStream(logFile)
-  const child = spawn(process.execPath, [join(REPO, 'runtime/cli/exactly.ts'), 'worker'], {
-    cwd: REPO,
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'runtime/cli/exactly.ts'), 'worker'], {
+    cwd: REPO_ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
@@ -107,8 +109,7 @@ export async function startWorker(
   const exited = new Promise<WorkerExit>((resolve) =>
     child.once('close', (code, signal) => log.end(() => resolve({ code, signal }))),
   )
-  live.add(child)
-  void exited.then(() => live.delete(child))
+  workers.add(child)
   const tail = (lines = 30) => {
     try {
       return readFileSync(logFile, 'utf8').trim().split('\n').slice(-lines).join('\n')
@@ -122,9 +123,7 @@ export async function startWorker(
     exited,
     logFile,
     tail,
-    signal: (signal) => {
-      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, signal)
-    },
+    signal: (signal) => signalChild(child, signal),
     status: async () => {
       const res = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(2000) })
       return (await res.json()) as Record<string, unknown> & { phase: string; lag?: number; ready: boolean }
@@ -132,35 +131,23 @@ export async function startWorker(
   }
 }
 
-const live = new Set<ChildProcess>()
+const workers = new OwnedGroups()
 
 /** Kills every worker this file started that still runs (a test that failed midway leaves some). */
 export function stopAllWorkers(): void {
-  for (const child of live) {
-    try {
-      process.kill(-child.pid!, 'SIGKILL')
-    } catch {}
-  }
+  workers.killAll()
 }
-process.once('exit', stopAllWorkers)
 
-/** Polls `check` until it returns true; fails with `describe()` after `timeoutMs`. */
+/**
+ * The worker tests' form of waitFor: a yes-or-no check, and `describe()` (what did not happen, and
+ * the log's end) made only when the time is up.
+ */
 export async function waitUntil(
   check: () => Promise<boolean> | boolean,
   timeoutMs: number,
   describe: () => string,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (
-      await Promise.resolve()
-        .then(check)
-        .catch(() => false)
-    )
-      return
-    await sleep(100)
-  }
-  throw new Error(`Timed out after ${timeoutMs} ms: ${describe()}`)
+  await waitFor('the check passes', check, timeoutMs, { intervalMs: 100, detail: describe })
 }
 
 /** Waits for the worker to exit; fails (with its log) after `timeoutMs`. */
@@ -207,8 +194,8 @@ export function runRecover(
       storage: { bucket: stack.s3.bucket, prefix: job.prefix, endpoint: stack.s3.endpoint, region: stack.s3.region },
     },
   }
-  const res = spawnSync(process.execPath, [join(REPO, 'runtime/cli/exactly.ts'), 'recover'], {
-    cwd: REPO,
+  const res = spawnSync(process.execPath, [join(REPO_ROOT, 'runtime/cli/exactly.ts'), 'recover'], {
+    cwd: REPO_ROOT,
     encoding: 'utf8',
     timeout: 120_000,
     env: {

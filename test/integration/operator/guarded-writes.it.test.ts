@@ -15,8 +15,9 @@ import { CRD_FILE } from '../../../operator/api/crd-yaml.ts'
 import type { StreamJob, StreamJobStatus } from '../../../operator/api/streamjob-types.ts'
 import { GROUP, KubeApi, PLURAL, VERSION } from '../../../operator/kube/kube-api.ts'
 import { FINALIZER, PAUSE_ANNOTATION } from '../../../operator/model/names.ts'
-import { componentDir } from '../../infra/components.ts'
-import { eventually, kubeFor } from '../helpers/kube.ts'
+import { componentDir } from '../../../stack/components.ts'
+import { waitFor as eventually } from '../../../stack/wait.ts'
+import { kubeFor } from '../helpers/kube.ts'
 import { minimalStreamJob } from './streamjob-fixtures.ts'
 
 const stack = inject('stack')

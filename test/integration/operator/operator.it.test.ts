@@ -27,10 +27,13 @@ import type { StreamJob } from '../../../operator/api/streamjob-types.ts'
 import { GROUP, PLURAL, VERSION } from '../../../operator/kube/kube-api.ts'
 import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { readToEnd } from '../../../runtime/kafka/read-to-end.ts'
-import { componentDir } from '../../infra/components.ts'
+import { componentDir } from '../../../stack/components.ts'
+import { pidOf } from '../../../stack/node-agent/pod-status.ts'
+import { createTopic, kafkaFor } from '../../../stack/topics.ts'
+import { waitFor as eventually } from '../../../stack/wait.ts'
 import { helm } from '../chart/chart.ts'
-import { createTopic, kafkaFor, produceSlowly } from '../helpers/kafka.ts'
-import { createNamespace, eventually, kubeFor, pidOf } from '../helpers/kube.ts'
+import { produceSlowly } from '../helpers/kafka.ts'
+import { createNamespace, kubeFor } from '../helpers/kube.ts'
 
 const stack = inject('stack')
 if (!stack.kafka || !stack.s3 || !stack.kube) throw new Error('The integration stack lacks Kafka, S3 or Kubernetes')

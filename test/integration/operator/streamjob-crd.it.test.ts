@@ -14,8 +14,9 @@ import { ApiException, ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { CRD_FILE } from '../../../operator/api/crd-yaml.ts'
 import { CRD_NAME, GROUP, PLURAL, VERSION } from '../../../operator/api/streamjob-schema.ts'
-import { componentDir } from '../../infra/components.ts'
-import { eventually, kubeFor } from '../helpers/kube.ts'
+import { componentDir } from '../../../stack/components.ts'
+import { waitFor as eventually } from '../../../stack/wait.ts'
+import { kubeFor } from '../helpers/kube.ts'
 import { INVALID_CASES, minimalStreamJob, type StreamJobObject } from './streamjob-fixtures.ts'
 
 const stack = inject('stack')

@@ -1,0 +1,73 @@
+/**
+ * kubectl and helm, the real binaries (stack/install/kubectl-helm.sh), for the demo, the tests
+ * and the benchmark. Their config, caches and kubectl's discovery data live in a directory of
+ * the caller's, not in the user's home: a fresh discovery cache is what lets kubectl see a CRD
+ * installed a moment ago, and two stacks never share one.
+ */
+import { accessSync, constants, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { componentDir } from './components.ts'
+import { type CommandResult, failureMessage, runCommand } from './run-command.ts'
+
+export type KubeCli = 'kubectl' | 'helm'
+
+export interface KubeTools {
+  /** The directory holding the kubectl and helm binaries. */
+  readonly bin: string
+  /** KUBECONFIG of every command, when one was given. */
+  readonly kubeconfig: string | undefined
+  /** The path of kubectl or helm. */
+  path(cli: KubeCli): string
+  /** Runs kubectl or helm to its end; never rejects on a non-zero exit (the caller reads `code`). */
+  run(cli: KubeCli, args: readonly string[], input?: string): Promise<CommandResult>
+  /** kubectl; `input` goes to stdin (for `-f -`). Rejects with its output when it exits non-zero. */
+  kubectl(args: readonly string[], input?: string): Promise<string>
+  /** helm; rejects with its output when it exits non-zero. */
+  helm(args: readonly string[], input?: string): Promise<string>
+}
+
+export interface KubeToolsOptions {
+  /** Where helm and kubectl keep config and caches; a fresh temporary directory when absent. */
+  stateDir?: string
+  /** Set as KUBECONFIG; without it, commands name theirs with --kubeconfig. */
+  kubeconfig?: string
+  /** A command still running after this long is stopped (none by default). */
+  timeoutMs?: number
+}
+
+/** Installs kubectl and helm if needed; fails at once when either is missing or not executable. */
+export async function kubeTools(options: KubeToolsOptions = {}): Promise<KubeTools> {
+  const bin = await componentDir('kubectl-helm')
+  const path = (cli: KubeCli) => join(bin, cli)
+  for (const cli of ['kubectl', 'helm'] as const) accessSync(path(cli), constants.X_OK)
+  const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'exactly-kube-tools-'))
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HELM_CACHE_HOME: join(stateDir, 'helm', 'cache'),
+    HELM_CONFIG_HOME: join(stateDir, 'helm', 'config'),
+    HELM_DATA_HOME: join(stateDir, 'helm', 'data'),
+    ...(options.kubeconfig ? { KUBECONFIG: options.kubeconfig } : {}),
+  }
+  const run = (cli: KubeCli, args: readonly string[], input?: string) => {
+    const all = cli === 'kubectl' ? ['--cache-dir', join(stateDir, 'kube-cache'), ...args] : args
+    return runCommand(path(cli), all, {
+      env,
+      ...(input === undefined ? {} : { input }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    })
+  }
+  const checked = async (cli: KubeCli, args: readonly string[], input?: string) => {
+    const result = await run(cli, args, input)
+    if (result.code !== 0) throw new Error(failureMessage(`${cli} ${args.join(' ')}`, result, options.timeoutMs))
+    return result.stdout
+  }
+  return {
+    bin,
+    kubeconfig: options.kubeconfig,
+    path,
+    run,
+    kubectl: (args, input) => checked('kubectl', args, input),
+    helm: (args, input) => checked('helm', args, input),
+  }
+}

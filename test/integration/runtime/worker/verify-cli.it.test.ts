@@ -1,0 +1,89 @@
+/**
+ * `exactly verify` against the real broker: it passes exact output, and it catches a duplicate,
+ * a loss and a transaction left open, each with a non-zero exit and the finding named.
+ */
+import { spawnSync } from 'node:child_process'
+import { describe, expect, inject, it } from 'vitest'
+import { KafkajsClient } from '../../../../runtime/kafka/kafkajs/kafkajs-client.ts'
+import { createTopic, kafkaFor } from '../../../../stack/topics.ts'
+
+const { kafka: broker } = inject('stack')
+if (!broker) throw new Error('The integration stack has no Kafka broker')
+const kafka = kafkaFor(broker.bootstrap)
+
+function verify(input: string, output: string) {
+  return spawnSync(
+    process.execPath,
+    [
+      'runtime/cli/exactly.ts',
+      'verify',
+      '--bootstrap',
+      broker!.bootstrap,
+      '--example',
+      'word-count',
+      '--input',
+      input,
+      '--output',
+      output,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  )
+}
+
+async function send(topic: string, messages: Array<{ key: string; value: string }>): Promise<void> {
+  const producer = kafka.producer()
+  await producer.connect()
+  await producer.send({ topic, messages })
+  await producer.disconnect()
+}
+
+describe('exactly verify', () => {
+  it('passes exact output, then fails on a duplicate, a loss and an open transaction', async () => {
+    const input = await createTopic(kafka, 'verify-in', 1)
+    const output = await createTopic(kafka, 'verify-out', 1)
+    await send(
+      input,
+      ['a', 'b', 'a'].map((w) => ({ key: w, value: w })),
+    )
+    await send(output, [
+      { key: 'a', value: '1' },
+      { key: 'b', value: '1' },
+      { key: 'a', value: '2' },
+    ])
+    const exact = verify(input, output)
+    expect(exact.stdout, exact.stderr).toContain('verify: OK')
+    expect(exact.status).toBe(0)
+
+    await send(output, [{ key: 'b', value: '1' }])
+    const duplicate = verify(input, output)
+    expect(duplicate.status).toBe(1)
+    expect(duplicate.stdout).toMatch(/duplicates:\s+1/)
+    expect(duplicate.stdout).toContain('b → 1')
+
+    await send(input, [{ key: 'c', value: 'c' }])
+    const missing = verify(input, output)
+    expect(missing.stdout).toMatch(/missing:\s+1/)
+
+    const client = new KafkajsClient({ brokers: [broker.bootstrap] })
+    await client.connect()
+    const writer = client.beginTransaction(await client.initProducerId(`verify-open-${output}`, 60_000))
+    await writer.send([{ topic: output, partition: 0, key: Buffer.from('c'), value: Buffer.from('1') }])
+    await writer.flush()
+    const open = verify(input, output)
+    expect(open.status).toBe(1)
+    expect(open.stdout).toMatch(/open transactions:\s+1/)
+    await client.endTransaction(writer.identity, true)
+    await client.close()
+    const closed = verify(input, output)
+    expect(closed.stdout).toMatch(/open transactions:\s+0/)
+  })
+
+  it('names a missing argument and prints its usage (exit 2)', () => {
+    const res = spawnSync(process.execPath, ['runtime/cli/exactly.ts', 'verify', '--example', 'word-count'], {
+      encoding: 'utf8',
+    })
+    expect(res.status).toBe(2)
+    expect(res.stderr).toContain('--bootstrap is required')
+    expect(res.stderr).toContain('usage: exactly verify')
+  })
+})

@@ -1,0 +1,175 @@
+/**
+ * A layout change without a clean stop (DESIGN section 5): generation 1 runs with two slots, one
+ * of them dies between moving its head and committing; `exactly recover` commits what that head
+ * promised, fences both slots' transactional ids and writes the restore point; generation 2 then
+ * runs with three slots from it. The read_committed output must stay exact across the change,
+ * and a worker of the closed generation can never write a checkpoint again.
+ */
+import { spawnSync } from 'node:child_process'
+import { describe, expect, it } from 'vitest'
+import { readToEnd } from '../../../../runtime/kafka/read-to-end.ts'
+import { produceSlowly } from '../../helpers/kafka.ts'
+import { useScenarioContext, WordCountScenario } from '../../helpers/word-count-scenario.ts'
+import { runRecover, waitForExit, waitUntil } from '../../helpers/worker-process.ts'
+
+const ctx = useScenarioContext()
+const { stack } = ctx
+
+const EXIT_SUPERSEDED = 3
+
+async function produceWords(topic: string, count: number): Promise<void> {
+  await produceSlowly(ctx.kafka, topic, count, (i) => ({ key: `w${i % 7}`, value: `w${i % 7}` }), {
+    batch: 100,
+    pauseMs: 0,
+  })
+}
+
+function checkpoints(prefix: string, name: string, ...more: string[]) {
+  return spawnSync(
+    process.execPath,
+    [
+      'runtime/cli/exactly.ts',
+      'checkpoints',
+      '--job',
+      `test/${name}`,
+      '--bucket',
+      stack.s3!.bucket,
+      '--prefix',
+      prefix,
+      '--endpoint',
+      stack.s3!.endpoint,
+      ...more,
+    ],
+    {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: stack.s3!.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: stack.s3!.secretAccessKey,
+      },
+    },
+  )
+}
+
+describe('exactly recover and a new generation', () => {
+  it('rescales 2 → 3 after a slot died before its commit; the output stays exact', async () => {
+    const run = await WordCountScenario.create(ctx, 'rescale', { parallelism: 2, inputRecords: 2400 })
+    run.feed()
+    const slot0 = await run.start(0, 1)
+    await run.crashAt(1, 1, 'before-commit@2')
+    await waitUntil(
+      async () => ((await slot0.status()) as { lastCheckpoint?: { id: number } }).lastCheckpoint?.id !== undefined,
+      60_000,
+      () => `slot 0 did not checkpoint; its log ends:\n${slot0.tail()}`,
+    )
+    slot0.signal('SIGTERM')
+    expect((await waitForExit(slot0, 30_000)).code).toBe(0)
+
+    const recovered = runRecover(stack, run.job, { generation: 1, parallelism: 2, nextGeneration: 2 })
+    expect(recovered.status, recovered.stderr).toBe(0)
+    expect(recovered.summary).toMatchObject({
+      transactionsClean: true,
+      restorePoint: { generation: 2, tasks: 2, outcome: 'written' },
+      slots: [
+        // Slot 0 stopped cleanly: its head's transaction is already committed; committing it
+        // again is answered "done" (the id was not re-initialized since), so either is fine.
+        { slot: 0, fenced: 3 },
+        { slot: 1, checkpointId: 2, committed: true, fenced: 3 },
+      ],
+    })
+    // Running it again (a recover pod that was restarted) changes nothing.
+    const again = runRecover(stack, run.job, { generation: 1, parallelism: 2, nextGeneration: 2 })
+    expect(again.status, again.stderr).toBe(0)
+    expect(again.summary).toMatchObject({ restorePoint: { outcome: 'alreadyWritten' } })
+
+    // A late worker of generation 1 finds the head sealed by the recovery and exits at once.
+    const late = await run.start(0, 7)
+    expect((await waitForExit(late, 30_000)).code).toBe(EXIT_SUPERSEDED)
+
+    const generation2 = await Promise.all(
+      [0, 1, 2].map((slot) => run.start(slot, 1, undefined, { generation: 2, parallelism: 3 })),
+    )
+    // Two checkpoints in generation 2 at least, so `exactly checkpoints` has an older one to show.
+    await waitUntil(
+      async () =>
+        (((await generation2[0]!.status()) as { lastCheckpoint?: { id: number } }).lastCheckpoint?.id ?? 0) >= 2,
+      60_000,
+      () => `generation 2 slot 0 did not checkpoint twice; its log ends:\n${generation2[0]!.tail()}`,
+    )
+    await run.runToEnd(generation2)
+    await run.verify()
+
+    // `exactly checkpoints` shows both generations, the recovery's seal and the restore point.
+    const listed = checkpoints(run.job.prefix, run.job.name)
+    expect(listed.status, listed.stderr).toBe(0)
+    expect(listed.stdout).toMatch(/generation 1 slot 1: head at checkpoint 2, attempt 2147483647/)
+    expect(listed.stdout).toMatch(/generation 2 slot 2: head at checkpoint \d+, attempt 1/)
+    expect(listed.stdout).toContain('restore point for generation 2')
+    const json = JSON.parse(checkpoints(run.job.prefix, run.job.name, '--json').stdout) as {
+      slots: Array<{
+        generation: number
+        slot: number
+        head: { checkpointId: number }
+        checkpoints: Array<{ checkpointId: number }>
+      }>
+    }
+    const stored = json.slots.find((s) => s.generation === 2 && s.slot === 0)!
+    const older = stored.checkpoints[0]!.checkpointId
+    expect(older, 'generation 2 should have kept an older checkpoint than its head').toBeLessThan(
+      stored.head.checkpointId,
+    )
+    const inspected = checkpoints(
+      run.job.prefix,
+      run.job.name,
+      '--generation',
+      '2',
+      '--slot',
+      '0',
+      '--checkpoint',
+      String(older),
+    )
+    expect(inspected.status, inspected.stderr).toBe(0)
+    expect(inspected.stdout).toContain(`checkpoint ${older} of generation 2 slot 0 (attempt 1)`)
+    expect(inspected.stdout).toMatch(/would process again, and repeat the output of:\n\s+\S+\/0 offsets \[\d+, \d+\)/)
+  })
+
+  it('restoring a savepoint repeats exactly the output since it, as the user chose', async () => {
+    const run = await WordCountScenario.create(ctx, 'savepoint', { parallelism: 1, inputRecords: 600 })
+    run.feed(20)
+    await run.runToEnd([await run.start(0, 1)])
+    const saved = runRecover(stack, run.job, { generation: 1, parallelism: 1, nextGeneration: 2, savepoint: 'first' })
+    expect(saved.status, saved.stderr).toBe(0)
+    expect(saved.summary).toMatchObject({ savepoint: { name: 'first', outcome: 'written' } })
+
+    // More input, processed by generation 2.
+    await produceWords(run.job.sourceTopics[0]!, 300)
+    await run.runToEnd([await run.start(0, 1, undefined, { generation: 2 })])
+    const before = await readToEnd(ctx.client, run.job.sinkTopic)
+
+    // Generation 3 starts from the savepoint: the 300 records after it are processed again.
+    const restored = runRecover(stack, run.job, {
+      generation: 2,
+      parallelism: 1,
+      nextGeneration: 3,
+      restore: { kind: 'savepoint', name: 'first' },
+    })
+    expect(restored.status, restored.stderr).toBe(0)
+    expect(restored.summary).toMatchObject({ restorePoint: { from: 'savepoint "first"' } })
+    await run.runToEnd([await run.start(0, 1, undefined, { generation: 3 })])
+    const after = await readToEnd(ctx.client, run.job.sinkTopic)
+    const text = (r: { key: Buffer | null; value: Buffer | null }) => `${r.key?.toString()}=${r.value?.toString()}`
+    expect(after.records.length).toBe(before.records.length + 300)
+    // The repeat is record for record what generation 2 wrote after the savepoint (the w* words).
+    const added = new Map<string, number>()
+    for (const r of after.records) added.set(text(r), (added.get(text(r)) ?? 0) + 1)
+    for (const r of before.records) added.set(text(r), (added.get(text(r)) ?? 0) - 1)
+    const repeated = [...added].flatMap(([t, n]) => Array.from({ length: n }, () => t)).sort()
+    expect(repeated).toEqual(
+      before.records
+        .map(text)
+        .filter((t) => t.startsWith('w'))
+        .sort(),
+    )
+    expect(after.openTransactions).toEqual([])
+  })
+})
