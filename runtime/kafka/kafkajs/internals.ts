@@ -1,7 +1,7 @@
 /**
  * The kafkajs 2.2.4 internals this adapter uses, with minimal local types. kafkajs ships its
  * CommonJS sources (`src/`) without an `exports` map, so they resolve by path; package.json pins
- * the exact version, and `test/integration/kafka-client-kafkajs.it.test.ts` pins the behaviour.
+ * the exact version, and `test/integration/runtime/kafka/kafka-client-kafkajs.it.test.ts` pins the behaviour.
  * Only the members we call are declared; shapes follow the kafkajs sources of 2.2.4.
  */
 import { createRequire } from 'node:module'
