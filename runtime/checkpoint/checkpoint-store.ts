@@ -19,8 +19,8 @@ import type { TaskSnapshot } from '../state/task-snapshots.ts'
 import type { ObjectStore } from '../storage/object-store.ts'
 import { readHead, readHeadManifest, readRestorePoint, writeManifest } from './checkpoint-documents.ts'
 import { CheckpointConflictError, CheckpointCorruptError } from './checkpoint-errors.ts'
-import { type CheckpointLayout, type CheckpointRef, checkpointLayout } from './layout.ts'
-import { chainedCheckpoints, checkpointObjects, referencedCheckpoints } from './list-checkpoints.ts'
+import { deleteOldCheckpoints } from './delete-old-checkpoints.ts'
+import { type CheckpointLayout, checkpointLayout } from './layout.ts'
 import {
   CHECKPOINT_FORMAT_VERSION,
   chainFormatVersion,
@@ -30,7 +30,6 @@ import {
   type JobIdentity,
   type Manifest,
 } from './manifest.ts'
-import { planRetention } from './retention.ts'
 import {
   type CheckpointToStore,
   type ClaimedHead,
@@ -219,47 +218,7 @@ export class CheckpointStore implements SlotStorage {
   }
 
   async applyRetention(): Promise<void> {
-    const { store, generation, slot, attempt, retained, log } = this.#o
-    const current = await readHead(store, this.#layout, generation, slot)
-    // Only the owner cleans up: a zombie's view of the head is stale by definition.
-    if (!current || current.head.attempt !== attempt) return
-    const { head } = current
-    const objects = await checkpointObjects(store, this.#layout, generation, slot)
-    const plan = (referenced: CheckpointRef[]) =>
-      planRetention({
-        present: objects.map((o) => o.ref),
-        head: {
-          attempt: head.attempt,
-          checkpoint:
-            head.checkpointId === null || head.checkpointAttempt === null
-              ? null
-              : { checkpointId: head.checkpointId, attempt: head.checkpointAttempt },
-        },
-        retained,
-        referenced,
-      })
-    const external = await referencedCheckpoints(store, this.#layout, generation, slot)
-    let doomed = plan(external)
-    // What stays may name objects of what would go (incremental chains): keep those too.
-    const isDoomed = (ref: CheckpointRef) =>
-      doomed.some((d) => d.checkpointId === ref.checkpointId && d.attempt === ref.attempt)
-    const complete = objects.filter((o) => !isDoomed(o.ref) && o.keys.some((k) => k.endsWith('/manifest.json')))
-    const chained = await chainedCheckpoints(
-      store,
-      this.#layout,
-      generation,
-      slot,
-      complete.map((o) => o.ref),
-    )
-    if (chained.some(isDoomed)) doomed = plan([...external, ...chained])
-    if (doomed.length === 0) return
-    const keys = objects
-      .filter((o) => doomed.some((d) => d.checkpointId === o.ref.checkpointId && d.attempt === o.ref.attempt))
-      .flatMap((o) => o.keys)
-    // Snapshots first, manifests last: an interrupted pass never leaves a manifest without its objects.
-    await store.delete(keys.filter((k) => !k.endsWith('/manifest.json')))
-    await store.delete(keys.filter((k) => k.endsWith('/manifest.json')))
-    log?.info({ deleted: doomed, objects: keys.length }, 'deleted old checkpoints')
+    await deleteOldCheckpoints({ ...this.#o, layout: this.#layout })
   }
 
   /** CAS from the head this attempt last wrote to `next`. */

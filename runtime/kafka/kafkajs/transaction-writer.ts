@@ -22,15 +22,18 @@ import {
   type TopicPartition,
   type TransactionWriter,
 } from '../kafka-client.ts'
-import { KafkaRequestError, KafkaUnavailableError, ProducerFencedError, UnknownTopicError } from '../kafka-errors.ts'
+import { KafkaUnavailableError, UnknownTopicError } from '../kafka-errors.ts'
 import { backoffDelayMs } from './backoff.ts'
-import { classifyKafkaError, isExactlyError, kafkaErrorMessage } from './classify-error.ts'
-import type { KafkajsCluster, ProduceMessage } from './internals.ts'
+import type { KafkajsCluster } from './internals.ts'
 import { ensureTopics, leaderOf } from './metadata.ts'
+import { type Batch, newPartitionQueue, type PartitionQueue, takeBatch } from './partition-queue.ts'
+import { decideProduceFailure } from './produce-failure.ts'
 import { estimateRecordBytes, type PlannedRequest, planProduceRequests } from './produce-plan.ts'
 import { produceRequest } from './produce-request.ts'
 import { encodeRecordBatch } from './record-batch.ts'
 import type { TransactionCoordinator } from './transaction-coordinator.ts'
+import { validateRecord } from './validate-record.ts'
+import { Waits } from './waits.ts'
 
 export interface TransactionWriterSettings {
   requestTimeoutMs: number
@@ -40,34 +43,6 @@ export interface TransactionWriterSettings {
   maxBufferedBytes: number
 }
 
-interface Batch {
-  firstSequence: number
-  /** The batch as sent, once encoded. */
-  encoded?: Buffer
-  messages: ProduceMessage[]
-  bytes: number
-  failures: number
-  firstFailureAt: number | undefined
-}
-
-interface PartitionQueue extends TopicPartition {
-  key: string
-  queued: OutgoingRecord[]
-  sizes: number[]
-  nextSequence: number
-  registered: boolean
-  inFlight: Batch | undefined
-  /** A batch that failed retriably: resent unchanged before anything newer. */
-  retry: Batch | undefined
-}
-
-interface Waiter {
-  done: () => boolean
-  resolve: () => void
-  reject: (error: Error) => void
-}
-
-const SEQUENCE_MODULUS = 2 ** 31
 const LEADER_RETRY_MS = 200
 
 export class KafkajsTransactionWriter implements TransactionWriter {
@@ -78,8 +53,7 @@ export class KafkajsTransactionWriter implements TransactionWriter {
   readonly #partitions = new Map<string, PartitionQueue>()
   readonly #busyBrokers = new Set<number>()
   readonly #knownTopics = new Set<string>()
-  #waiters: Waiter[] = []
-  #failure: Error | undefined
+  readonly #waits = new Waits()
   #recordCount = 0
   #bufferedBytes = 0
   #accepting: Promise<void> = Promise.resolve()
@@ -104,7 +78,7 @@ export class KafkajsTransactionWriter implements TransactionWriter {
   }
 
   send(records: readonly OutgoingRecord[]): Promise<void> {
-    if (this.#failure) return Promise.reject(this.#failure)
+    if (this.#waits.failure) return Promise.reject(this.#waits.failure)
     // Sends are accepted in call order, so a send waiting for topic metadata cannot be overtaken.
     const accepted = this.#accepting.then(() => this.#accept(records))
     this.#accepting = accepted.catch(() => {})
@@ -114,20 +88,20 @@ export class KafkajsTransactionWriter implements TransactionWriter {
   async flush(): Promise<void> {
     await this.#accepting
     this.#pump()
-    await this.#waitFor(() => this.#isIdle())
+    await this.#waits.until(() => this.#isIdle())
   }
 
   async #accept(records: readonly OutgoingRecord[]): Promise<void> {
-    if (this.#failure) throw this.#failure
+    if (this.#waits.failure) throw this.#waits.failure
     try {
       await this.#enqueue(records)
     } catch (error) {
       // A record that was not queued must never be committed: the transaction is failed.
-      this.#fail(error instanceof Error ? error : new Error(String(error)))
-      throw this.#failure
+      this.#waits.fail(error instanceof Error ? error : new Error(String(error)))
+      throw this.#waits.failure
     }
     if (this.#bufferedBytes > this.#settings.maxBufferedBytes) {
-      await this.#waitFor(() => this.#bufferedBytes <= this.#settings.maxBufferedBytes)
+      await this.#waits.until(() => this.#bufferedBytes <= this.#settings.maxBufferedBytes)
     }
   }
 
@@ -148,7 +122,7 @@ export class KafkajsTransactionWriter implements TransactionWriter {
       }
     }
     for (const record of records) {
-      const queue = this.#partitions.get(partitionKey(record)) ?? this.#newPartition(record)
+      const queue = this.#partitions.get(partitionKey(record)) ?? this.#addPartition(record)
       const size = estimateRecordBytes(record)
       queue.queued.push(record.timestamp === undefined ? { ...record, timestamp: Date.now() } : record)
       queue.sizes.push(size)
@@ -158,25 +132,15 @@ export class KafkajsTransactionWriter implements TransactionWriter {
     this.#pump()
   }
 
-  #newPartition(tp: TopicPartition): PartitionQueue {
-    const queue: PartitionQueue = {
-      topic: tp.topic,
-      partition: tp.partition,
-      key: partitionKey(tp),
-      queued: [],
-      sizes: [],
-      nextSequence: 0,
-      registered: false,
-      inFlight: undefined,
-      retry: undefined,
-    }
+  #addPartition(tp: TopicPartition): PartitionQueue {
+    const queue = newPartitionQueue(tp)
     this.#partitions.set(queue.key, queue)
     return queue
   }
 
   /** Starts every Produce request the plan allows now; called whenever something changed. */
   #pump(): void {
-    if (this.#failure) return
+    if (this.#waits.failure) return
     const partitions = [...this.#partitions.values()]
     const plan = planProduceRequests(
       partitions.map((p) => ({
@@ -200,7 +164,7 @@ export class KafkajsTransactionWriter implements TransactionWriter {
   #start(request: PlannedRequest): void {
     const sending: [PartitionQueue, Batch][] = request.batches.map((planned) => {
       const queue = this.#partitions.get(planned.key)!
-      const batch = planned.retry ? queue.retry! : this.#takeBatch(queue, planned.count)
+      const batch = planned.retry ? queue.retry! : takeBatch(queue, planned.count)
       queue.retry = undefined
       queue.inFlight = batch
       return [queue, batch]
@@ -211,25 +175,11 @@ export class KafkajsTransactionWriter implements TransactionWriter {
         () => this.#acknowledged(sending),
         (error: unknown) => this.#failed(sending, error),
       )
-      .catch((error: unknown) => this.#fail(error instanceof Error ? error : new Error(String(error))))
+      .catch((error: unknown) => this.#waits.fail(error instanceof Error ? error : new Error(String(error))))
       .finally(() => {
         this.#busyBrokers.delete(request.leader)
         this.#pump()
       })
-  }
-
-  #takeBatch(queue: PartitionQueue, count: number): Batch {
-    const records = queue.queued.splice(0, count)
-    const bytes = queue.sizes.splice(0, count).reduce((a, b) => a + b, 0)
-    const firstSequence = queue.nextSequence
-    queue.nextSequence = (queue.nextSequence + count) % SEQUENCE_MODULUS
-    const messages = records.map((r) => ({
-      key: r.key,
-      value: r.value,
-      headers: r.headers ?? {},
-      timestamp: r.timestamp!,
-    }))
-    return { firstSequence, messages, bytes, failures: 0, firstFailureAt: undefined }
   }
 
   async #produce(leader: number, sending: [PartitionQueue, Batch][]): Promise<void> {
@@ -273,51 +223,25 @@ export class KafkajsTransactionWriter implements TransactionWriter {
       queue.inFlight = undefined
       this.#bufferedBytes -= batch.bytes
     }
-    this.#notify()
+    this.#waits.notify()
   }
 
   async #failed(sending: [PartitionQueue, Batch][], error: unknown): Promise<void> {
-    const info = classifyKafkaError(error)
-    const where = sending.map(([q]) => `"${q.key}"`).join(', ')
-    const action = `Cannot produce to ${where} in transaction "${this.identity.transactionalId}"`
-    if (isExactlyError(error)) return this.#fail(error as Error)
-    if (info.kind === 'duplicate') return this.#acknowledged(sending)
-    if (info.kind === 'fenced' || info.kind === 'invalidState') {
-      return this.#fail(
-        new ProducerFencedError(`${action}: producer was fenced (${info.errorType})`, info.errorType, { cause: error }),
-      )
-    }
-    const retriable = ['retriable', 'staleMetadata', 'network', 'unknownTopic'].includes(info.kind)
-    if (!retriable) {
-      return this.#fail(
-        new KafkaRequestError(
-          `${action}: the broker answered ${info.errorType} (${kafkaErrorMessage(error)})`,
-          info.errorType,
-          {
-            cause: error,
-          },
-        ),
-      )
-    }
-    const now = Date.now()
     const first = sending[0]![1]
-    const firstFailureAt = first.firstFailureAt ?? now
-    const remaining = firstFailureAt + this.#settings.deliveryTimeoutMs - now
-    if (remaining <= 0) {
-      return this.#fail(
-        new KafkaUnavailableError(
-          `${action}: Kafka kept answering ${info.errorType} for ${this.#settings.deliveryTimeoutMs} ms`,
-          {
-            cause: error,
-          },
-        ),
-      )
-    }
-    if (info.kind !== 'retriable') await this.#cluster.refreshMetadata().catch(() => {})
-    await sleep(backoffDelayMs(first.failures, Math.random(), remaining))
+    const decision = decideProduceFailure(error, {
+      where: sending.map(([q]) => `"${q.key}"`).join(', '),
+      transactionalId: this.identity.transactionalId,
+      firstFailureAt: first.firstFailureAt,
+      now: Date.now(),
+      deliveryTimeoutMs: this.#settings.deliveryTimeoutMs,
+    })
+    if (decision.kind === 'fail') return this.#waits.fail(decision.error)
+    if (decision.kind === 'acknowledged') return this.#acknowledged(sending)
+    if (decision.refreshMetadata) await this.#cluster.refreshMetadata().catch(() => {})
+    await sleep(backoffDelayMs(first.failures, Math.random(), decision.remainingMs))
     for (const [queue, batch] of sending) {
       batch.failures++
-      batch.firstFailureAt = firstFailureAt
+      batch.firstFailureAt = decision.firstFailureAt
       queue.inFlight = undefined
       queue.retry = batch
     }
@@ -327,7 +251,7 @@ export class KafkajsTransactionWriter implements TransactionWriter {
     const now = Date.now()
     this.#leaderlessSince ??= now
     if (now - this.#leaderlessSince > this.#settings.deliveryTimeoutMs) {
-      this.#fail(
+      this.#waits.fail(
         new KafkaUnavailableError(
           `Cannot send to transaction "${this.identity.transactionalId}": a partition has had no leader for ${this.#settings.deliveryTimeoutMs} ms`,
         ),
@@ -350,44 +274,5 @@ export class KafkajsTransactionWriter implements TransactionWriter {
       if (p.queued.length > 0 || p.inFlight || p.retry) return false
     }
     return true
-  }
-
-  #waitFor(done: () => boolean): Promise<void> {
-    if (this.#failure) return Promise.reject(this.#failure)
-    if (done()) return Promise.resolve()
-    return new Promise((resolve, reject) => this.#waiters.push({ done, resolve, reject }))
-  }
-
-  #notify(): void {
-    const waiting = this.#waiters
-    this.#waiters = []
-    for (const waiter of waiting) {
-      if (waiter.done()) waiter.resolve()
-      else this.#waiters.push(waiter)
-    }
-  }
-
-  #fail(error: Error): void {
-    this.#failure ??= error
-    const waiting = this.#waiters
-    this.#waiters = []
-    for (const waiter of waiting) waiter.reject(this.#failure)
-  }
-}
-
-function validateRecord(record: OutgoingRecord, action: string): void {
-  if (typeof record.topic !== 'string' || record.topic === '') {
-    throw new TypeError(`${action}: a record's topic must be a non-empty string`)
-  }
-  if (!Number.isInteger(record.partition) || record.partition < 0) {
-    throw new RangeError(
-      `${action}: partition must be a non-negative integer, got ${record.partition} for "${record.topic}"`,
-    )
-  }
-  if (
-    (record.key !== null && !Buffer.isBuffer(record.key)) ||
-    (record.value !== null && !Buffer.isBuffer(record.value))
-  ) {
-    throw new TypeError(`${action}: key and value must be Buffers or null (topic "${record.topic}")`)
   }
 }
