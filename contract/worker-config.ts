@@ -6,11 +6,12 @@
  * The format is documented in docs/worker.md; change both together.
  */
 import { z } from 'zod'
+import { BROKER_ADDRESS_PATTERN, BROKER_ADDRESS_RULE } from './broker-address.ts'
 import { DEFAULT_CHAIN_LIMITS, DEFAULT_READ, WORKER_PORT } from './defaults.ts'
 import { parseJsonConfig } from './json-config.ts'
 
 const topicName = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a Kafka topic name (letters, digits, . _ -)')
-const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
+const hostPort = z.string().regex(new RegExp(BROKER_ADDRESS_PATTERN), BROKER_ADDRESS_RULE)
 
 export const workerConfigSchema = z.object({
   formatVersion: z.literal(1),

@@ -2,10 +2,10 @@
  * `spec.kafka`: brokers, topics and the transaction timeout. The rules that compare topics sit
  * here, on the smallest object holding every topic they read.
  */
+import { BROKER_ADDRESS_PATTERN, BROKER_ADDRESS_RULE } from '../../contract/broker-address.ts'
 import { duration, immutable, list, localRef, matches, obj, type Schema, str } from './openapi.ts'
 
 const TOPIC_PATTERN = '^[a-zA-Z0-9._-]+$'
-const HOST_PORT_PATTERN = '^([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}$'
 
 const topic = (path: string, description: string): Schema =>
   str(description, {
@@ -28,8 +28,8 @@ export const kafkaSchema: Schema = obj(
         maxLength: 261,
         'x-kubernetes-validations': [
           {
-            rule: matches('self', HOST_PORT_PATTERN),
-            message: 'spec.kafka.bootstrapServers entries must be host:port, such as kafka-0.kafka:9092 or [::1]:9092',
+            rule: matches('self', BROKER_ADDRESS_PATTERN),
+            message: `spec.kafka.bootstrapServers entries ${BROKER_ADDRESS_RULE}`,
           },
         ],
       }),

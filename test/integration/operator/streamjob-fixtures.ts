@@ -153,6 +153,12 @@ export const INVALID_CASES: InvalidCase[] = [
     message: 'spec.kafka.bootstrapServers entries must be host:port',
   },
   {
+    // The worker's config refuses it too (contract/broker-address.ts): kafkajs cannot dial it.
+    what: 'an IPv6 literal bootstrap server',
+    edit: (j) => (spec(j).kafka.bootstrapServers = ['[::1]:9092']),
+    message: 'an IPv6 literal such as [::1]:9092 is not supported by the Kafka client: use a DNS name that resolves to it',
+  },
+  {
     what: 'no source topics',
     edit: (j) => (spec(j).kafka.source.topics = []),
     message: 'spec.kafka.source.topics in body should have at least 1 items',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { BROKER_ADDRESS_RULE } from '../../../contract/broker-address.ts'
 import { parseWorkerConfig, WorkerConfigError } from '../../../contract/worker-config.ts'
 
 const valid = {
@@ -32,6 +33,13 @@ describe('parseWorkerConfig()', () => {
     const bad = { ...valid, slot: -1, kafka: { ...valid.kafka, bootstrapServers: ['nohost'] } }
     expect(() => parse(bad)).toThrow(WorkerConfigError)
     expect(() => parse(bad)).toThrow(/slot: .*; kafka\.bootstrapServers\.0: must be host:port/)
+  })
+
+  it('refuses an IPv6 literal broker address with the same rule the CRD applies', () => {
+    const ipv6 = { ...valid, kafka: { ...valid.kafka, bootstrapServers: ['kafka-0.kafka:9092', '[::1]:9092'] } }
+    expect(() => parse(ipv6)).toThrow(`kafka.bootstrapServers.1: ${BROKER_ADDRESS_RULE}`)
+    const named = { ...valid, kafka: { ...valid.kafka, bootstrapServers: ['kafka-0.kafka:9092', '10.0.0.7:9093'] } }
+    expect(parse(named).kafka.bootstrapServers).toEqual(['kafka-0.kafka:9092', '10.0.0.7:9093'])
   })
 
   it('refuses a slot outside the parallelism', () => {

@@ -10,6 +10,16 @@ import { describe, expect, it } from 'vitest'
 const ROOT = resolve(import.meta.dirname, '..', '..', '..')
 
 const RUNTIME_BASE = ['contract', 'runtime/api', 'runtime/kafka', 'runtime/storage']
+/** What a slot may import; the worker, which runs slots, may import those rooms and the slot's. */
+const SLOT_ROOMS = [
+  ...RUNTIME_BASE,
+  'runtime/state',
+  'runtime/sink',
+  'runtime/source',
+  'runtime/task',
+  'runtime/checkpoint',
+  'runtime/recovery',
+]
 /** Each room and the rooms it may import (its own room always). */
 const MAY_IMPORT: Record<string, readonly string[]> = {
   contract: [],
@@ -29,26 +39,9 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     'runtime/state',
     'runtime/storage',
   ],
-  'runtime/slot': [
-    ...RUNTIME_BASE,
-    'runtime/state',
-    'runtime/sink',
-    'runtime/source',
-    'runtime/task',
-    'runtime/checkpoint',
-    'runtime/recovery',
-  ],
-  'runtime/worker': [
-    ...RUNTIME_BASE,
-    'runtime/state',
-    'runtime/sink',
-    'runtime/source',
-    'runtime/task',
-    'runtime/checkpoint',
-    'runtime/recovery',
-    'runtime/slot',
-  ],
-  'operator/api': [],
+  'runtime/slot': SLOT_ROOMS,
+  'runtime/worker': [...SLOT_ROOMS, 'runtime/slot'],
+  'operator/api': ['contract'],
   'operator/model': ['operator/api', 'contract'],
   'operator/reconcile': ['operator/api', 'operator/model', 'contract'],
   'operator/kube': ['operator/api', 'operator/model', 'operator/leaves'],
