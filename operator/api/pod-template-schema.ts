@@ -24,7 +24,8 @@ const quantities = (description: string): Schema => ({
 
 export const resourcesSchema: Schema = obj(
   'Compute resources of each worker container, as in a container\'s "resources". Set memory requests to ' +
-    "cover the keyed state of the slot: a worker holds its tasks' state in memory.",
+    "cover the keyed state of the slot: a worker holds its tasks' state in memory. Unset: workers request 500m " +
+    'CPU and 512Mi memory with a 2Gi memory limit, recover pods 100m and 256Mi with a 512Mi limit.',
   {
     requests: quantities('Minimum resources per worker, by resource name (cpu, memory, ephemeral-storage).'),
     limits: quantities('Maximum resources per worker, by resource name (cpu, memory, ephemeral-storage).'),

@@ -18,6 +18,16 @@ import { desiredRecoverConfig, desiredWorkerConfig, type RecoverLayout } from '.
 /** Where the image keeps the CLI; the Dockerfile puts the repository at /app. */
 export const EXACTLY_CLI = '/app/runtime/cli/exactly.ts'
 
+/**
+ * Resources of a pod whose StreamJob sets no `spec.resources`: a worker holds its tasks' keyed
+ * state in memory, a recover pod only reads manifests and writes a restore point. Requests so the
+ * scheduler places them; a memory limit so one job cannot starve its node. docs/operator.md.
+ */
+export const DEFAULT_RESOURCES: Readonly<Record<'worker' | 'recover', NonNullable<V1Container['resources']>>> = {
+  worker: { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '2Gi' } },
+  recover: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+}
+
 export interface PodSettings {
   /** The StreamJob's revision the pod was built from (see revision.ts). */
   revision: string
@@ -81,7 +91,7 @@ function baseContainer(job: StreamJob, command: 'worker' | 'recover', env: V1Env
     image: spec.image,
     command: ['node', EXACTLY_CLI, command],
     env: [...env, ...credentials, ...((spec.podTemplate?.env ?? []) as V1EnvVar[])],
-    ...(spec.resources ? { resources: spec.resources as NonNullable<V1Container['resources']> } : {}),
+    resources: (spec.resources as V1Container['resources'] | undefined) ?? DEFAULT_RESOURCES[command],
     securityContext: {
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },

@@ -86,3 +86,31 @@ describe('desiredWorkerPod()', () => {
     expect(config).toMatchObject({ generation: 2, parallelism: 2, nextGeneration: 3 })
   })
 })
+
+describe('DEFAULT_RESOURCES', () => {
+  it('gives worker and recover pods requests and a memory limit when the spec sets no resources', () => {
+    const job = streamJob()
+    const worker = desiredWorkerPod(job, { generation: 1, slot: 0, attempt: 1 }, settings)
+    expect(worker.spec?.containers[0]?.resources).toEqual({
+      requests: { cpu: '500m', memory: '512Mi' },
+      limits: { memory: '2Gi' },
+    })
+    const layout = {
+      generation: 1,
+      parallelism: 2,
+      nextGeneration: 2,
+      reason: 'rescale',
+      restore: { kind: 'heads' } as const,
+    }
+    expect(desiredRecoverPod(job, layout, settings).spec?.containers[0]?.resources).toEqual({
+      requests: { cpu: '100m', memory: '256Mi' },
+      limits: { memory: '512Mi' },
+    })
+  })
+
+  it('yields to spec.resources', () => {
+    const resources = { requests: { cpu: '2', memory: '4Gi' }, limits: { memory: '8Gi' } }
+    const pod = desiredWorkerPod(streamJob({ resources }), { generation: 1, slot: 0, attempt: 1 }, settings)
+    expect(pod.spec?.containers[0]?.resources).toEqual(resources)
+  })
+})
