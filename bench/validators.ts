@@ -25,6 +25,28 @@ export interface Validator {
 
 const SHOWN = 5
 
+/** What every validator finds: records read, duplicates, and problems (only the first few while reading). */
+class Findings {
+  records = 0
+  duplicates = 0
+  readonly problems: string[] = []
+  readonly #expected: number
+
+  constructor(expected: number) {
+    this.#expected = expected
+  }
+
+  /** A problem seen while reading: kept if it is among the first SHOWN. */
+  note(problem: string): void {
+    if (this.problems.length < SHOWN) this.problems.push(problem)
+  }
+
+  verdict(): Verdict {
+    const { records, duplicates, problems } = this
+    return { valid: problems.length === 0, records, expected: this.#expected, duplicates, problems }
+  }
+}
+
 export function validatorFor(job: JobKind, input: PreloadedInput): Validator {
   switch (job) {
     case 'passthrough':
@@ -40,29 +62,26 @@ export function validatorFor(job: JobKind, input: PreloadedInput): Validator {
 function passthrough(input: PreloadedInput): Validator {
   const expected = input.shape.records
   const seen = new Uint8Array(expected)
-  let records = 0
-  let duplicates = 0
-  const problems: string[] = []
+  const found = new Findings(expected)
   return {
     expected,
     add(record) {
-      records++
+      found.records++
       const seq = sequenceOf(record.value)
       if (seq < 0 || seq >= expected) {
-        if (problems.length < SHOWN) problems.push(`unexpected record at ${record.partition}@${record.offset}`)
+        found.note(`unexpected record at ${record.partition}@${record.offset}`)
         return
       }
       if (seen[seq]) {
-        duplicates++
-        if (problems.length < SHOWN)
-          problems.push(`input record ${seq} appears twice (again at ${record.partition}@${record.offset})`)
+        found.duplicates++
+        found.note(`input record ${seq} appears twice (again at ${record.partition}@${record.offset})`)
       }
       seen[seq] = 1
     },
     finish() {
       const missing = expected - seen.reduce((n, b) => n + b, 0)
-      if (missing > 0) problems.push(`${missing} input records missing from the output`)
-      return { valid: problems.length === 0, records, expected, duplicates, problems }
+      if (missing > 0) found.problems.push(`${missing} input records missing from the output`)
+      return found.verdict()
     },
   }
 }
@@ -71,19 +90,16 @@ function passthrough(input: PreloadedInput): Validator {
 function keyedCount(input: PreloadedInput): Validator {
   const expected = input.shape.records
   const seen = new Map<string, Set<number>>()
-  let records = 0
-  let duplicates = 0
-  const problems: string[] = []
+  const found = new Findings(expected)
   return {
     expected,
     add(record) {
-      records++
+      found.records++
       const key = record.key?.toString() ?? ''
       const count = Number(record.value?.toString())
       const n = input.keyCounts.get(key)
       if (n === undefined || !Number.isInteger(count) || count < 1 || count > n) {
-        if (problems.length < SHOWN)
-          problems.push(`unexpected (${key}, ${record.value?.toString()}) at ${record.partition}@${record.offset}`)
+        found.note(`unexpected (${key}, ${record.value?.toString()}) at ${record.partition}@${record.offset}`)
         return
       }
       let counts = seen.get(key)
@@ -92,16 +108,16 @@ function keyedCount(input: PreloadedInput): Validator {
         seen.set(key, counts)
       }
       if (counts.has(count)) {
-        duplicates++
-        if (problems.length < SHOWN) problems.push(`(${key}, ${count}) appears twice`)
+        found.duplicates++
+        found.note(`(${key}, ${count}) appears twice`)
       }
       counts.add(count)
     },
     finish() {
       let missing = 0
       for (const [key, n] of input.keyCounts) missing += n - (seen.get(key)?.size ?? 0)
-      if (missing > 0) problems.push(`${missing} counts missing from the output`)
-      return { valid: problems.length === 0, records, expected, duplicates, problems }
+      if (missing > 0) found.problems.push(`${missing} counts missing from the output`)
+      return found.verdict()
     },
   }
 }
@@ -117,25 +133,24 @@ function bank(input: PreloadedInput): Validator {
   const expected = totals.deposits + 2 * totals.transfers
   const events = new Set<string>()
   const balances = new Map<string, number>()
-  let records = 0
-  let duplicates = 0
   let chainBreaks = 0
-  const problems: string[] = []
+  const found = new Findings(expected)
+  const problems = found.problems
   return {
     expected,
     add(record) {
-      records++
+      found.records++
       let event: BankEvent
       try {
         event = JSON.parse(record.value?.toString() ?? '') as BankEvent
       } catch {
-        if (problems.length < SHOWN) problems.push(`not a bank event at ${record.partition}@${record.offset}`)
+        found.note(`not a bank event at ${record.partition}@${record.offset}`)
         return
       }
       const id = `${event.kind}:${event.cause}`
       if (events.has(id)) {
-        duplicates++
-        if (problems.length < SHOWN) problems.push(`event ${id} appears twice`)
+        found.duplicates++
+        found.note(`event ${id} appears twice`)
       }
       events.add(id)
       const before = balances.get(event.account) ?? 0
@@ -149,7 +164,7 @@ function bank(input: PreloadedInput): Validator {
       if (chainBreaks > 0) problems.push(`${chainBreaks} events break their account's balance chain`)
       const total = [...balances.values()].reduce((a, b) => a + b, 0)
       if (total !== totals.deposited) problems.push(`balances add up to ${total}, deposits to ${totals.deposited}`)
-      return { valid: problems.length === 0, records, expected, duplicates, problems }
+      return found.verdict()
     },
   }
 }

@@ -9,7 +9,6 @@
 import { randomUUID } from 'node:crypto'
 import { Kafka, logLevel } from 'kafkajs'
 import { KafkajsClient } from '../../runtime/kafka/kafkajs/kafkajs-client.ts'
-import { createNamedTopic } from '../../stack/topics.ts'
 import { checkOutput } from '../check-output.ts'
 import type { Figures, Section } from '../report.ts'
 import { median } from '../report.ts'
@@ -17,8 +16,8 @@ import type { Bench } from '../run-cell.ts'
 import { runOurs, supportsAtLeastOnce } from '../systems/ours.ts'
 import { runRawKafkajs } from '../systems/raw-kafkajs.ts'
 import type { RunContext, SystemRun } from '../systems/system.ts'
-import { allWorkloads, PARTITIONS } from '../workloads.ts'
-import { rateProducer, sentAtOf } from './rate-producer.ts'
+import { allWorkloads } from '../workloads.ts'
+import { rateTopics, sentAtOf } from './rate-producer.ts'
 
 const RATE = 1000
 const SECONDS = 15
@@ -62,13 +61,7 @@ interface LatencyRun {
 
 async function measure(bench: Bench, system: (typeof SYSTEMS)[number], run: number): Promise<LatencyRun> {
   const runId = `${bench.id}-latency-${run}-${system.id.replaceAll('.', '-')}`
-  const inputTopic = `${runId}-in`
-  const outputTopic = `${runId}-out`
-  await createNamedTopic(bench.kafkajs, inputTopic, PARTITIONS)
-  await createNamedTopic(bench.kafkajs, outputTopic, PARTITIONS)
-  const producer = rateProducer({
-    bootstrap: bench.bootstrap,
-    topic: inputTopic,
+  const { output: outputTopic, producer } = await rateTopics(bench, runId, {
     ratePerSec: RATE,
     records: RATE * SECONDS,
     keys: 10_000,

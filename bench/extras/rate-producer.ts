@@ -6,8 +6,10 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Kafka, logLevel } from 'kafkajs'
+import { createNamedTopic } from '../../stack/topics.ts'
 import type { PreloadedInput } from '../preload.ts'
-import { type InputShape, syntheticRecords } from '../workloads.ts'
+import type { Bench } from '../run-cell.ts'
+import { type InputShape, PARTITIONS, syntheticRecords } from '../workloads.ts'
 
 export interface RateProducer {
   /** What the checks need: the shape and the count per key, complete once `done` resolved. */
@@ -79,4 +81,18 @@ export function rateProducer(options: {
       }
     },
   }
+}
+
+/** A run's fresh input and output topics (`<runId>-in`, `<runId>-out`) and the producer that will feed its input. */
+export async function rateTopics(
+  bench: Pick<Bench, 'bootstrap' | 'kafkajs'>,
+  runId: string,
+  rate: { ratePerSec: number; records: number; keys: number },
+): Promise<{ input: string; output: string; producer: RateProducer }> {
+  const input = `${runId}-in`
+  const output = `${runId}-out`
+  await createNamedTopic(bench.kafkajs, input, PARTITIONS)
+  await createNamedTopic(bench.kafkajs, output, PARTITIONS)
+  const producer = rateProducer({ bootstrap: bench.bootstrap, topic: input, ...rate })
+  return { input, output, producer }
 }

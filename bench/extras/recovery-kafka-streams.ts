@@ -24,10 +24,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { KafkajsClient } from '../../runtime/kafka/kafkajs/kafkajs-client.ts'
-import { checkOutput } from '../check-output.ts'
-import { OutputWatch } from '../output-watch.ts'
 import {
   type KafkaStreamsEvent,
   type KafkaStreamsProcess,
@@ -35,7 +32,7 @@ import {
 } from '../peers/kafka-streams-process.ts'
 import type { Bench } from '../run-cell.ts'
 import { streamsApplicationId } from '../systems/kafka-streams.ts'
-import { type RecoveryJob, type RecoveryRun, recoveryTopics } from './recovery-run.ts'
+import { type RecoveryJob, type RecoveryRun, recoveryTopics, sendThenKill, settleAndCheck } from './recovery-run.ts'
 
 const COMMIT_INTERVAL_MS = 1000
 const LAG_POLL_MS = 20
@@ -72,28 +69,19 @@ export async function measureKafkaStreams(
     const first = await start(stateDirs[0]!)
     jvms.push(first)
     await first.waitFor(isState('RUNNING'), 120_000, 'RUNNING (first JVM)')
-    const sending = producer.start()
-    await sleep(job.killAfterMs)
-    const killedAt = Date.now()
-    first.kill()
-    await first.exited
-    const exitSeenAt = Date.now()
+    const { sending, killedAt, exitSeenAt } = await sendThenKill(producer, first, job)
     if (stateDirCase === 'new') stateDirs.push(mkdtempSync(join(tmpdir(), 'exactly-bench-kstreams-')))
     const second = await start(stateDirs.at(-1)!)
     jvms.push(second)
     const caughtUp = await second.waitFor((e) => e.event === 'caught-up', bench.timeoutMs, 'catch-up')
     const split = splitOf(second.events, { killedAt, exitSeenAt, caughtUpAt: caughtUp.at })
     await sending
-    const watch = new OutputWatch({ bootstrap: bench.bootstrap, client: kafka, topic: output, expected: 0 })
-    const settled = await watch.settled({
+    const check = await settleAndCheck(bench, kafka, output, producer, {
+      name: 'the recovered Kafka Streams',
       inputDone: async () => second.events.findLast((e) => e.event === 'lag')?.lag === 0,
-      deadline: Date.now() + bench.timeoutMs,
-      failed: () => second.failure(),
+      failure: () => second.failure(),
+      stop: () => second.stop(),
     })
-    await watch.close()
-    if (settled === undefined) throw new Error('the recovered Kafka Streams did not commit its output in time')
-    await second.stop()
-    const check = await checkOutput(kafka, output, 'keyedCount', producer.input)
     const config = second.events.find((e) => e.event === 'config')
     say(
       `  Kafka Streams (${stateDirCase} state dir): JVM start ${split.extra.jvmStartMs} ms, group wait ` +

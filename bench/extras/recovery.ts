@@ -20,14 +20,12 @@ import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { KafkajsClient } from '../../runtime/kafka/kafkajs/kafkajs-client.ts'
-import { checkOutput } from '../check-output.ts'
-import { OutputWatch } from '../output-watch.ts'
 import type { Figures, Section } from '../report.ts'
 import { median } from '../report.ts'
 import { type Bench, deleteCheckpoints } from '../run-cell.ts'
 import { type OurJob, type OurWorker, startOurWorker, waitRunning } from '../systems/our-worker.ts'
 import { measureKafkaStreams, type StateDirCase } from './recovery-kafka-streams.ts'
-import { type RecoveryJob, type RecoveryRun, recoveryTopics } from './recovery-run.ts'
+import { type RecoveryJob, type RecoveryRun, recoveryTopics, sendThenKill, settleAndCheck } from './recovery-run.ts'
 
 /** The job every system recovers: keyed count over `keys` keys, input at a fixed rate, one SIGKILL. */
 const JOB: RecoveryJob = { ratePerSec: 2000, seconds: 25, killAfterMs: 10_000, keys: 100_000 }
@@ -53,12 +51,7 @@ async function measure(bench: Bench, run: number): Promise<RecoveryRun> {
     const first = await startOurWorker(bench.stack, job, { attempt: 1, logFile })
     workers.push(first)
     await waitRunning(first, 60_000)
-    const sending = producer.start()
-    await sleep(JOB.killAfterMs)
-    const killedAt = Date.now()
-    first.kill()
-    await first.exited
-    const exitSeenAt = Date.now()
+    const { sending, killedAt, exitSeenAt } = await sendThenKill(producer, first, JOB)
     const second = await startOurWorker(bench.stack, job, { attempt: 2, logFile })
     workers.push(second)
     const running = await waitRunning(second, 120_000)
@@ -73,16 +66,12 @@ async function measure(bench: Bench, run: number): Promise<RecoveryRun> {
       else await sleep(20)
     }
     await sending
-    const watch = new OutputWatch({ bootstrap: bench.bootstrap, client: kafka, topic: output, expected: 0 })
-    const settled = await watch.settled({
+    const check = await settleAndCheck(bench, kafka, output, producer, {
+      name: 'the recovered worker',
       inputDone: async () => (await second.status()).lag === 0,
-      deadline: Date.now() + bench.timeoutMs,
-      failed: () => second.failure(),
+      failure: () => second.failure(),
+      stop: () => second.stop(),
     })
-    await watch.close()
-    if (settled === undefined) throw new Error('the recovered worker did not commit its output in time')
-    await second.stop()
-    const check = await checkOutput(kafka, output, 'keyedCount', producer.input)
     return {
       valid: check.valid,
       detectionMs: exitSeenAt - killedAt,

@@ -21,6 +21,11 @@ export function kafkaToolsDir(): Promise<string> {
   return installOnce(installScript, "Kafka's perf tools", 30 * 60_000)
 }
 
+/** The arguments both tools take first: the broker, the topic and how many records. */
+function toolTarget(o: { bootstrap: string; topic: string; records: number }): string[] {
+  return ['--bootstrap-server', o.bootstrap, '--topic', o.topic, '--num-records', String(o.records)]
+}
+
 export interface ProducerPerfOptions {
   bootstrap: string
   topic: string
@@ -55,12 +60,7 @@ export async function runProducerPerf(o: ProducerPerfOptions): Promise<ProducerP
   const dir = await kafkaToolsDir()
   const props = { acks: o.acks ?? 'all', ...o.producerProps }
   const args = [
-    '--bootstrap-server',
-    o.bootstrap,
-    '--topic',
-    o.topic,
-    '--num-records',
-    String(o.records),
+    ...toolTarget(o),
     '--record-size',
     String(o.recordSize),
     '--throughput',
@@ -143,12 +143,7 @@ export async function runConsumerPerf(o: ConsumerPerfOptions): Promise<ConsumerP
     classpath: `${dir}/*`,
     mainClass: 'org.apache.kafka.tools.ConsumerPerformance',
     args: [
-      '--bootstrap-server',
-      o.bootstrap,
-      '--topic',
-      o.topic,
-      '--num-records',
-      String(o.records),
+      ...toolTarget(o),
       '--group',
       o.group ?? `bench-perf-${randomUUID()}`,
       '--command-property',

@@ -8,7 +8,6 @@
 import { runConsumerPerf, runProducerPerf } from '../peers/kafka-perf.ts'
 import type { RunContext, SystemRun } from './system.ts'
 
-/** `elapsedMs` is derived from the tool's own records/s, so records / elapsed gives it back. */
 export async function runProducerCeiling(ctx: RunContext): Promise<SystemRun> {
   const records = ctx.input.shape.records
   const result = await runProducerPerf({
@@ -19,11 +18,7 @@ export async function runProducerCeiling(ctx: RunContext): Promise<SystemRun> {
     acks: 'all',
     timeoutMs: ctx.timeoutMs,
   })
-  return {
-    elapsedMs: (records / result.recordsPerSec) * 1000,
-    cpuMs: result.cpuMs,
-    extra: { wallMs: result.wallMs, p99LatencyMs: result.p99LatencyMs },
-  }
+  return ceilingRun(records, result, { p99LatencyMs: result.p99LatencyMs })
 }
 
 export async function runConsumerCeiling(ctx: RunContext): Promise<SystemRun> {
@@ -35,9 +30,18 @@ export async function runConsumerCeiling(ctx: RunContext): Promise<SystemRun> {
     isolation: 'read_committed',
     timeoutMs: ctx.timeoutMs,
   })
+  return ceilingRun(records, result, { rebalanceMs: result.rebalanceMs })
+}
+
+/** A tool's figures as a run: `elapsedMs` from its own records/s, so records / elapsed gives it back. */
+function ceilingRun(
+  records: number,
+  tool: { recordsPerSec: number; cpuMs: number; wallMs: number },
+  extra: Record<string, number>,
+): SystemRun {
   return {
-    elapsedMs: (records / result.recordsPerSec) * 1000,
-    cpuMs: result.cpuMs,
-    extra: { wallMs: result.wallMs, rebalanceMs: result.rebalanceMs },
+    elapsedMs: (records / tool.recordsPerSec) * 1000,
+    cpuMs: tool.cpuMs,
+    extra: { wallMs: tool.wallMs, ...extra },
   }
 }

@@ -3,9 +3,8 @@
  * own CPU over its processing window; the end of the run is when its output was written, watched
  * from outside as for every other system, and the peer's own time is kept next to it.
  */
-import { OutputWatch } from '../output-watch.ts'
 import { runKafkaStreams as runPeer } from '../peers/kafka-streams.ts'
-import { expectedCounts, type RunContext, type SystemRun } from './system.ts'
+import { expectedCounts, type RunContext, type SystemRun, watchOutput } from './system.ts'
 
 export interface StreamsMode {
   guarantee: 'exactly_once_v2' | 'at_least_once'
@@ -14,12 +13,7 @@ export interface StreamsMode {
 
 export async function runKafkaStreams(ctx: RunContext, mode: StreamsMode): Promise<SystemRun> {
   const expected = expectedCounts(ctx.workload, ctx.input)
-  const watch = new OutputWatch({
-    bootstrap: ctx.bootstrap,
-    client: ctx.kafka,
-    topic: ctx.outputTopic,
-    expected: expected.out,
-  })
+  const watch = watchOutput(ctx, expected.out)
   watch.start()
   try {
     const result = await runPeer({

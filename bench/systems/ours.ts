@@ -9,11 +9,10 @@ import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseWorkerConfig } from '../../contract/worker-config.ts'
-import { OutputWatch } from '../output-watch.ts'
 import { cpuMs, rssMb } from '../proc.ts'
 import type { JobKind } from '../workloads.ts'
 import { type Delivery, type OurJob, startOurWorker, waitRunning, workerConfig } from './our-worker.ts'
-import { expectedCounts, type RunContext, type SystemRun, Unavailable } from './system.ts'
+import { expectedCounts, type RunContext, type SystemRun, Unavailable, watchOutput } from './system.ts'
 
 export interface OurMode {
   delivery: Delivery
@@ -66,12 +65,7 @@ export async function runOurs(ctx: RunContext, mode: OurMode): Promise<SystemRun
     attempt: 1,
     logFile: join(ctx.logDir, `${ctx.runId}.log`),
   })
-  const watch = new OutputWatch({
-    bootstrap: ctx.bootstrap,
-    client: ctx.kafka,
-    topic: ctx.outputTopic,
-    expected: expected.out,
-  })
+  const watch = watchOutput(ctx, expected.out)
   watch.start()
   try {
     await waitRunning(worker, 60_000)

@@ -8,10 +8,9 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { OutputWatch } from '../output-watch.ts'
 import { cpuMs, rssMb } from '../proc.ts'
 import type { LoopConfig } from './raw-kafkajs-loop.ts'
-import { expectedCounts, type RunContext, type SystemRun, Unavailable } from './system.ts'
+import { expectedCounts, type RunContext, type SystemRun, Unavailable, watchOutput } from './system.ts'
 
 export interface RawMode {
   mode: LoopConfig['mode']
@@ -53,12 +52,7 @@ export async function runRawKafkajs(ctx: RunContext, mode: RawMode): Promise<Sys
       log.end(() => resolve())
     }),
   )
-  const watch = new OutputWatch({
-    bootstrap: ctx.bootstrap,
-    client: ctx.kafka,
-    topic: ctx.outputTopic,
-    expected: expected.out,
-  })
+  const watch = watchOutput(ctx, expected.out)
   const failed = () => ended
   try {
     const deadline = Date.now() + ctx.timeoutMs

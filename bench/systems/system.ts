@@ -6,6 +6,7 @@
  */
 import type { KafkaClient } from '../../runtime/kafka/kafka-client.ts'
 import type { StackInfo } from '../../stack/stack.ts'
+import { OutputWatch } from '../output-watch.ts'
 import type { PreloadedInput } from '../preload.ts'
 import type { Workload } from '../workloads.ts'
 
@@ -48,4 +49,9 @@ export function expectedCounts(workload: Workload, input: PreloadedInput): { in:
     return { in: bank.deposits + 2 * bank.transfers, out: bank.deposits + 2 * bank.transfers }
   }
   return { in: input.shape.records, out: input.shape.records }
+}
+
+/** A watch (bench/output-watch.ts, not started yet) on the run's output topic until it holds `expected` records. */
+export function watchOutput(ctx: RunContext, expected: number): OutputWatch {
+  return new OutputWatch({ bootstrap: ctx.bootstrap, client: ctx.kafka, topic: ctx.outputTopic, expected })
 }

@@ -8,43 +8,34 @@ source "$(dirname "$0")/lib.sh"
 KUBE_VERSION="${KUBE_VERSION:-1.36.3}"
 DIR="$EXACTLY_CACHE/kube-$KUBE_VERSION"
 
+# The main package of one command: <dir>/main.go running k8s.io/kubernetes/cmd/<cmd>/app.<constructor>.
+kube_main() {
+  local dir="$1" cmd="$2" constructor="$3"
+  cat > "$dir/main.go" <<GO
+package main
+
+import (
+	"os"
+	_ "time/tzdata"
+
+	"k8s.io/component-base/cli"
+	_ "k8s.io/component-base/logs/json/register"
+	_ "k8s.io/component-base/metrics/prometheus/clientgo"
+	_ "k8s.io/component-base/metrics/prometheus/version"
+	"k8s.io/kubernetes/cmd/$cmd/app"
+)
+
+func main() { os.Exit(cli.Run(app.$constructor())) }
+GO
+}
+
 build() {
   local out="$1" src="$1/src"
   local staging="v0.${KUBE_VERSION#1.}" minor
   minor="$(echo "$KUBE_VERSION" | cut -d. -f2)"
   mkdir -p "$src/cmd/kube-apiserver" "$src/cmd/kube-controller-manager" "$out/bin"
-  cat > "$src/cmd/kube-apiserver/main.go" <<'GO'
-package main
-
-import (
-	"os"
-	_ "time/tzdata"
-
-	"k8s.io/component-base/cli"
-	_ "k8s.io/component-base/logs/json/register"
-	_ "k8s.io/component-base/metrics/prometheus/clientgo"
-	_ "k8s.io/component-base/metrics/prometheus/version"
-	"k8s.io/kubernetes/cmd/kube-apiserver/app"
-)
-
-func main() { os.Exit(cli.Run(app.NewAPIServerCommand())) }
-GO
-  cat > "$src/cmd/kube-controller-manager/main.go" <<'GO'
-package main
-
-import (
-	"os"
-	_ "time/tzdata"
-
-	"k8s.io/component-base/cli"
-	_ "k8s.io/component-base/logs/json/register"
-	_ "k8s.io/component-base/metrics/prometheus/clientgo"
-	_ "k8s.io/component-base/metrics/prometheus/version"
-	"k8s.io/kubernetes/cmd/kube-controller-manager/app"
-)
-
-func main() { os.Exit(cli.Run(app.NewControllerManagerCommand())) }
-GO
+  kube_main "$src/cmd/kube-apiserver" kube-apiserver NewAPIServerCommand
+  kube_main "$src/cmd/kube-controller-manager" kube-controller-manager NewControllerManagerCommand
   (
     cd "$src"
     go mod init exactly.local/kubebin >/dev/null 2>&1

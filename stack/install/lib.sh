@@ -20,6 +20,20 @@ maven_jars() {
   if ls "$out" | grep -qxF "$jar"; then touch "$out/.complete"; fi
 }
 
+# The jars <pom> lists at Kafka <kafka-version>, fetched once into <dir>/libs (maven_jars under
+# build_once, after checking for a Java runtime); prints <dir>/libs.
+# usage: maven_libs <dir> <pom> <kafka-version> <jar> <what-needs-java> <what-to-say>
+maven_libs() {
+  MAVEN_LIBS_ARGS=("$2" "$3" "$4" "$5")
+  build_once "$1" libs/.complete _maven_libs_fetch "$6"
+  echo "$1/libs"
+}
+_maven_libs_fetch() {
+  local pom="${MAVEN_LIBS_ARGS[0]}" version="${MAVEN_LIBS_ARGS[1]}" jar="${MAVEN_LIBS_ARGS[2]}"
+  command -v java >/dev/null || die "java not found: ${MAVEN_LIBS_ARGS[3]} a Java 17+ runtime"
+  maven_jars "$pom" "$version" "$1/libs" "$jar"
+}
+
 # Run a build into a temporary directory and move it into place only when it succeeded,
 # so an interrupted build never leaves a half-filled cache entry that looks complete.
 # usage: build_once <final-dir> <marker-file-inside> <function-name> <what-to-say>

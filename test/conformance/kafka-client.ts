@@ -5,9 +5,10 @@
  * that hide aborted and open transactions, and exact offsets.
  */
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { FetchedRecord, KafkaClient, OutgoingRecord, TopicPartition } from '../../runtime/kafka/kafka-client.ts'
 import { ProducerFencedError, UnknownTopicError } from '../../runtime/kafka/kafka-errors.ts'
+import { connectedForTests } from '../integration/helpers/kafka.ts'
 
 export interface KafkaClientFixture {
   newClient(): KafkaClient
@@ -48,14 +49,7 @@ export function kafkaClientConformance(name: string, fixture: KafkaClientFixture
     const other = fixture.newClient()
     const txnId = () => `conformance-${randomUUID().slice(0, 8)}`
 
-    beforeAll(async () => {
-      await client.connect()
-      await other.connect()
-    })
-    afterAll(async () => {
-      await client.close()
-      await other.close()
-    })
+    connectedForTests(client, other)
 
     it('partitionCount() counts partitions and names a missing topic', async () => {
       const topic = await fixture.createTopic('count', 3)

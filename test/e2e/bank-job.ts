@@ -3,7 +3,6 @@
  * applies), a feeder that produces the seeded commands at a steady bounded rate, the workers'
  * own /status read over HTTP, and a timeline logger for the test output.
  */
-import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { V1Pod } from '@kubernetes/client-node'
 import type { Kafka } from 'kafkajs'
@@ -11,8 +10,8 @@ import { WORKER_PORT } from '../../contract/defaults.ts'
 import type { WorkerStatus } from '../../contract/worker-status.ts'
 import { commandKey } from '../../examples/bank-transfers/generate.ts'
 import type { BankCommand } from '../../examples/bank-transfers/model.ts'
-import { GROUP, VERSION } from '../../operator/kube/kube-api.ts'
 import type { StackInfo } from '../../stack/stack.ts'
+import { streamJobManifest } from '../integration/helpers/operator-harness.ts'
 
 /** One line with the time since `t0`, for a readable timeline in the test output. */
 export function logger(t0: number): (line: string) => void {
@@ -102,33 +101,17 @@ export function bankJob(
   stack: StackInfo,
   o: { name: string; namespace: string; bootstrap: string; topics: BankTopics; parallelism: number },
 ) {
-  const s3 = stack.s3!
-  return {
-    apiVersion: `${GROUP}/${VERSION}`,
-    kind: 'StreamJob',
-    metadata: { name: o.name, namespace: o.namespace },
-    spec: {
-      image: 'exactly:dev',
-      job: { module: '/app/examples/bank-transfers/job.ts', config: { creditsTopic: o.topics.credits } },
-      parallelism: o.parallelism,
-      kafka: {
-        bootstrapServers: [o.bootstrap],
-        source: { topics: [o.topics.commands, o.topics.credits] },
-        sink: { topic: o.topics.events },
-        transactionTimeout: '60s',
-      },
-      checkpoint: {
-        interval: '1s',
-        timeout: '30s',
-        storage: {
-          uri: `s3://${s3.bucket}/chaos-${randomUUID().slice(0, 8)}`,
-          endpoint: s3.endpoint,
-          region: s3.region,
-          forcePathStyle: true,
-          credentialsSecretRef: { name: 's3' },
-        },
-      },
-      restartPolicy: { maxRestarts: 200, backoff: { initial: '1s', max: '5s' } },
-    },
-  }
+  return streamJobManifest(stack, {
+    name: o.name,
+    namespace: o.namespace,
+    module: '/app/examples/bank-transfers/job.ts',
+    config: { creditsTopic: o.topics.credits },
+    parallelism: o.parallelism,
+    bootstrap: o.bootstrap,
+    sources: [o.topics.commands, o.topics.credits],
+    sink: o.topics.events,
+    checkpointTimeout: '30s',
+    maxRestarts: 200,
+    storagePrefix: 'chaos',
+  })
 }

@@ -1,6 +1,20 @@
-/** Small helpers over kafkajs's public API for integration tests: read a topic, feed one slowly. */
+/**
+ * Small helpers for integration tests against the broker: clients connected for a suite's tests,
+ * and over kafkajs's public API, read a topic, feed one slowly.
+ */
 import { randomUUID } from 'node:crypto'
 import type { Kafka } from 'kafkajs'
+import { afterAll, beforeAll } from 'vitest'
+
+/** Connects `clients` (in order) before the tests of the enclosing describe or file, and closes them after. */
+export function connectedForTests(...clients: ReadonlyArray<{ connect(): Promise<void>; close(): Promise<void> }>) {
+  beforeAll(async () => {
+    for (const client of clients) await client.connect()
+  })
+  afterAll(async () => {
+    for (const client of clients) await client.close()
+  })
+}
 
 export interface ReadRecord {
   partition: number

@@ -1,6 +1,10 @@
 /** Helpers over @kubernetes/client-node for integration tests against the real API server. */
 import { randomUUID } from 'node:crypto'
+import { join } from 'node:path'
 import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node'
+import { CRD_FILE } from '../../../operator/api/crd-yaml.ts'
+import type { KubeTools } from '../../../stack/kubectl.ts'
+import { REPO_ROOT } from '../../../stack/repo-root.ts'
 import type { StackInfo } from '../../../stack/stack.ts'
 import { waitFor } from '../../../stack/wait.ts'
 
@@ -19,6 +23,21 @@ export async function createNamespace(core: CoreV1Api, prefix: string): Promise<
     core.readNamespacedServiceAccount({ name: 'default', namespace: name }).then(() => true),
   )
   return name
+}
+
+/**
+ * Applies the StreamJob CRD checked in under crds/, server-side as the tests' field manager
+ * (other test files may have applied it before). It may not be Established yet.
+ */
+export async function applyStreamJobCrd(tools: Pick<KubeTools, 'kubectl'>): Promise<void> {
+  await tools.kubectl([
+    'apply',
+    '--server-side',
+    '--force-conflicts',
+    '--field-manager=exactly-tests',
+    '-f',
+    join(REPO_ROOT, CRD_FILE),
+  ])
 }
 
 export function fixturePod(name: string, args: string[], extra: Partial<V1Pod['spec']> = {}): V1Pod {

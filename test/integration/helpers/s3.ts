@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3'
 import { S3ObjectStore } from '../../../runtime/storage/s3.ts'
+import { freePort } from '../../../stack/ports.ts'
 import type { StackInfo } from '../../../stack/stack.ts'
 
 export function s3For(stack: StackInfo): { client: S3Client; bucket: string } {
@@ -31,5 +32,15 @@ export function objectStoreFor(stack: StackInfo): S3ObjectStore {
     endpoint: s3.endpoint,
     region: s3.region,
     credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  })
+}
+
+/** Our ObjectStore for bucket "b" on a free local port nobody listens on: each request fails within 2 s. */
+export async function unreachableObjectStore(): Promise<S3ObjectStore> {
+  return new S3ObjectStore({
+    bucket: 'b',
+    endpoint: `http://127.0.0.1:${await freePort()}`,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    requestTimeoutMs: 2000,
   })
 }

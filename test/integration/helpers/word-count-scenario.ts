@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Kafka } from 'kafkajs'
 import { afterAll, beforeAll, expect, inject } from 'vitest'
-import { compareOutput } from '../../../examples/verify-model.ts'
+import type { VerifyReport } from '../../../examples/verify-model.ts'
 import { expectedWordCount } from '../../../examples/word-count/expected.ts'
 import type { KafkaClient } from '../../../runtime/kafka/kafka-client.ts'
 import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
@@ -15,6 +15,7 @@ import { readToEnd } from '../../../runtime/kafka/read-to-end.ts'
 import type { StackInfo } from '../../../stack/stack.ts'
 import { createTopic, kafkaFor } from '../../../stack/topics.ts'
 import { waitFor } from '../../../stack/wait.ts'
+import { compareRecords } from './audit.ts'
 import { produceSlowly } from './kafka.ts'
 import { type JobSpec, startWorker, stopAllWorkers, type WorkerProcess, waitForExit } from './worker-process.ts'
 
@@ -155,25 +156,13 @@ export class WordCountScenario {
   }
 
   /** The output compared with the expected output record by record, and what is left open. */
-  async audit(): Promise<{ report: ReturnType<typeof compareOutput>; expected: number; openTransactions: unknown[] }> {
+  async audit(): Promise<{ report: VerifyReport; expected: number; openTransactions: unknown[] }> {
     const input = await readToEnd(this.#ctx.client, this.job.sourceTopics[0]!)
     const output = await readToEnd(this.#ctx.client, this.job.sinkTopic)
     // At least what was fed (a feeder retrying across a broker restart may write a batch twice).
     expect(input.records.length).toBeGreaterThanOrEqual(this.inputRecords)
-    const expected = expectedWordCount(
-      input.records.map((r) => ({
-        topic: r.topic,
-        partition: r.partition,
-        offset: r.offset.toString(),
-        key: r.key?.toString() ?? null,
-        value: r.value?.toString() ?? null,
-      })),
-    )
-    const report = compareOutput(
-      expected,
-      output.records.map((r) => ({ key: r.key?.toString() ?? null, value: r.value?.toString() ?? null })),
-    )
-    return { report, expected: expected.records.length, openTransactions: output.openTransactions }
+    const report = compareRecords(expectedWordCount, input.records, output.records)
+    return { report, expected: report.expected, openTransactions: output.openTransactions }
   }
 
   /** The audit: output equal to the expected output record by record, and no open transaction. */

@@ -7,192 +7,49 @@
  * the leading operator is killed mid-change (the other replica takes the Lease and finishes it),
  * and deleted (no pod and no open transaction left). The output is audited record by record.
  */
-import { execFile } from 'node:child_process'
-import { randomUUID } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
-import {
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Pod,
-} from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { compareOutput } from '../../../examples/verify-model.ts'
-import { expectedWordCount } from '../../../examples/word-count/expected.ts'
 import type { StreamJob } from '../../../operator/api/streamjob-types.ts'
-import { GROUP, PLURAL, VERSION } from '../../../operator/kube/kube-api.ts'
 import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { readToEnd } from '../../../runtime/kafka/read-to-end.ts'
-import { componentDir } from '../../../stack/components.ts'
 import { pidOf } from '../../../stack/node-agent/pod-status.ts'
 import { createTopic, kafkaFor } from '../../../stack/topics.ts'
-import { waitFor as eventually } from '../../../stack/wait.ts'
-import { helm } from '../chart/chart.ts'
 import { produceSlowly } from '../helpers/kafka.ts'
-import { createNamespace, kubeFor } from '../helpers/kube.ts'
+import { OperatorHarness } from '../helpers/operator-harness.ts'
+import { WordCountTopics, wordCountJob } from './word-count-job.ts'
 
 const stack = inject('stack')
 if (!stack.kafka || !stack.s3 || !stack.kube) throw new Error('The integration stack lacks Kafka, S3 or Kubernetes')
-const s3 = stack.s3
-const { kc } = kubeFor(stack)
-const core = kc.makeApiClient(CoreV1Api)
-const custom = kc.makeApiClient(CustomObjectsApi)
+const h = new OperatorHarness(stack, 'op')
 const kafka = kafkaFor(stack.kafka.bootstrap)
 const client = new KafkajsClient({ brokers: [stack.kafka.bootstrap] })
-const root = join(import.meta.dirname, '..', '..', '..')
-const coordination = kc.makeApiClient(CoordinationV1Api)
-const release = `op-${randomUUID().slice(0, 6)}`
-const system = `${release}-system`
-const WORDS = ['ant', 'bee', 'cat', 'dog', 'eel', 'fox', 'gnu']
+const JOB = 'counts'
+let words: WordCountTopics
 
-let namespace = ''
-let input = ''
-let output = ''
-let fed = 0
-
-async function kubectl(...args: string[]): Promise<string> {
-  const bin = `${await componentDir('kubectl-helm')}/kubectl`
-  return (await promisify(execFile)(bin, ['--kubeconfig', stack.kube!.kubeconfig, ...args])).stdout
+/** Polls `check` (90 s unless told); a time-out names the job's status and the operator log. */
+function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000, job = JOB): Promise<T> {
+  return h.waitFor(what, job, check, timeoutMs)
 }
 
-const target = () => ({ group: GROUP, version: VERSION, plural: PLURAL, namespace })
-const readJob = async () => (await custom.getNamespacedCustomObject({ ...target(), name: 'counts' })) as StreamJob
-const jobPods = async () =>
-  (await core.listNamespacedPod({ namespace, labelSelector: 'exactly.dev/job=counts' })).items as V1Pod[]
+const readJob = () => h.readJob(JOB)
+const jobPods = () => h.jobPods(JOB)
 const condition = (job: StreamJob, type: string) => job.status?.conditions?.find((c) => c.type === type)
-/** The operator pods' logs, from the node agent's pod directories. */
-function operatorLog(): string {
-  const dir = join(stack.kube!.kubeconfig, '..', '..', 'pods')
-  if (!existsSync(dir)) return '(no pod logs)'
-  return readdirSync(dir)
-    .filter((d) => d.startsWith(`${system}_`))
-    .map((d) => {
-      const file = join(dir, d, 'operator.log')
-      const text = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').slice(-15).join('\n') : ''
-      return `--- ${d}\n${text}`
-    })
-    .join('\n')
-}
-
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  try {
-    return await eventually(what, check, timeoutMs)
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\noperator log ends:\n${operatorLog()}`)
-  }
-}
-
-async function feed(count: number): Promise<void> {
-  const start = fed
-  fed += count
-  await produceSlowly(
-    kafka,
-    input,
-    count,
-    (i) => {
-      const word = WORDS[(start + i) % WORDS.length]!
-      return { key: word, value: word }
-    },
-    { batch: 50, pauseMs: 100 },
-  )
-}
-
-/** Waits until the output holds one record per input word, then audits it record by record. */
-async function auditOutput(): Promise<void> {
-  const expectedCount = fed
-  await waitFor(`the output holds ${expectedCount} records`, async () => {
-    const out = await readToEnd(client, output)
-    return out.records.length >= expectedCount ? true : undefined
-  })
-  const inRecords = (await readToEnd(client, input)).records
-  const out = await readToEnd(client, output)
-  const report = compareOutput(
-    expectedWordCount(
-      inRecords.map((r) => ({
-        topic: r.topic,
-        partition: r.partition,
-        offset: String(r.offset),
-        key: r.key?.toString() ?? null,
-        value: r.value?.toString() ?? null,
-      })),
-    ),
-    out.records.map((r) => ({ key: r.key?.toString() ?? null, value: r.value?.toString() ?? null })),
-  )
-  expect({
-    duplicates: report.duplicates.slice(0, 5),
-    missing: report.missing.slice(0, 5),
-    unexpected: report.unexpected.slice(0, 5),
-  }).toEqual({ duplicates: [], missing: [], unexpected: [] })
-  expect(report.actual).toBe(expectedCount)
-}
+const feed = (count: number) => words.feed(count)
+const auditOutput = () => words.audit()
 
 beforeAll(async () => {
-  await kubectl(
-    'apply',
-    '--server-side',
-    '--force-conflicts',
-    '--field-manager=exactly-tests',
-    '-f',
-    join(root, 'crds/streamjobs.exactly.dev.yaml'),
-  )
-  await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/streamjobs.exactly.dev')
-  namespace = await createNamespace(core, 'operator')
-  await core.createNamespacedSecret({
-    namespace,
-    body: {
-      metadata: { name: 's3' },
-      stringData: { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey },
-    },
-  })
-  input = await createTopic(kafka, 'op-words', 2)
-  output = await createTopic(kafka, 'op-counts', 3)
+  // The CRD, the namespace with the S3 secret, then `helm install` of the chart, two replicas.
+  await h.install()
+  const topics = { input: await createTopic(kafka, 'op-words', 2), output: await createTopic(kafka, 'op-counts', 3) }
+  words = new WordCountTopics(kafka, client, topics, waitFor)
   await client.connect()
-  const installed = await helm([
-    'install',
-    release,
-    join(root, 'charts/exactly'),
-    '--namespace',
-    system,
-    '--create-namespace',
-    '--kubeconfig',
-    stack.kube!.kubeconfig,
-    // The CRD was applied above (other tests may have applied it too).
-    '--skip-crds',
-    '--set',
-    'image.repository=exactly',
-    '--set',
-    'image.tag=dev',
-    '--set',
-    'replicas=2',
-    '--set',
-    `watchNamespaces={${namespace}}`,
-    '--wait',
-    '--timeout',
-    '120s',
-  ])
-  expect(installed.code, `${installed.stdout}\n${installed.stderr}\n${operatorLog()}`).toBe(0)
-}, 120_000)
+}, 180_000)
 
 afterAll(async () => {
   await client.close()
   // StreamJobs first, while the operator runs: their finalizers close their transactions, and a
   // namespace holding a StreamJob with a finalizer but no operator could never be deleted.
-  await custom.deleteCollectionNamespacedCustomObject({ ...target() }).catch(() => {})
-  await eventually(
-    'every StreamJob of the test is gone',
-    async () => {
-      const left = (await custom.listNamespacedCustomObject({ ...target() })) as { items: unknown[] }
-      return left.items.length === 0 ? true : undefined
-    },
-    60_000,
-  ).catch(() => {})
-  await helm(['uninstall', release, '--namespace', system, '--kubeconfig', stack.kube!.kubeconfig, '--wait'])
-  await core.deleteNamespace({ name: namespace }).catch(() => {})
-  await core.deleteNamespace({ name: system }).catch(() => {})
+  const problems = await h.cleanup([JOB, 'doomed'])
+  if (problems.length > 0) process.stderr.write(`operator test cleanup: ${problems.join('\n')}\n`)
 })
 
 /**
@@ -201,52 +58,15 @@ afterAll(async () => {
  * takes it once it expires. Either way the change must be finished from status and pods alone.
  */
 async function killLeader(): Promise<string> {
-  const lease = await coordination.readNamespacedLease({ namespace: system, name: 'exactly-operator' })
-  const leader = lease.spec?.holderIdentity ?? ''
-  const pod = await core.readNamespacedPod({ namespace: system, name: leader })
-  const pid = pidOf(pod)
-  expect(pid, `the leader ${leader} has a process`).toBeGreaterThan(0)
-  process.kill(pid!, 'SIGKILL')
-  return leader
+  const leader = await h.leader()
+  expect(leader.pid, `the leader ${leader.pod} has a process`).toBeGreaterThan(0)
+  process.kill(leader.pid!, 'SIGKILL')
+  return leader.pod
 }
-
-/** A word-count StreamJob reading `from` and writing `to` (the shape a user applies). */
-function wordCountJob(name: string, from: string, to: string, maxRestarts: number) {
-  return {
-    apiVersion: `${GROUP}/${VERSION}`,
-    kind: 'StreamJob',
-    metadata: { name, namespace },
-    spec: {
-      image: 'exactly:dev',
-      job: { module: '/app/examples/word-count/job.ts' },
-      parallelism: 2,
-      kafka: {
-        bootstrapServers: [stack.kafka!.bootstrap],
-        source: { topics: [from] },
-        sink: { topic: to },
-        transactionTimeout: '60s',
-      },
-      checkpoint: {
-        interval: '1s',
-        timeout: '20s',
-        storage: {
-          uri: `s3://${s3.bucket}/operator-${randomUUID().slice(0, 8)}`,
-          endpoint: s3.endpoint,
-          region: s3.region,
-          forcePathStyle: true,
-          credentialsSecretRef: { name: 's3' },
-        },
-      },
-      restartPolicy: { maxRestarts, backoff: { initial: '1s', max: '5s' } },
-    },
-  }
-}
-
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch)
 
 describe('exactly operator', () => {
   it('runs a StreamJob to Ready and replaces a killed worker with attempt + 1', async () => {
-    await custom.createNamespacedCustomObject({ ...target(), body: wordCountJob('counts', input, output, 5) })
+    await h.createJob(wordCountJob(h, 'counts', words.input, words.output, 5))
     const feeding = feed(600)
     const ready = await waitFor('the StreamJob is Running and Ready', async () => {
       const j = await readJob()
@@ -257,7 +77,7 @@ describe('exactly operator', () => {
       [0, 'counts-g1-s0-a1', 1],
       [1, 'counts-g1-s1-a1', 1],
     ])
-    const printed = await kubectl('get', 'sj', '-n', namespace)
+    const printed = await h.kubectl('get', 'sj', '-n', h.namespace)
     expect(printed).toMatch(/counts\s+Running\s+True\s+2/)
 
     const victim = (await jobPods()).find((p) => p.metadata?.name === 'counts-g1-s1-a1')!
@@ -272,17 +92,17 @@ describe('exactly operator', () => {
     })
     expect(recovered.status?.restarts).toBe(1)
     expect(recovered.status?.lastFailure).toMatchObject({ slot: 1, attempt: 1, reason: 'WorkerFailed' })
-    const events = await core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=counts' })
+    const events = await h.core.listNamespacedEvent({
+      namespace: h.namespace,
+      fieldSelector: 'involvedObject.name=counts',
+    })
     expect(events.items.map((e) => e.reason)).toContain('WorkerFailed')
     await feeding
     await auditOutput()
   })
 
   it('rescales 2 → 3 through a new generation, with no duplicate and no loss', async () => {
-    await custom.patchNamespacedCustomObject(
-      { ...target(), name: 'counts', body: { spec: { parallelism: 3 } } },
-      mergePatch,
-    )
+    await h.patchJob('counts', { spec: { parallelism: 3 } })
     await waitFor(
       'the job is Upgrading',
       async () => ((await readJob()).status?.phase === 'Upgrading' ? true : undefined),
@@ -308,7 +128,7 @@ describe('exactly operator', () => {
       'counts-g2-s1-a1',
       'counts-g2-s2-a1',
     ])
-    const lease = await coordination.readNamespacedLease({ namespace: system, name: 'exactly-operator' })
+    const lease = await h.coordination.readNamespacedLease({ namespace: h.system, name: 'exactly-operator' })
     expect(lease.spec?.holderIdentity, 'a surviving replica leads now').toBeTruthy()
     expect(killed).toBeTruthy()
     await feeding
@@ -316,10 +136,7 @@ describe('exactly operator', () => {
   })
 
   it('suspends (closing the generation, no pod left) and resumes from the restore point', async () => {
-    await custom.patchNamespacedCustomObject(
-      { ...target(), name: 'counts', body: { spec: { state: 'suspended' } } },
-      mergePatch,
-    )
+    await h.patchJob('counts', { spec: { state: 'suspended' } })
     const suspended = await waitFor('the job is Suspended', async () => {
       const j = await readJob()
       return j.status?.phase === 'Suspended' ? j : undefined
@@ -330,12 +147,9 @@ describe('exactly operator', () => {
       async () => ((await jobPods()).length === 0 ? true : undefined),
       60_000,
     )
-    expect((await readToEnd(client, output)).openTransactions).toEqual([])
+    expect((await readToEnd(client, words.output)).openTransactions).toEqual([])
     const feeding = feed(200)
-    await custom.patchNamespacedCustomObject(
-      { ...target(), name: 'counts', body: { spec: { state: 'running' } } },
-      mergePatch,
-    )
+    await h.patchJob('counts', { spec: { state: 'running' } })
     const resumed = await waitFor('the job runs again as generation 3', async () => {
       const j = await readJob()
       return j.status?.current?.generation === 3 && j.status.phase === 'Running' ? j : undefined
@@ -346,17 +160,17 @@ describe('exactly operator', () => {
   })
 
   it('a savepointTrigger takes a savepoint listed in status, and the job goes on exactly', async () => {
-    await custom.patchNamespacedCustomObject(
-      { ...target(), name: 'counts', body: { spec: { savepointTrigger: 'before-upgrade' } } },
-      mergePatch,
-    )
+    await h.patchJob('counts', { spec: { savepointTrigger: 'before-upgrade' } })
     const saved = await waitFor('the savepoint is listed and the job runs again', async () => {
       const j = await readJob()
       return j.status?.savepoints?.length === 1 && j.status.phase === 'Running' ? j : undefined
     })
     expect(saved.status?.savepoints?.[0]).toMatchObject({ name: 'sp-g3-before-upgrade', trigger: 'before-upgrade' })
     expect(saved.status?.current?.generation).toBe(4)
-    const events = await core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=counts' })
+    const events = await h.core.listNamespacedEvent({
+      namespace: h.namespace,
+      fieldSelector: 'involvedObject.name=counts',
+    })
     expect(events.items.map((e) => e.reason)).toContain('SavepointTaken')
     await feed(100)
     await auditOutput()
@@ -369,28 +183,33 @@ describe('exactly operator', () => {
       batch: 3,
       pauseMs: 0,
     })
-    await custom.createNamespacedCustomObject({ ...target(), body: wordCountJob('doomed', badInput, badOutput, 1) })
-    const failed = await waitFor('the doomed job is Failed', async () => {
-      const j = (await custom.getNamespacedCustomObject({ ...target(), name: 'doomed' })) as StreamJob
-      return j.status?.phase === 'Failed' ? j : undefined
-    })
+    await h.createJob(wordCountJob(h, 'doomed', badInput, badOutput, 1))
+    const failed = await waitFor(
+      'the doomed job is Failed',
+      async () => {
+        const j = await h.readJob('doomed')
+        return j.status?.phase === 'Failed' ? j : undefined
+      },
+      90_000,
+      'doomed',
+    )
     expect(failed.status?.restarts).toBe(1)
     expect(failed.status?.lastFailure?.reason).toBe('RestartLimitExceeded')
     expect(condition(failed, 'Degraded')).toMatchObject({ status: 'True', reason: 'RestartLimitExceeded' })
     expect(condition(failed, 'Ready')?.status).toBe('False')
-    await custom.deleteNamespacedCustomObject({ ...target(), name: 'doomed' })
+    await h.deleteJob('doomed')
   })
 
   it('deleting the StreamJob closes its generation: no pod and no open transaction remain', async () => {
-    await custom.deleteNamespacedCustomObject({ ...target(), name: 'counts' })
+    await h.deleteJob('counts')
     await waitFor('the StreamJob is gone', async () =>
-      custom.getNamespacedCustomObject({ ...target(), name: 'counts' }).then(
+      readJob().then(
         () => undefined,
         () => true,
       ),
     )
     await waitFor('its pods are gone', async () => ((await jobPods()).length === 0 ? true : undefined), 60_000)
-    const out = await readToEnd(client, output)
+    const out = await readToEnd(client, words.output)
     expect(out.openTransactions).toEqual([])
     await auditOutput()
   })

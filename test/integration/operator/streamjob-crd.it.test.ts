@@ -4,35 +4,29 @@
  * immutable fields immutable, serves the status subresource and printer columns, and
  * `kubectl explain` reads the descriptions.
  */
-import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { ApiException, ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { CRD_FILE } from '../../../operator/api/crd-yaml.ts'
 import { CRD_NAME, GROUP, PLURAL, VERSION } from '../../../operator/api/streamjob-schema.ts'
-import { componentDir } from '../../../stack/components.ts'
+import { type KubeTools, kubeTools } from '../../../stack/kubectl.ts'
 import { waitFor as eventually } from '../../../stack/wait.ts'
-import { kubeFor } from '../helpers/kube.ts'
+import { applyStreamJobCrd, kubeFor } from '../helpers/kube.ts'
 import { INVALID_CASES, minimalStreamJob, type StreamJobObject } from './streamjob-fixtures.ts'
 
 const stack = inject('stack')
 const { kc, core } = kubeFor(stack)
 const customObjects = kc.makeApiClient(CustomObjectsApi)
 const extensions = kc.makeApiClient(ApiextensionsV1Api)
-const root = join(import.meta.dirname, '..', '..', '..')
 const namespace = `sj-crd-${randomUUID().slice(0, 6)}`
 // A fresh cache, so kubectl cannot answer explain/get from another run's discovery.
 const kubectlCache = mkdtempSync(join(tmpdir(), 'exactly-kubectl-cache-'))
-let kubectlPath = ''
+let tools: KubeTools
 
 async function kubectl(...args: string[]): Promise<string> {
-  const run = promisify(execFile)
-  const base = ['--kubeconfig', stack.kube!.kubeconfig, '--cache-dir', kubectlCache]
-  return (await run(kubectlPath, [...base, ...args])).stdout
+  return tools.kubectl(args)
 }
 
 const target = { group: GROUP, version: VERSION, plural: PLURAL, namespace }
@@ -64,15 +58,8 @@ async function refusal(request: Promise<unknown>): Promise<{ code: number; messa
 }
 
 beforeAll(async () => {
-  kubectlPath = `${await componentDir('kubectl-helm')}/kubectl`
-  await kubectl(
-    'apply',
-    '--server-side',
-    '--force-conflicts',
-    '--field-manager=exactly-tests',
-    '-f',
-    join(root, CRD_FILE),
-  )
+  tools = await kubeTools({ kubeconfig: stack.kube!.kubeconfig, stateDir: kubectlCache })
+  await applyStreamJobCrd(tools)
   await eventually('the StreamJob CRD is Established', async () => {
     const crd = await extensions.readCustomResourceDefinition({ name: CRD_NAME })
     return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined
@@ -127,7 +114,7 @@ describe('StreamJob CRD validation', () => {
         ],
       },
       kafka: {
-        bootstrapServers: ['kafka-0.kafka:9092', '10.0.0.7:9093', '[::1]:9092'],
+        bootstrapServers: ['kafka-0.kafka:9092', '10.0.0.7:9093'],
         source: { topics: ['payments', 'refunds'], startFrom: 'latest' },
         sink: { topic: 'balances', deadLetterTopic: 'payments-dlq' },
         transactionTimeout: '1h',

@@ -156,7 +156,8 @@ export const INVALID_CASES: InvalidCase[] = [
     // The worker's config refuses it too (contract/broker-address.ts): kafkajs cannot dial it.
     what: 'an IPv6 literal bootstrap server',
     edit: (j) => (spec(j).kafka.bootstrapServers = ['[::1]:9092']),
-    message: 'an IPv6 literal such as [::1]:9092 is not supported by the Kafka client: use a DNS name that resolves to it',
+    message:
+      'an IPv6 literal such as [::1]:9092 is not supported by the Kafka client: use a DNS name that resolves to it',
   },
   {
     what: 'no source topics',

@@ -7,6 +7,16 @@ import type { Observed, ObservedPod } from '../../../operator/reconcile/observed
 
 export const T0 = Date.parse('2026-11-25T10:00:00Z')
 
+/** The condition types DESIGN section 2 requires, in the order a StreamJob's status lists them. */
+export const CONDITION_TYPES = [
+  'Ready',
+  'Progressing',
+  'Degraded',
+  'CheckpointHealthy',
+  'TransactionsClean',
+  'ReconciliationPaused',
+]
+
 export function streamJob(spec: Partial<StreamJobSpec> = {}, meta: Partial<StreamJob['metadata']> = {}): StreamJob {
   return {
     apiVersion: 'exactly.dev/v1alpha1',

@@ -15,9 +15,7 @@ import { type CheckpointToStore, SupersededError } from '../../../../runtime/che
 import type { ProducerIdentity } from '../../../../runtime/kafka/kafka-client.ts'
 import { encodeSnapshot } from '../../../../runtime/state/snapshot-codec.ts'
 import { type ObjectStore, StorageUnavailableError } from '../../../../runtime/storage/object-store.ts'
-import { S3ObjectStore } from '../../../../runtime/storage/s3.ts'
-import { freePort } from '../../../../stack/ports.ts'
-import { objectStoreFor } from '../../helpers/s3.ts'
+import { objectStoreFor, unreachableObjectStore } from '../../helpers/s3.ts'
 
 const objects = objectStoreFor(inject('stack'))
 
@@ -286,12 +284,7 @@ describe('CheckpointStore on SeaweedFS', () => {
   })
 
   it('passes StorageUnavailableError through unchanged when S3 cannot be reached', async () => {
-    const unreachable = new S3ObjectStore({
-      bucket: 'b',
-      endpoint: `http://127.0.0.1:${await freePort()}`,
-      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
-      requestTimeoutMs: 2000,
-    })
+    const unreachable = await unreachableObjectStore()
     const { attempt } = setup()
     await expect(attempt(1, unreachable).claimHead(pool)).rejects.toBeInstanceOf(StorageUnavailableError)
   })

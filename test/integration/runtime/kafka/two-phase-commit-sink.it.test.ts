@@ -6,14 +6,14 @@
  * are reused three checkpoints later.
  */
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import type { OutgoingRecord } from '../../../../runtime/kafka/kafka-client.ts'
 import { KafkajsClient } from '../../../../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { abortByFencing, commitTransaction } from '../../../../runtime/sink/committer.ts'
 import { TwoPhaseCommitWriter } from '../../../../runtime/sink/two-phase-commit-writer.ts'
 import { transactionalIdPool } from '../../../../runtime/sink/txn-ids.ts'
 import { createTopic, kafkaFor } from '../../../../stack/topics.ts'
-import { readTopic } from '../../helpers/kafka.ts'
+import { connectedForTests, readTopic } from '../../helpers/kafka.ts'
 
 const { kafka: broker } = inject('stack')
 if (!broker) throw new Error('The integration stack has no Kafka broker')
@@ -26,14 +26,7 @@ const records = (topic: string, values: string[]): OutgoingRecord[] =>
 describe('two-phase-commit sink', () => {
   const writerClient = new KafkajsClient({ brokers: [broker.bootstrap] })
   const recoveryClient = new KafkajsClient({ brokers: [broker.bootstrap] })
-  beforeAll(async () => {
-    await writerClient.connect()
-    await recoveryClient.connect()
-  })
-  afterAll(async () => {
-    await writerClient.close()
-    await recoveryClient.close()
-  })
+  connectedForTests(writerClient, recoveryClient)
 
   const newSink = () => {
     const slot = { jobUid: `sink-${randomUUID().slice(0, 8)}`, generation: 1, slot: 0 }

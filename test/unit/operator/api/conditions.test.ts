@@ -7,6 +7,7 @@ import {
   toConditionTime,
 } from '../../../../operator/api/conditions.ts'
 import type { Condition } from '../../../../operator/api/streamjob-types.ts'
+import { CONDITION_TYPES } from '../fixtures.ts'
 
 const T0 = new Date('2026-03-01T10:00:00.123Z')
 const T1 = new Date('2026-03-01T10:05:00.456Z')
@@ -84,16 +85,7 @@ describe('toConditionTime()', () => {
 
 describe('condition vocabulary', () => {
   it('has the condition types DESIGN section 2 requires', () => {
-    expect(Object.values(ConditionType)).toEqual(
-      expect.arrayContaining([
-        'Ready',
-        'Progressing',
-        'Degraded',
-        'CheckpointHealthy',
-        'TransactionsClean',
-        'ReconciliationPaused',
-      ]),
-    )
+    expect(Object.values(ConditionType)).toEqual(expect.arrayContaining(CONDITION_TYPES))
   })
 
   it('has only reasons the condition schema accepts (CamelCase)', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { WorkerStatus } from '../../../../contract/worker-status.ts'
 import type { JobPhase, StreamJobStatus } from '../../../../operator/api/streamjob-types.ts'
 import { buildConditions, type StatusInputs } from '../../../../operator/reconcile/status.ts'
-import { report, T0, workerPod } from '../fixtures.ts'
+import { CONDITION_TYPES, report, T0, workerPod } from '../fixtures.ts'
 
 const input = (over: Partial<StatusInputs> = {}): StatusInputs => ({
   phase: 'Running',
@@ -35,14 +35,7 @@ describe('buildConditions()', () => {
       message: 'The job is Running',
     })
     expect(condition(status, 'Degraded')).toMatchObject({ status: 'False', reason: 'NoFailures' })
-    expect(status.conditions?.map((c) => c.type)).toEqual([
-      'Ready',
-      'Progressing',
-      'Degraded',
-      'CheckpointHealthy',
-      'TransactionsClean',
-      'ReconciliationPaused',
-    ])
+    expect(status.conditions?.map((c) => c.type)).toEqual(CONDITION_TYPES)
   })
 
   it('gives each phase its Ready reason, and Progressing=True with the detail while the operator works', () => {

@@ -1,53 +1,61 @@
 /**
- * The operator as the end-to-end suites run it, as a user would: installed with helm (two
- * replicas on the node agent, watching one namespace), its StreamJobs read and changed through
- * the API, bounded waits whose failure message carries the operator pods' last log lines and
- * the StreamJob's status, and a cleanup that leaves nothing behind even when the test failed
- * half-way.
+ * The operator as the operator integration test and the chaos suite run it, as a user would:
+ * installed with helm (two replicas on the node agent, watching one namespace), its StreamJobs
+ * (the shape a user applies) read and changed through the API, bounded waits whose failure
+ * message carries the operator pods' last log lines and the StreamJob's status, and a cleanup
+ * that leaves nothing behind even when the test failed half-way.
  */
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import {
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Pod,
-} from '@kubernetes/client-node'
-import type { StreamJob } from '../../operator/api/streamjob-types.ts'
-import { GROUP, PLURAL, VERSION } from '../../operator/kube/kube-api.ts'
-import { type KubeTools, kubeTools } from '../../stack/kubectl.ts'
-import { stackPodsDir, tailPodLogs } from '../../stack/node-agent/pod-logs.ts'
-import { pidOf } from '../../stack/node-agent/pod-status.ts'
-import { REPO_ROOT } from '../../stack/repo-root.ts'
-import type { StackInfo } from '../../stack/stack.ts'
-import { waitFor } from '../../stack/wait.ts'
-import { createNamespace, kubeFor } from '../integration/helpers/kube.ts'
+import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node'
+import type { StreamJob } from '../../../operator/api/streamjob-types.ts'
+import { GROUP, KubeApi, PLURAL, VERSION } from '../../../operator/kube/kube-api.ts'
+import { type KubeTools, kubeTools } from '../../../stack/kubectl.ts'
+import { stackPodsDir, tailPodLogs } from '../../../stack/node-agent/pod-logs.ts'
+import { pidOf } from '../../../stack/node-agent/pod-status.ts'
+import { REPO_ROOT } from '../../../stack/repo-root.ts'
+import type { StackInfo } from '../../../stack/stack.ts'
+import { waitFor } from '../../../stack/wait.ts'
+import { applyStreamJobCrd, createNamespace, kubeFor } from './kube.ts'
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch)
 
-/** The operator installed with helm in its own namespace, and a namespace for StreamJobs. */
+/** The secret of the StreamJobs' namespace holding the S3 credentials (install() creates it). */
+const S3_SECRET = 's3'
+
+/**
+ * The operator installed with helm in its own namespace, and a namespace for StreamJobs: the
+ * release and the namespace are named `<prefix>-<random>`.
+ */
 export class OperatorHarness {
-  readonly release = `chaos-${randomUUID().slice(0, 6)}`
-  readonly system = `${this.release}-system`
+  readonly prefix: string
+  readonly release: string
+  readonly system: string
   namespace = ''
-  readonly kc: KubeConfig
-  readonly core: CoreV1Api
-  readonly custom: CustomObjectsApi
-  readonly coordination: CoordinationV1Api
+  /** The API clients, made as the operator makes its own. */
+  readonly api: KubeApi
   installed = false
   readonly stack: StackInfo
   #tools: Promise<KubeTools> | undefined
 
-  constructor(stack: StackInfo) {
+  constructor(stack: StackInfo, prefix: string) {
     this.stack = stack
-    const { kc } = kubeFor(stack)
-    this.kc = kc
-    this.core = kc.makeApiClient(CoreV1Api)
-    this.custom = kc.makeApiClient(CustomObjectsApi)
-    this.coordination = kc.makeApiClient(CoordinationV1Api)
+    this.prefix = prefix
+    this.release = `${prefix}-${randomUUID().slice(0, 6)}`
+    this.system = `${this.release}-system`
+    this.api = new KubeApi(kubeFor(stack).kc)
+  }
+
+  get core() {
+    return this.api.core
+  }
+
+  get custom() {
+    return this.api.custom
+  }
+
+  get coordination() {
+    return this.api.coordination
   }
 
   /** kubectl and helm against the stack, each command stopped after 3 minutes. */
@@ -63,20 +71,13 @@ export class OperatorHarness {
   /** CRD, namespace with the S3 secret, then `helm install` with two replicas watching it. */
   async install(): Promise<void> {
     const s3 = this.stack.s3!
-    await this.kubectl(
-      'apply',
-      '--server-side',
-      '--force-conflicts',
-      '--field-manager=exactly-tests',
-      '-f',
-      join(REPO_ROOT, 'crds/streamjobs.exactly.dev.yaml'),
-    )
+    await applyStreamJobCrd(await this.tools())
     await this.kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/streamjobs.exactly.dev')
-    this.namespace = await createNamespace(this.core, 'chaos')
+    this.namespace = await createNamespace(this.core, this.prefix)
     await this.core.createNamespacedSecret({
       namespace: this.namespace,
       body: {
-        metadata: { name: 's3' },
+        metadata: { name: S3_SECRET },
         stringData: { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey },
       },
     })
@@ -105,6 +106,25 @@ export class OperatorHarness {
     } catch (error) {
       throw new Error(`the operator Deployment did not become available: ${error}\n${this.operatorLog()}`)
     }
+    // A CRD this fresh may still be unknown to the API server's admission (the chart's policies
+    // match StreamJobs): it answers 503 for a while. Wait until a StreamJob can be created.
+    const probe = streamJobManifest(this.stack, {
+      name: 'probe',
+      namespace: this.namespace,
+      module: '/app/examples/word-count/job.ts',
+      parallelism: 1,
+      bootstrap: 'kafka:9092',
+      sources: ['probe'],
+      sink: 'probe-out',
+      checkpointTimeout: '20s',
+      maxRestarts: 0,
+      storagePrefix: 'probe',
+    })
+    await waitFor(
+      'a StreamJob can be created (dry run)',
+      () => this.custom.createNamespacedCustomObject({ ...this.target(), body: probe, dryRun: 'All' }).then(() => true),
+      60_000,
+    )
   }
 
   /** The operator pods' last log lines, from the node agent's pod directories. */
@@ -130,13 +150,7 @@ export class OperatorHarness {
   }
 
   async jobExists(name: string): Promise<boolean> {
-    return this.readJob(name).then(
-      () => true,
-      (error: { code?: number }) => {
-        if (error.code === 404) return false
-        throw error
-      },
-    )
+    return (await this.api.getStreamJob(this.namespace, name)) !== undefined
   }
 
   async patchJob(name: string, body: object): Promise<void> {
@@ -227,5 +241,58 @@ export class OperatorHarness {
       if (name) await attempt(`delete namespace ${name}`, () => this.core.deleteNamespace({ name }))
     }
     return problems
+  }
+}
+
+/** What a StreamJob of the tests sets; the rest is the same for all (see `streamJobManifest`). */
+export interface TestJob {
+  name: string
+  namespace: string
+  module: string
+  config?: Record<string, unknown>
+  parallelism: number
+  bootstrap: string
+  sources: string[]
+  sink: string
+  checkpointTimeout: string
+  maxRestarts: number
+  /** The checkpoints go under `<storagePrefix>-<random>/` in the stack's bucket. */
+  storagePrefix: string
+}
+
+/**
+ * A StreamJob as a user applies it: the `exactly:dev` image, 60 s transactions, 1 s checkpoints
+ * on the stack's S3 server (with the credentials of the secret `install()` creates), and a
+ * restart backoff of 1 s up to 5 s.
+ */
+export function streamJobManifest(stack: StackInfo, o: TestJob) {
+  const s3 = stack.s3!
+  return {
+    apiVersion: `${GROUP}/${VERSION}`,
+    kind: 'StreamJob',
+    metadata: { name: o.name, namespace: o.namespace },
+    spec: {
+      image: 'exactly:dev',
+      job: { module: o.module, ...(o.config ? { config: o.config } : {}) },
+      parallelism: o.parallelism,
+      kafka: {
+        bootstrapServers: [o.bootstrap],
+        source: { topics: o.sources },
+        sink: { topic: o.sink },
+        transactionTimeout: '60s',
+      },
+      checkpoint: {
+        interval: '1s',
+        timeout: o.checkpointTimeout,
+        storage: {
+          uri: `s3://${s3.bucket}/${o.storagePrefix}-${randomUUID().slice(0, 8)}`,
+          endpoint: s3.endpoint,
+          region: s3.region,
+          forcePathStyle: true,
+          credentialsSecretRef: { name: S3_SECRET },
+        },
+      },
+      restartPolicy: { maxRestarts: o.maxRestarts, backoff: { initial: '1s', max: '5s' } },
+    },
   }
 }
