@@ -27,6 +27,11 @@ export async function serve(
 
 function toRequest(req: IncomingMessage, options: { host: string; port: number }): Request {
   const url = new URL(req.url ?? '/', `http://${options.host}:${options.port}`)
-  // The endpoints take no bodies: POST /stop carries its meaning in the path.
-  return new Request(url, { method: req.method ?? 'GET' })
+  // The endpoints take no bodies: POST /stop carries its meaning in the path and its
+  // signature in headers (contract/stop-request.ts).
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value === 'string') headers.set(name, value)
+  }
+  return new Request(url, { method: req.method ?? 'GET', headers })
 }

@@ -83,6 +83,11 @@ export const workerConfigSchema = z.object({
       forcePathStyle: z.boolean().default(true),
     }),
   }),
+  /**
+   * The operator's Ed25519 public key (PEM): a POST /stop must be signed with its private key
+   * (contract/stop-request.ts). Absent: the worker takes no stop request over HTTP, only SIGTERM.
+   */
+  stopKey: z.string().optional(),
   http: z
     .object({ host: z.string().default('0.0.0.0'), port: z.number().int().min(1).max(65535).default(WORKER_PORT) })
     .default({

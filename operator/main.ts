@@ -7,6 +7,7 @@
 import { hostname } from 'node:os'
 import { pino } from 'pino'
 import { serve } from '../contract/serve-http.ts'
+import { stopKeyPair } from '../contract/stop-request.ts'
 import { systemClock } from './clock.ts'
 import { StreamJobController } from './controller/streamjob-controller.ts'
 import { StreamJobInformers } from './kube/informers.ts'
@@ -41,14 +42,21 @@ export async function runOperator(env: NodeJS.ProcessEnv): Promise<number> {
     .split(',')
     .map((n) => n.trim())
     .filter(Boolean)
+  // The chart keeps the key in a Secret, so every replica and restart signs alike. Without one,
+  // stop requests of this process are refused by workers an earlier leader started: their
+  // layout change then closes the old generation with a recover pod, which is always safe.
+  const stopKeys = stopKeyPair(env.EXACTLY_STOP_SIGNING_KEY || undefined)
+  if (!env.EXACTLY_STOP_SIGNING_KEY)
+    log.warn('EXACTLY_STOP_SIGNING_KEY is not set: signing stop requests with a key of this process only')
   const controller = new StreamJobController({
     informers: new StreamJobInformers({ kc, api, log, namespaces }),
     api,
     log,
     metrics,
-    settings: DEFAULT_SETTINGS,
+    settings: { ...DEFAULT_SETTINGS, stopKey: stopKeys.publicKeyPem },
     identity,
     clock,
+    stopSigningKey: stopKeys.privateKey,
   })
   const elector = new LeaderElector({
     api,

@@ -19,9 +19,18 @@ export async function readWorkerStatus(podIP: string, port = WORKER_PORT): Promi
   }
 }
 
-export async function requestWorkerStop(podIP: string, port = WORKER_PORT): Promise<boolean> {
+/** POST /stop with the headers of a signed stop request (contract/stop-request.ts). */
+export async function requestWorkerStop(
+  podIP: string,
+  signed: Record<string, string>,
+  port = WORKER_PORT,
+): Promise<boolean> {
   try {
-    const res = await fetch(`http://${podIP}:${port}/stop`, { method: 'POST', signal: AbortSignal.timeout(TIMEOUT_MS) })
+    const res = await fetch(`http://${podIP}:${port}/stop`, {
+      method: 'POST',
+      headers: signed,
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    })
     return res.status === 202
   } catch {
     return false

@@ -12,6 +12,7 @@
  */
 import { isDeepStrictEqual } from 'node:util'
 import type { Logger } from 'pino'
+import type { StopTarget } from '../../contract/stop-request.ts'
 import type { StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
 import type { Clock } from '../clock.ts'
 import type { KubeApi } from '../kube/kube-api.ts'
@@ -31,8 +32,8 @@ export interface ApplyContext {
   /** Who records the Events (reportingInstance). */
   identity: string
   clock: Clock
-  /** POST /stop to a worker (worker-client.ts): true once the worker took the request. */
-  requestStop(podIP: string): Promise<boolean>
+  /** A signed POST /stop to a worker (worker-client.ts): true once the worker took the request. */
+  requestStop(podIP: string, target: StopTarget): Promise<boolean>
   /** Our write returned `job`, superseding these resourceVersions: the controller reads it until its cache catches up. */
   remember(superseded: ReadonlyArray<string | undefined>, job: StreamJob): void
 }
@@ -102,7 +103,7 @@ async function applyAction(ctx: ApplyContext, pass: Pass, action: Action): Promi
     case 'deletePod':
       return deletePod(ctx, pass.job.metadata.namespace, action)
     case 'stopWorker':
-      return stopWorker(ctx, action)
+      return stopWorker(ctx, pass.job, action)
     default: {
       const unknown: never = action
       throw new TypeError(`Cannot apply action "${(unknown as Action).kind}": no step for it`)
@@ -159,9 +160,15 @@ async function deletePod(
   ctx.log.info({ pod: action.name, why: action.reason }, 'deleted pod')
 }
 
-async function stopWorker(ctx: ApplyContext, action: Extract<Action, { kind: 'stopWorker' }>): Promise<void> {
+async function stopWorker(
+  ctx: ApplyContext,
+  job: StreamJob,
+  action: Extract<Action, { kind: 'stopWorker' }>,
+): Promise<void> {
+  const { generation, slot, attempt } = action
+  const target = { jobUid: job.metadata.uid ?? '', generation, slot, attempt }
   // Not an error: the request is repeated on every pass until the worker has exited.
-  if (!(await ctx.requestStop(action.podIP)))
+  if (!(await ctx.requestStop(action.podIP, target)))
     ctx.log.warn({ pod: action.pod }, 'the worker did not take the stop request yet')
 }
 

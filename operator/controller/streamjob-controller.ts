@@ -7,7 +7,9 @@
  *
  *   reconcile(key): observe (job, its pods, worker /status) → decide(observed, now) → apply (actions, status, events)
  */
+import type { KeyObject } from 'node:crypto'
 import type { Logger } from 'pino'
+import { signStopRequest } from '../../contract/stop-request.ts'
 import type { WorkerStatus } from '../../contract/worker-status.ts'
 import type { StreamJob } from '../api/streamjob-types.ts'
 import type { Clock } from '../clock.ts'
@@ -31,6 +33,8 @@ export interface ControllerOptions {
   identity: string
   /** "now" for decisions and Event times (main.ts passes the system clock). */
   clock: Clock
+  /** Signs stop requests; its public key is `settings.stopKey` (contract/stop-request.ts). */
+  stopSigningKey: KeyObject
   concurrency?: number
 }
 
@@ -115,7 +119,8 @@ export class StreamJobController {
       log,
       identity,
       clock,
-      requestStop: requestWorkerStop,
+      requestStop: (podIP, target) =>
+        requestWorkerStop(podIP, signStopRequest(this.#o.stopSigningKey, target, this.#o.clock.now())),
       remember: (superseded, written) => this.#remember(key, superseded, written),
     }
   }

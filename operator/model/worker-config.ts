@@ -42,6 +42,8 @@ export function desiredWorkerConfig(
   job: StreamJob,
   ids: { generation: number; slot: number; attempt: number },
   durations: JobDurations,
+  /** The operator's public key for signed stop requests (contract/stop-request.ts). */
+  stopKey?: string,
 ): WorkerConfig {
   const { spec } = job
   return {
@@ -76,6 +78,7 @@ export function desiredWorkerConfig(
       incremental: { ...DEFAULT_CHAIN_LIMITS },
       storage: storage(job),
     },
+    ...(stopKey ? { stopKey } : {}),
     http: { host: '0.0.0.0', port: WORKER_PORT },
   }
 }

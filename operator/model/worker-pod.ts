@@ -35,6 +35,8 @@ export interface PodSettings {
   terminationGracePeriodSeconds: number
   /** The spec's durations, parsed once per pass: they go into the pod's config. */
   durations: JobDurations
+  /** The operator's public key: workers take only stop requests signed with its private key. */
+  stopKey?: string | undefined
 }
 
 export function desiredWorkerPod(
@@ -42,7 +44,7 @@ export function desiredWorkerPod(
   ids: { generation: number; slot: number; attempt: number },
   settings: PodSettings,
 ): V1Pod {
-  const config = desiredWorkerConfig(job, ids, settings.durations)
+  const config = desiredWorkerConfig(job, ids, settings.durations, settings.stopKey)
   const container: V1Container = {
     ...baseContainer(job, 'worker', [
       { name: 'EXACTLY_WORKER_CONFIG', value: JSON.stringify(config) },

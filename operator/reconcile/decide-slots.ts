@@ -9,7 +9,8 @@
  * - being deleted: wait until it is gone;
  * - Pending, or Running and ready: nothing;
  * - Running but not ready past the deadline: delete it (the replacement follows when it is gone);
- * - Succeeded (it stopped though nobody asked, e.g. a stray POST /stop): start the next attempt;
+ * - Succeeded (it stopped cleanly though the operator did not ask): start the next attempt at
+ *   once, not counted as a restart: a clean stop commits its last checkpoint, nothing failed;
  * - Failed with exit code 2 (invalid config, corrupt checkpoint): the job is Failed;
  * - Failed otherwise (crash, OOM kill, fenced, superseded): restart after the backoff.
  */
@@ -108,16 +109,13 @@ function decideSlot(job: StreamJob, s: SlotState, settings: SlotSettings, now: n
       return restarting
     }
     case 'Succeeded':
-      return restart(
-        job,
-        s,
-        settings,
-        now,
-        draft,
+      draft.event(
+        'Warning',
         'WorkerStopped',
-        `${pod.name} stopped though nobody asked it to`,
-        undefined,
+        `${pod.name} stopped cleanly though the operator did not ask it to; starting attempt ${s.attempt + 1} of slot ${s.slot} (not counted as a restart)`,
       )
+      createAttempt(job, s, s.attempt + 1, settings, draft)
+      return 'recovering'
     case 'Failed': {
       const reason = pod.terminationReason ?? 'Error'
       const detail = `${pod.name} failed: exit code ${pod.exitCode ?? 'unknown'} (${reason})`

@@ -89,11 +89,12 @@ export function decideTransition(
       const overdue = now - Date.parse(transition.startedAt) > settings.stopTimeoutMs
       for (const pod of live) {
         if (pod.deleting) continue
-        if (overdue || pod.phase !== 'Running' || !pod.podIP) {
+        if (overdue || pod.phase !== 'Running' || !pod.podIP || pod.slot === undefined || pod.attempt === undefined) {
           // Never started, or would not stop: SIGTERM (a final checkpoint if it can), then SIGKILL.
           draft.act({ kind: 'deletePod', name: pod.name, reason: overdue ? 'did not stop in time' : 'not running' })
         } else {
-          draft.act({ kind: 'stopWorker', pod: pod.name, podIP: pod.podIP })
+          const { generation, slot, attempt } = pod
+          draft.act({ kind: 'stopWorker', pod: pod.name, podIP: pod.podIP, generation, slot, attempt })
         }
       }
       if (overdue) {

@@ -36,6 +36,8 @@ export interface DecideSettings
     Omit<TransitionSettings, 'pod' | 'durations'> {
   /** How often to refresh worker reports while the job runs. */
   statusPollMs: number
+  /** The operator's public key for signed stop requests; absent: workers take none over HTTP. */
+  stopKey?: string | undefined
 }
 
 /** Seconds a worker gets between SIGTERM and SIGKILL, beyond checkpoint.timeout, to stop cleanly. */
@@ -53,6 +55,7 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
       revision,
       terminationGracePeriodSeconds: Math.ceil(durations.checkpointTimeoutMs / 1000) + STOP_MARGIN_SECONDS,
       durations,
+      stopKey: decideSettings.stopKey,
     },
   }
   const previous: StreamJobStatus = job.status ?? {}

@@ -11,8 +11,11 @@ export type Action =
   /** Create; AlreadyExists means an earlier pass (or a crash before its status write) did it. */
   | { kind: 'createPod'; pod: V1Pod }
   | { kind: 'deletePod'; name: string; reason: string }
-  /** POST /stop: a final checkpoint, its commit, exit 0. Idempotent, so repeated while waiting. */
-  | { kind: 'stopWorker'; pod: string; podIP: string }
+  /**
+   * POST /stop, signed for this worker: a final checkpoint, its commit, exit 0. Idempotent, so
+   * repeated while waiting.
+   */
+  | { kind: 'stopWorker'; pod: string; podIP: string; generation: number; slot: number; attempt: number }
 
 export interface PlannedEvent {
   type: 'Normal' | 'Warning'

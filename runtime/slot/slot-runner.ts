@@ -80,8 +80,8 @@ export class SlotRunner {
     } catch (error) {
       this.status.phase = 'Failed'
       this.status.ready = false
-      const e = error as Error & { code?: string }
-      this.status.failure = { reason: reasonOf(e), message: e.message }
+      const e = error as Error & { code?: string; publicMessage?: string }
+      this.status.failure = { reason: reasonOf(e), message: e.publicMessage ?? e.message }
       throw error
     }
   }

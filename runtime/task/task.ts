@@ -34,13 +34,19 @@ export class RecordProcessingError extends Error {
   override name = 'RecordProcessingError'
   readonly code = 'EXACTLY_RECORD_FAILED'
   readonly record: { topic: string; partition: number; offset: string }
+  /**
+   * The same without the cause's message, which may quote the record: what /status, the
+   * StreamJob's status and Events show. The full message goes to the worker's log only.
+   */
+  readonly publicMessage: string
 
   constructor(record: { topic: string; partition: number; offset: string }, cause: unknown) {
-    super(
-      `Cannot process record ${record.topic}/${record.partition}@${record.offset}: ${errorMessage(cause)}; fix the job or set spec.job.onError to dead-letter`,
-      { cause },
-    )
+    const where = `Cannot process record ${record.topic}/${record.partition}@${record.offset}`
+    const fix = 'fix the job or set spec.job.onError to dead-letter'
+    super(`${where}: ${errorMessage(cause)}; ${fix}`, { cause })
     this.record = record
+    const kind = cause instanceof Error ? cause.name : typeof cause
+    this.publicMessage = `${where}: process threw ${kind} (its message is in the worker's log); ${fix}`
   }
 }
 

@@ -5,7 +5,10 @@
  *   GET /readyz   200 once restored and running
  *   GET /metrics  Prometheus text
  *   GET /status   WorkerStatus JSON (what the operator reads)
- *   POST /stop    graceful stop: final checkpoint, commit, exit 0 (202 Accepted)
+ *   POST /stop    graceful stop: final checkpoint, commit, exit 0 (202 Accepted), only when signed
+ *                 by the operator for this worker (contract/stop-request.ts); 401 otherwise
+ * Answers never quote a failure's message (it may hold record contents): /healthz names the
+ * reason, /status carries the worker's public failure text.
  */
 import type { Registry } from 'prom-client'
 import type { WorkerStatus } from '../../contract/worker-status.ts'
@@ -14,6 +17,8 @@ export interface WorkerEndpoints {
   status(): WorkerStatus
   registry: Registry
   requestStop(reason: string): void
+  /** Undefined when `request` is a stop the operator signed for this worker; else why not. */
+  refuseStop(request: Request): string | undefined
 }
 
 export function workerHandler(endpoints: WorkerEndpoints): (request: Request) => Promise<Response> {
@@ -23,7 +28,7 @@ export function workerHandler(endpoints: WorkerEndpoints): (request: Request) =>
     const status = endpoints.status()
     if (method === 'GET' && pathname === '/healthz') {
       return status.phase === 'Failed'
-        ? text(500, `failed: ${status.failure?.message ?? 'unknown'}\n`)
+        ? text(500, `failed: ${status.failure?.reason ?? 'unknown'}\n`)
         : text(200, 'ok\n')
     }
     if (method === 'GET' && pathname === '/readyz') {
@@ -38,7 +43,9 @@ export function workerHandler(endpoints: WorkerEndpoints): (request: Request) =>
       return new Response(JSON.stringify(status), { headers: { 'content-type': 'application/json' } })
     }
     if (method === 'POST' && pathname === '/stop') {
-      endpoints.requestStop('stop requested over HTTP')
+      const refused = endpoints.refuseStop(request)
+      if (refused) return text(401, `not stopping: ${refused}\n`)
+      endpoints.requestStop('stop requested by the operator over HTTP')
       return text(202, 'stopping: final checkpoint, then exit\n')
     }
     if (['/healthz', '/readyz', '/metrics', '/status', '/stop'].includes(pathname)) {

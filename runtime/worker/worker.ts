@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { pino } from 'pino'
 import { EXIT_FAILED, EXIT_NEEDS_A_PERSON, EXIT_STOPPED, EXIT_SUPERSEDED } from '../../contract/exit-codes.ts'
 import { serve } from '../../contract/serve-http.ts'
+import { refuseStopRequest } from '../../contract/stop-request.ts'
 import { parseWorkerConfig, type WorkerConfig, WorkerConfigError } from '../../contract/worker-config.ts'
 import type { Job } from '../api/define-job.ts'
 import { CheckpointStore } from '../checkpoint/checkpoint-store.ts'
@@ -128,7 +129,12 @@ export async function runWorker(args: readonly string[], env: NodeJS.ProcessEnv)
   const http = { ...config.http, host: env.EXACTLY_HTTP_HOST || config.http.host }
   let server: Server | undefined
   try {
-    server = await serve(workerHandler({ status: () => runner.status, registry: metrics.registry, requestStop }), http)
+    const target = { jobUid: config.job.uid, generation: config.generation, slot: config.slot, attempt: config.attempt }
+    const refuseStop = (request: Request) => refuseStopRequest(config.stopKey, target, request.headers, Date.now())
+    server = await serve(
+      workerHandler({ status: () => runner.status, registry: metrics.registry, requestStop, refuseStop }),
+      http,
+    )
   } catch (error) {
     log.error({ err: error }, `Cannot serve the worker endpoints on ${http.host}:${http.port}`)
     return EXIT_FAILED

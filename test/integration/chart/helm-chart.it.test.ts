@@ -3,7 +3,7 @@
  * render, schema, a server-side dry run of everything it renders (under the restricted Pod
  * Security Standard), and its RBAC applied for real and asked with `kubectl auth can-i`.
  */
-import { randomUUID } from 'node:crypto'
+import { createPrivateKey, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { waitFor as eventually } from '../../../stack/wait.ts'
@@ -208,7 +208,15 @@ describe('charts/exactly', () => {
       { name: 'EXACTLY_METRICS_PORT', value: '8081' },
       { name: 'EXACTLY_METRICS_HOST', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
       { name: 'EXACTLY_LOG_LEVEL', value: 'info' },
+      {
+        name: 'EXACTLY_STOP_SIGNING_KEY',
+        valueFrom: { secretKeyRef: { name: 'exactly-stop-key', key: 'private-key.pem' } },
+      },
     ])
+    // The key the operator signs stop requests with: an Ed25519 private key, only ever by reference.
+    const key = find(manifests, 'Secret', 'exactly-stop-key', 'exactly-system')
+    const pem = Buffer.from(key.data['private-key.pem'], 'base64').toString()
+    expect(createPrivateKey(pem).asymmetricKeyType).toBe('ed25519')
 
     const service = find(manifests, 'Service', 'exactly-metrics', 'exactly-system')
     expect(service.spec.selector).toEqual(spec.selector.matchLabels)

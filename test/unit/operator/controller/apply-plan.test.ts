@@ -53,7 +53,8 @@ function fakeContext(fail: Partial<Record<string, Error>> = {}) {
     log: pino({ level: 'silent' }),
     identity: 'operator-0',
     clock: { now: () => T0 },
-    requestStop: (podIP) => call(`requestStop ${podIP}`, true),
+    requestStop: (podIP, target) =>
+      call(`requestStop ${podIP} ${target.jobUid}-g${target.generation}-s${target.slot}-a${target.attempt}`, true),
     remember: (superseded, job) => void remembered.push([[...superseded], job.metadata.resourceVersion]),
   }
   return { ctx, calls, remembered, counted }
@@ -82,7 +83,7 @@ describe('applyPlan()', () => {
         [
           { kind: 'deletePod', name: 'counts-g1-s0-a1', reason: 'replaced' },
           { kind: 'createPod', pod: pod('counts-g1-s0-a2') },
-          { kind: 'stopWorker', pod: 'counts-g1-s1-a1', podIP: '127.0.1.2' },
+          { kind: 'stopWorker', pod: 'counts-g1-s1-a1', podIP: '127.0.1.2', generation: 1, slot: 1, attempt: 1 },
         ],
         { phase: 'Running' },
       ),
@@ -90,7 +91,7 @@ describe('applyPlan()', () => {
     expect(calls).toEqual([
       'deletePod team/counts-g1-s0-a1',
       'createPod counts-g1-s0-a2',
-      'requestStop 127.0.1.2',
+      'requestStop 127.0.1.2 uid-1-g1-s1-a1',
       'patchStatus Running resourceVersion',
     ])
     expect(remembered).toEqual([[['10'], '11']])

@@ -4,8 +4,8 @@ import { jobDurations } from '../../../../operator/model/job-durations.ts'
 import { decideSlots, type SlotSettings } from '../../../../operator/reconcile/decide-slots.ts'
 import { Draft } from '../../../../operator/reconcile/draft.ts'
 import type { ObservedPod } from '../../../../operator/reconcile/observed.ts'
-import type { Plan } from '../../../../operator/reconcile/plan.ts'
 import { failed, observed, report, streamJob, T0, workerPod } from '../fixtures.ts'
+import { created } from './decide-fixtures.ts'
 
 const durations = jobDurations(streamJob().spec)
 const settings: SlotSettings = {
@@ -30,8 +30,6 @@ function slots(
   // A Draft always holds a status; Plan's may be undefined only for a paused job.
   return { outcome, plan: { ...draft.plan(), status: draft.status } }
 }
-const created = (plan: Plan) =>
-  plan.actions.flatMap((a) => (a.kind === 'createPod' ? [a.pod.metadata?.name ?? ''] : []))
 const worker = (slot: number, attempt: number, failures = 0) => ({ slot, generation: 1, attempt, failures })
 
 describe('decideSlots()', () => {
@@ -101,25 +99,23 @@ describe('decideSlots()', () => {
     expect(deleting.plan.actions).toEqual([])
   })
 
-  it('starts the next attempt at once when a worker stopped though nobody asked', () => {
+  it('starts the next attempt at once when a worker stopped cleanly though nobody asked, without counting a restart', () => {
     const stopped = workerPod(0, 1, { phase: 'Succeeded', ready: false, exitCode: 0 })
     const { outcome, plan } = slots([stopped], { now: T0 + 1000 })
     expect(outcome).toBe('recovering')
     expect(created(plan)).toEqual(['counts-g1-s0-a2'])
-    expect(plan.status.restarts).toBe(1)
-    expect(plan.status.lastFailure).toEqual({
-      time: new Date(T0 + 1000).toISOString(),
-      slot: 0,
-      pod: 'counts-g1-s0-a1',
-      attempt: 1,
-      reason: 'WorkerStopped',
-      message: 'counts-g1-s0-a1 stopped though nobody asked it to',
-    })
-    expect(plan.events.map((e) => e.message)).toEqual([
-      'counts-g1-s0-a1 stopped though nobody asked it to; starting attempt 2 of slot 0',
+    // A clean stop committed its last checkpoint: nothing failed, so maxRestarts is not spent.
+    expect(plan.status.restarts ?? 0).toBe(0)
+    expect(plan.status.lastFailure).toBeUndefined()
+    expect(plan.events.map((e) => [e.reason, e.message])).toEqual([
+      [
+        'WorkerStopped',
+        'counts-g1-s0-a1 stopped cleanly though the operator did not ask it to; starting attempt 2 of slot 0 (not counted as a restart)',
+      ],
     ])
     expect(plan.status.workers).toEqual([
-      { ...worker(0, 2, 1), pod: 'counts-g1-s0-a1', phase: 'Succeeded', ready: false },
+      // No failure in a row either: the next restart's backoff starts from the beginning.
+      { ...worker(0, 2, 0), pod: 'counts-g1-s0-a1', phase: 'Succeeded', ready: false },
     ])
   })
 

@@ -94,7 +94,7 @@ describe('decideTransition()', () => {
     expect(transition).toEqual(stopping)
     expect(gaveUp).toBeUndefined()
     expect(plan.actions).toEqual([
-      { kind: 'stopWorker', pod: 'counts-g1-s0-a1', podIP: '127.0.1.1' },
+      { kind: 'stopWorker', pod: 'counts-g1-s0-a1', podIP: '127.0.1.1', generation: 1, slot: 0, attempt: 1 },
       { kind: 'deletePod', name: 'counts-g1-s1-a1', reason: 'not running' },
     ])
     expect(plan.requeueAfterMs).toBe(1000)

@@ -5,12 +5,12 @@ describe('Draft', () => {
   it('act() keeps actions in order and drops a second delete of the same pod', () => {
     const draft = new Draft({})
     draft.act({ kind: 'deletePod', name: 'a', reason: 'replaced' })
-    draft.act({ kind: 'stopWorker', pod: 'b', podIP: '10.0.0.2' })
+    draft.act({ kind: 'stopWorker', pod: 'b', podIP: '10.0.0.2', generation: 1, slot: 1, attempt: 1 })
     draft.act({ kind: 'deletePod', name: 'a', reason: 'generation closed' })
     draft.act({ kind: 'deletePod', name: 'c', reason: 'replaced' })
     expect(draft.plan().actions).toEqual([
       { kind: 'deletePod', name: 'a', reason: 'replaced' },
-      { kind: 'stopWorker', pod: 'b', podIP: '10.0.0.2' },
+      { kind: 'stopWorker', pod: 'b', podIP: '10.0.0.2', generation: 1, slot: 1, attempt: 1 },
       { kind: 'deletePod', name: 'c', reason: 'replaced' },
     ])
   })

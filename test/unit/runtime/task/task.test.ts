@@ -61,6 +61,20 @@ describe('Task.process()', () => {
     expect(task.offsets.get('words')).toBe(0n)
   })
 
+  it('RecordProcessingError.publicMessage names the record and the error class, never the message (it may quote the record)', () => {
+    const error = (() => {
+      try {
+        newTask({ kind: 'fail' }).process(record(7n, 'boom'), [])
+      } catch (e) {
+        return e as RecordProcessingError
+      }
+    })()
+    expect(error?.publicMessage).toBe(
+      "Cannot process record words/1@7: process threw Error (its message is in the worker's log); fix the job or set spec.job.onError to dead-letter",
+    )
+    expect(error?.publicMessage).not.toContain('boom')
+  })
+
   it('with policy dead-letter, undoes the record state and output and sends it to the DLQ with the error', () => {
     const task = newTask({ kind: 'dead-letter', topic: 'words-dlq' })
     const out: OutgoingRecord[] = []

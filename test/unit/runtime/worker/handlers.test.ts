@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
+import { refuseStopRequest, signStopRequest, stopKeyPair } from '../../../../contract/stop-request.ts'
 import { initialWorkerStatus, type WorkerStatus } from '../../../../contract/worker-status.ts'
 import { workerHandler } from '../../../../runtime/worker/handlers.ts'
 import { createWorkerMetrics } from '../../../../runtime/worker/worker-metrics.ts'
+
+const NOW = Date.parse('2026-12-06T10:00:00Z')
+const target = { jobUid: 'uid-1', generation: 1, slot: 1, attempt: 2 }
+const { privateKey, publicKeyPem } = stopKeyPair(undefined)
 
 function setup(patch: Partial<WorkerStatus> = {}) {
   const metrics = createWorkerMetrics({ job: 'wc', namespace: 'ns', slot: 1 })
@@ -10,8 +15,14 @@ function setup(patch: Partial<WorkerStatus> = {}) {
     ...patch,
   }
   const stops: string[] = []
-  const handle = workerHandler({ status: () => status, registry: metrics.registry, requestStop: (r) => stops.push(r) })
-  const call = (path: string, method = 'GET') => handle(new Request(`http://worker${path}`, { method }))
+  const handle = workerHandler({
+    status: () => status,
+    registry: metrics.registry,
+    requestStop: (r) => stops.push(r),
+    refuseStop: (request) => refuseStopRequest(publicKeyPem, target, request.headers, NOW),
+  })
+  const call = (path: string, method = 'GET', headers: Record<string, string> = {}) =>
+    handle(new Request(`http://worker${path}`, { method, headers }))
   return { metrics, call, stops }
 }
 
@@ -21,10 +32,11 @@ describe('workerHandler()', () => {
     expect((await setup({ phase: 'Running', ready: true }).call('/readyz')).status).toBe(200)
   })
 
-  it('/healthz fails once the worker has failed, with the reason', async () => {
+  it('/healthz fails once the worker has failed, naming the reason and not the message (it may quote a record)', async () => {
     const res = await setup({ phase: 'Failed', failure: { reason: 'RecordFailed', message: 'boom' } }).call('/healthz')
     expect(res.status).toBe(500)
-    expect(await res.text()).toContain('boom')
+    const body = await res.text()
+    expect(body).toBe('failed: RecordFailed\n')
   })
 
   it('/status returns the status JSON the operator reads', async () => {
@@ -39,11 +51,21 @@ describe('workerHandler()', () => {
     expect(text).toContain('exactly_records_in_total{job="wc",namespace="ns",slot="1"} 5')
   })
 
-  it('POST /stop asks for a graceful stop; GET /stop is refused', async () => {
+  it('POST /stop signed by the operator for this worker asks for a graceful stop; GET /stop is refused', async () => {
     const { call, stops } = setup()
-    expect((await call('/stop', 'POST')).status).toBe(202)
-    expect(stops).toEqual(['stop requested over HTTP'])
+    expect((await call('/stop', 'POST', signStopRequest(privateKey, target, NOW))).status).toBe(202)
+    expect(stops).toEqual(['stop requested by the operator over HTTP'])
     expect((await call('/stop')).status).toBe(405)
+  })
+
+  it('POST /stop without the operator signature is refused with 401 and stops nothing', async () => {
+    const { call, stops } = setup()
+    const unsigned = await call('/stop', 'POST')
+    expect(unsigned.status).toBe(401)
+    expect(await unsigned.text()).toContain('must carry x-exactly-stop-signature')
+    const stranger = stopKeyPair(undefined).privateKey
+    expect((await call('/stop', 'POST', signStopRequest(stranger, target, NOW))).status).toBe(401)
+    expect(stops).toEqual([])
   })
 
   it('an unknown path lists the endpoints', async () => {
