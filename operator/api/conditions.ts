@@ -41,6 +41,8 @@ export const ConditionReason = {
   TransactionsCommitted: 'TransactionsCommitted',
   TransactionExpired: 'TransactionExpired',
   ProducerFenced: 'ProducerFenced',
+  /** A worker answered GET /status with something the operator cannot use; it counts as not answering. */
+  WorkerStatusInvalid: 'WorkerStatusInvalid',
   PausedByAnnotation: 'PausedByAnnotation',
   NotPaused: 'NotPaused',
 } as const

@@ -132,14 +132,19 @@ export class StreamJobController {
 
   async #observe(job: StreamJob): Promise<Observed> {
     const pods = this.#o.informers.podsOf(job).flatMap((p) => observePod(p) ?? [])
-    const reports = await Promise.all(
+    const answers = await Promise.all(
       pods
         .filter((p) => p.role === 'worker' && p.phase === 'Running' && p.podIP && !p.deleting)
         .map(async (p) => [p.name, await readWorkerStatus(p.podIP!)] as const),
     )
     const workers = new Map<string, WorkerStatus>()
-    for (const [pod, report] of reports) if (report) workers.set(pod, report)
-    return { job, pods, workers }
+    const invalidReports = new Map<string, string>()
+    for (const [pod, answer] of answers) {
+      if (answer.kind === 'ok') workers.set(pod, answer.status)
+      else if (answer.kind === 'malformed') invalidReports.set(pod, answer.reason)
+      // unreachable: in neither map, like a worker that is still starting or already gone.
+    }
+    return { job, pods, workers, invalidReports }
   }
 
   #countPhases(): void {

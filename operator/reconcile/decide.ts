@@ -13,6 +13,7 @@
  *   closed, spec.state running ──▶ start the generation from its restore point
  */
 import type { WorkerStatus } from '../../contract/worker-status.ts'
+import { ConditionType, findCondition, ConditionReason as R } from '../api/conditions.ts'
 import type { JobPhase, LayoutTransition, RuntimeLayout, StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
 import { jobDurations } from '../model/job-durations.ts'
 import { FINALIZER, PAUSE_ANNOTATION } from '../model/names.ts'
@@ -29,7 +30,7 @@ import { Draft } from './draft.ts'
 import { transitionJobPhase } from './job-phase.ts'
 import type { Observed } from './observed.ts'
 import type { Plan } from './plan.ts'
-import { buildConditions } from './status.ts'
+import { buildConditions, type InvalidReport } from './status.ts'
 
 export interface DecideSettings
   extends Omit<SlotSettings, 'pod' | 'durations'>,
@@ -65,14 +66,22 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
     // Through the phase machine: a move the design does not allow fails the pass (job-phase.ts).
     const phase = transitionJobPhase(previous.phase, next, jobKey(job))
     const live = layout?.running ? reportsOf(observed, layout.generation) : []
+    const invalid = layout?.running ? invalidReportsOf(observed, layout.generation) : []
     draft.status = buildConditions(draft.status, {
       phase,
       detail,
       reports: live,
+      invalidReports: invalid,
       paused,
       observedGeneration: job.metadata.generation,
       now,
     })
+    // Once per episode, not once per pass: the condition carries it while it lasts.
+    const degraded = findCondition(draft.status.conditions, ConditionType.Degraded)
+    const wasInvalid = findCondition(previous.conditions, ConditionType.Degraded)?.reason === R.WorkerStatusInvalid
+    if (degraded?.reason === R.WorkerStatusInvalid && !wasInvalid) {
+      draft.event('Warning', R.WorkerStatusInvalid, degraded.message)
+    }
     return draft.plan()
   }
 
@@ -193,12 +202,24 @@ function withLayout(status: StreamJobStatus, current: RuntimeLayout, transition:
   return { ...rest, current, ...(transition ? { transition } : {}) }
 }
 
+function livePods(observed: Observed, generation: number) {
+  return observed.pods.filter((p) => p.role === 'worker' && p.generation === generation && !p.deleting)
+}
+
 function reportsOf(observed: Observed, generation: number): WorkerStatus[] {
-  return observed.pods
-    .filter((p) => p.role === 'worker' && p.generation === generation && !p.deleting)
+  return livePods(observed, generation).flatMap((p) => {
+    const report = observed.workers.get(p.name)
+    return report ? [report] : []
+  })
+}
+
+/** In slot order, so the worker the condition names does not change with the informer's order. */
+function invalidReportsOf(observed: Observed, generation: number): InvalidReport[] {
+  return livePods(observed, generation)
+    .sort((a, b) => (a.slot ?? 0) - (b.slot ?? 0) || (a.attempt ?? 0) - (b.attempt ?? 0))
     .flatMap((p) => {
-      const report = observed.workers.get(p.name)
-      return report ? [report] : []
+      const reason = observed.invalidReports?.get(p.name)
+      return reason === undefined ? [] : [{ pod: p.name, reason }]
     })
 }
 

@@ -33,6 +33,12 @@ export interface Observed {
   pods: readonly ObservedPod[]
   /** By pod name; absent when the worker did not answer (starting, gone, or unreachable). */
   workers: ReadonlyMap<string, WorkerStatus>
+  /**
+   * By pod name: why the worker's answer was refused (too large, not JSON, not a worker status;
+   * contract/worker-status.ts). Such a worker counts as one that did not answer, and the job
+   * says so in its Degraded condition. Absent: every answer was usable.
+   */
+  invalidReports?: ReadonlyMap<string, string>
 }
 
 /** Reads a pod into ObservedPod; undefined for a pod without our labels. */

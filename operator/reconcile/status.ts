@@ -3,7 +3,7 @@
  * decide() chose and what the workers report (Strimzi's StatusUtils habit: built, then written
  * once, and not written at all when nothing changed). Pure.
  */
-import type { WorkerStatus } from '../../contract/worker-status.ts'
+import { truncateText, type WorkerStatus } from '../../contract/worker-status.ts'
 import { ConditionReason as R, setCondition, ConditionType as T } from '../api/conditions.ts'
 import type { Condition, JobPhase, StreamJobStatus } from '../api/streamjob-types.ts'
 
@@ -13,10 +13,25 @@ export interface StatusInputs {
   detail: string
   /** Reports of the current generation's live workers. */
   reports: readonly WorkerStatus[]
+  /** Live workers of the current generation whose answer was refused, in slot order (observed.ts). */
+  invalidReports?: readonly InvalidReport[]
   paused: boolean
   observedGeneration: number | undefined
   now: number
 }
+
+export interface InvalidReport {
+  pod: string
+  /** Why the answer was refused, e.g. "worker status: alarms: expected array, received undefined". */
+  reason: string
+}
+
+/**
+ * Degraded's message, and the Event that repeats it (Events keep 1024 characters): room for a
+ * 253-character pod name, the reason cut to 400, and the fix.
+ */
+const INVALID_MESSAGE_MAX = 1024
+const INVALID_REASON_MAX = 400
 
 const PROGRESSING: ReadonlySet<JobPhase> = new Set([
   'Pending',
@@ -57,9 +72,12 @@ export function buildConditions(status: StreamJobStatus, input: StatusInputs): S
       phase === 'Failed' ? 'The operator gave up: see Degraded' : `The job is ${phase}`,
     )
 
+  // A failed or restarting worker says more than one that answers badly: it goes first.
   const failure = status.lastFailure
+  const invalid = input.invalidReports ?? []
   if (phase === 'Failed') set(T.Degraded, true, failure?.reason ?? R.WorkerFailed, failure?.message ?? detail)
   else if (phase === 'Recovering') set(T.Degraded, true, R.WorkerFailed, failure?.message ?? detail)
+  else if (invalid.length > 0) set(T.Degraded, true, R.WorkerStatusInvalid, invalidReportMessage(invalid))
   else set(T.Degraded, false, R.NoFailures, 'No worker is failing')
 
   const failing = reports.filter((r) => r.consecutiveCheckpointFailures > 0)
@@ -113,6 +131,19 @@ export function buildConditions(status: StreamJobStatus, input: StatusInputs): S
         }
       : {}),
   }
+}
+
+/** Names the first refused worker and its reason, counts the others, and says what to fix. */
+export function invalidReportMessage(invalid: readonly InvalidReport[]): string {
+  const [first] = invalid
+  if (!first) return 'Every worker answers GET /status with a usable status'
+  const others = invalid.length > 1 ? `; so do ${invalid.length - 1} more worker(s)` : ''
+  return truncateText(
+    `Worker ${first.pod} answered GET /status with a status the operator cannot use (${truncateText(first.reason, INVALID_REASON_MAX)})${others}. ` +
+      'It counts as a worker that does not answer until it sends a valid one: build spec.image FROM the exactly ' +
+      'image of the operator version that runs it, so both speak the same /status format',
+    INVALID_MESSAGE_MAX,
+  )
 }
 
 function readyReason(phase: JobPhase): string {
