@@ -148,6 +148,7 @@ describe('charts/exactly', () => {
       'Deployment',
       'Role',
       'RoleBinding',
+      'Secret',
       'Service',
       'ServiceAccount',
     ])

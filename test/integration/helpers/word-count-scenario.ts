@@ -76,6 +76,7 @@ export class WordCountScenario {
       onError?: JobSpec['onError']
       delivery?: JobSpec['delivery']
       incremental?: JobSpec['incremental']
+      stopKey?: string
     } = {},
   ): Promise<WordCountScenario> {
     const input = await createTopic(ctx.kafka, `${name}-in`, 2)
@@ -93,6 +94,7 @@ export class WordCountScenario {
       ...(options.onError ? { onError: options.onError } : {}),
       ...(options.delivery ? { delivery: options.delivery } : {}),
       ...(options.incremental ? { incremental: options.incremental } : {}),
+      ...(options.stopKey ? { stopKey: options.stopKey } : {}),
     }
     return new WordCountScenario(ctx, job, options.inputRecords ?? 1500, options.badEvery)
   }
@@ -132,7 +134,10 @@ export class WordCountScenario {
   }
 
   /** Waits for the whole input to be fed and processed, then stops every worker cleanly (exit 0). */
-  async runToEnd(workers: readonly WorkerProcess[]): Promise<void> {
+  async runToEnd(
+    workers: readonly WorkerProcess[],
+    stop: (worker: WorkerProcess) => void | Promise<void> = (worker) => worker.signal('SIGTERM'),
+  ): Promise<void> {
     await this.#fed
     for (const worker of workers) {
       await waitFor(
@@ -145,7 +150,7 @@ export class WordCountScenario {
         { intervalMs: 100, detail: () => `its log ends:\n${worker.tail()}` },
       )
     }
-    for (const worker of workers) worker.signal('SIGTERM')
+    for (const worker of workers) await stop(worker)
     for (const worker of workers) {
       const exit = await waitForExit(worker, 30_000)
       expect(exit, `a stop request should end in exit 0; the log ends:\n${worker.tail()}`).toEqual({

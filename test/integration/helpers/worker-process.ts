@@ -26,6 +26,8 @@ export interface JobSpec {
   delivery?: 'exactly-once' | 'at-least-once'
   /** `checkpoint.incremental` of the worker config; its defaults when absent. */
   incremental?: { maxDeltas: number; maxDeltaRatio: number }
+  /** `stopKey` of the worker config: the public key a POST /stop must be signed with. */
+  stopKey?: string
   sourceTopics: string[]
   sinkTopic: string
   parallelism: number
@@ -87,6 +89,7 @@ export async function startWorker(
       ...(job.incremental ? { incremental: job.incremental } : {}),
       storage: { bucket: stack.s3.bucket, prefix: job.prefix, endpoint: stack.s3.endpoint, region: stack.s3.region },
     },
+    ...(job.stopKey ? { stopKey: job.stopKey } : {}),
     http: { host: '127.0.0.1', port },
   }
   const logFile = join(logDir, `${job.name}-g${options.generation ?? 1}-s${slot}-a${options.attempt}.log`)
