@@ -105,3 +105,17 @@ export const SETTINGS = {
   pollMs: 1000,
   statusPollMs: 5000,
 }
+
+/** A layout change closing generation 1 of two slots into generation 2 from the slots' heads. */
+export function recoverLayout(reason: string) {
+  return { generation: 1, parallelism: 2, nextGeneration: 2, reason, restore: { kind: 'heads' } as const }
+}
+
+/** What a pass observes when every pod's worker answered its status (`over` patches each report). */
+export function reporting(job: StreamJob, pods: ObservedPod[], over: Partial<WorkerStatus> = {}): Observed {
+  return observed(
+    job,
+    pods,
+    pods.map((p) => report(p, over)),
+  )
+}

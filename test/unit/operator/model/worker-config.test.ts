@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { jobDurations } from '../../../../operator/model/job-durations.ts'
 import { desiredRecoverConfig, desiredWorkerConfig, parseStorageUri } from '../../../../operator/model/worker-config.ts'
-import { streamJob } from '../fixtures.ts'
+import { recoverLayout, streamJob } from '../fixtures.ts'
 
 describe('parseStorageUri()', () => {
   it('splits bucket and prefix', () => {
@@ -32,13 +32,7 @@ describe('desiredWorkerConfig()', () => {
 describe('desiredRecoverConfig()', () => {
   it('lists the dead-letter topic among the outputs to fence only when the job uses one', () => {
     const base = streamJob()
-    const layout = {
-      generation: 1,
-      parallelism: 2,
-      nextGeneration: 2,
-      reason: 'upgrade',
-      restore: { kind: 'heads' } as const,
-    }
+    const layout = recoverLayout('upgrade')
     const plain = desiredRecoverConfig(base, layout, jobDurations(base.spec))
     expect(plain.kafka.outputTopics).toEqual(['counts'])
     const dlq = streamJob({

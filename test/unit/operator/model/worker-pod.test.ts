@@ -3,7 +3,7 @@ import { parseRecoverConfig } from '../../../../contract/recover-config.ts'
 import { parseWorkerConfig } from '../../../../contract/worker-config.ts'
 import { jobDurations } from '../../../../operator/model/job-durations.ts'
 import { desiredRecoverPod, desiredWorkerPod } from '../../../../operator/model/worker-pod.ts'
-import { streamJob } from '../fixtures.ts'
+import { recoverLayout, streamJob } from '../fixtures.ts'
 
 const settings = { revision: 'abc', terminationGracePeriodSeconds: 150, durations: jobDurations(streamJob().spec) }
 const env = (pod: ReturnType<typeof desiredWorkerPod>, name: string) =>
@@ -95,13 +95,7 @@ describe('DEFAULT_RESOURCES', () => {
       requests: { cpu: '500m', memory: '512Mi' },
       limits: { memory: '2Gi' },
     })
-    const layout = {
-      generation: 1,
-      parallelism: 2,
-      nextGeneration: 2,
-      reason: 'rescale',
-      restore: { kind: 'heads' } as const,
-    }
+    const layout = recoverLayout('rescale')
     expect(desiredRecoverPod(job, layout, settings).spec?.containers[0]?.resources).toEqual({
       requests: { cpu: '100m', memory: '256Mi' },
       limits: { memory: '512Mi' },

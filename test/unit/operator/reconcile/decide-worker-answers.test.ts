@@ -9,7 +9,7 @@ import { decide } from '../../../../operator/reconcile/decide.ts'
 import type { Observed, ObservedPod } from '../../../../operator/reconcile/observed.ts'
 import type { Plan } from '../../../../operator/reconcile/plan.ts'
 import { invalidReportMessage } from '../../../../operator/reconcile/status.ts'
-import { failed, observed, report, SETTINGS, streamJob, T0, workerPod } from '../fixtures.ts'
+import { failed, observed, report, reporting, SETTINGS, streamJob, T0, workerPod } from '../fixtures.ts'
 
 const condition = (plan: Plan, type: string) => plan.status?.conditions?.find((c) => c.type === type)
 const after = (job: StreamJob, plan: Plan): StreamJob => ({ ...job, status: plan.status as StreamJobStatus })
@@ -19,15 +19,7 @@ function running(): { job: StreamJob; pods: ObservedPod[] } {
   const job = streamJob({ parallelism: 2 })
   const pods = [workerPod(0, 1), workerPod(1, 1)]
   const first = decide(observed(job, []), T0, SETTINGS)
-  const settled = decide(
-    observed(
-      after(job, first),
-      pods,
-      pods.map((p) => report(p)),
-    ),
-    T0 + 1000,
-    SETTINGS,
-  )
+  const settled = decide(reporting(after(job, first), pods), T0 + 1000, SETTINGS)
   return { job: after(job, settled), pods }
 }
 
@@ -80,15 +72,7 @@ describe('decide() with a worker whose /status was refused', () => {
   it('clears the condition once the worker sends a valid status again', () => {
     const { job, pods } = running()
     const bad = decide(slotOneRefused(job, pods), T0 + 2000, SETTINGS)
-    const good = decide(
-      observed(
-        after(job, bad),
-        pods,
-        pods.map((p) => report(p)),
-      ),
-      T0 + 7000,
-      SETTINGS,
-    )
+    const good = decide(reporting(after(job, bad), pods), T0 + 7000, SETTINGS)
     expect(condition(good, 'Degraded')).toMatchObject({ status: 'False', reason: 'NoFailures' })
     expect(good.events).toEqual([])
     expect(good.actions).toEqual([])
@@ -158,15 +142,7 @@ describe('decide() with a worker whose /status was refused', () => {
   it('leaves other jobs alone: a job whose workers answer well decides as before', () => {
     const { job, pods } = running()
     const other = { ...job, metadata: { ...job.metadata, name: 'other', uid: 'uid-2' } }
-    const plan = decide(
-      observed(
-        other,
-        pods,
-        pods.map((p) => report(p)),
-      ),
-      T0 + 2000,
-      SETTINGS,
-    )
+    const plan = decide(reporting(other, pods), T0 + 2000, SETTINGS)
     expect(condition(plan, 'Degraded')).toMatchObject({ status: 'False', reason: 'NoFailures' })
     expect(plan.events).toEqual([])
     expect(plan.actions).toEqual([])

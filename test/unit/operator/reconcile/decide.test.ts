@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { FINALIZER, PAUSE_ANNOTATION } from '../../../../operator/model/names.ts'
 import { decide } from '../../../../operator/reconcile/decide.ts'
-import { failed, observed, report, SETTINGS, streamJob, T0, workerPod } from '../fixtures.ts'
+import { failed, observed, report, reporting, SETTINGS, streamJob, T0, workerPod } from '../fixtures.ts'
 import { after, condition, created, kinds, running } from './decide-fixtures.ts'
 
 // The layout changes are in decide-layout.test.ts, savepoints and restoreFrom in decide-savepoints.test.ts.
@@ -18,15 +18,7 @@ describe('decide()', () => {
 
   it('is a no-op on a second pass once every worker runs: nothing created, Ready=True', () => {
     const { job, pods } = running()
-    const plan = decide(
-      observed(
-        job,
-        pods,
-        pods.map((p) => report(p)),
-      ),
-      T0 + 1000,
-      SETTINGS,
-    )
+    const plan = decide(reporting(job, pods), T0 + 1000, SETTINGS)
     expect(plan.actions).toEqual([])
     expect(plan.status?.phase).toBe('Running')
     expect(condition(plan, 'Ready')).toMatchObject({ status: 'True', reason: 'WorkersReady' })
@@ -38,30 +30,14 @@ describe('decide()', () => {
     // Uploaded bytes and restorable state apart: with incremental checkpoints they differ.
     expect(plan.status?.lastCheckpoint).toMatchObject({ id: 4, sizeBytes: 100, stateBytes: 900 })
     expect(plan.status?.workers?.[0]?.lastCheckpoint).toMatchObject({ sizeBytes: 100, stateBytes: 900 })
-    const again = decide(
-      observed(
-        after(job, plan),
-        pods,
-        pods.map((p) => report(p)),
-      ),
-      T0 + 2000,
-      SETTINGS,
-    )
+    const again = decide(reporting(after(job, plan), pods), T0 + 2000, SETTINGS)
     expect(again.actions).toEqual([])
     expect(again.status).toEqual(plan.status)
   })
 
   it('keeps the last known lag while a restarted worker has not fetched yet (its report has no lag)', () => {
     const { job, pods } = running()
-    const first = decide(
-      observed(
-        job,
-        pods,
-        pods.map((p) => report(p, { lag: 7 })),
-      ),
-      T0 + 1000,
-      SETTINGS,
-    )
+    const first = decide(reporting(job, pods, { lag: 7 }), T0 + 1000, SETTINGS)
     expect(first.status?.workers?.map((w) => w.lag)).toEqual([7, 7])
     const { lag: _unknown, ...noLag } = report(pods[0]!)[1]
     const next = decide(
