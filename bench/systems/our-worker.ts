@@ -40,7 +40,7 @@ export interface OurWorker {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
   status(): Promise<WorkerStatus>
   metrics(): Promise<string>
-  /** POST /stop: final checkpoint, commit, exit 0. Waits for the exit; SIGKILL after `graceMs`. */
+  /** SIGTERM: final checkpoint, commit, exit 0. Waits for the exit; SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>
   kill(): void
   /** Why the process ended early, if it did (for failing a run with a reason). */
@@ -137,9 +137,8 @@ export async function startOurWorker(
     metrics: async () => (await fetch(url('/metrics'), { signal: AbortSignal.timeout(30_000) })).text(),
     async stop(graceMs = 90_000) {
       if (ended) return
-      await fetch(url('/stop'), { method: 'POST', signal: AbortSignal.timeout(3000) }).catch(() =>
-        child.kill('SIGTERM'),
-      )
+      // SIGTERM takes the same path as the operator's signed POST /stop: a final checkpoint, exit 0.
+      child.kill('SIGTERM')
       const done = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)])
       if (!done) {
         kill()
