@@ -2,7 +2,9 @@
  * `exactly operator`: wiring only. Settings come from the environment the chart sets:
  *   KUBECONFIG (else in-cluster), POD_NAME, POD_NAMESPACE, EXACTLY_WATCH_NAMESPACES (comma list,
  *   empty = all), EXACTLY_LEADER_ELECTION_NAMESPACE, EXACTLY_METRICS_PORT (8081),
- *   EXACTLY_METRICS_HOST (0.0.0.0), EXACTLY_LOG_LEVEL (info).
+ *   EXACTLY_METRICS_HOST (0.0.0.0), EXACTLY_LOG_LEVEL (info), EXACTLY_STOP_SIGNING_KEY, and the
+ *   workers' NetworkPolicy: EXACTLY_NETWORK_POLICY, EXACTLY_OPERATOR_POD_LABELS,
+ *   EXACTLY_NETWORK_POLICY_METRICS_FROM (model/network-policy-settings.ts).
  */
 import { hostname } from 'node:os'
 import { pino } from 'pino'
@@ -14,6 +16,7 @@ import { StreamJobInformers } from './kube/informers.ts'
 import { KubeApi } from './kube/kube-api.ts'
 import { LeaderElector } from './kube/leader-election.ts'
 import { PooledKubeConfig } from './kube/pooled-kube-config.ts'
+import { parseNetworkPolicySettings } from './model/network-policy-settings.ts'
 import { createOperatorMetrics } from './operator-metrics.ts'
 import type { DecideSettings } from './reconcile/decide.ts'
 
@@ -42,6 +45,10 @@ export async function runOperator(env: NodeJS.ProcessEnv): Promise<number> {
     .split(',')
     .map((n) => n.trim())
     .filter(Boolean)
+  // Read before anything starts: a setting the chart got wrong stops the operator with its name.
+  const networkPolicy = parseNetworkPolicySettings(env)
+  if (!networkPolicy)
+    log.warn('EXACTLY_NETWORK_POLICY is not "true": no NetworkPolicy limits who reaches the workers\' port')
   // The chart keeps the key in a Secret, so every replica and restart signs alike. Without one,
   // stop requests of this process are refused by workers an earlier leader started: their
   // layout change then closes the old generation with a recover pod, which is always safe.
@@ -53,7 +60,7 @@ export async function runOperator(env: NodeJS.ProcessEnv): Promise<number> {
     api,
     log,
     metrics,
-    settings: { ...DEFAULT_SETTINGS, stopKey: stopKeys.publicKeyPem },
+    settings: { ...DEFAULT_SETTINGS, stopKey: stopKeys.publicKeyPem, networkPolicy },
     identity,
     clock,
     stopSigningKey: stopKeys.privateKey,

@@ -3,7 +3,7 @@
  * function per action kind, in the plan's order, then the status (once, only when it changed),
  * the Events, and last letting go of the object, which may vanish at once.
  *
- *   applyPlan: addFinalizer | createPod | deletePod | stopWorker (each action) → patchStatus
+ *   applyPlan: addFinalizer | ensureNetworkPolicy | createPod | deletePod | stopWorker (each action) → patchStatus
  *              → countRestarts → recordEvents → releaseFinalizer (when the plan removes it)
  *
  * A step that fails throws an ApplyError naming the step and carrying the status the pass meant
@@ -24,7 +24,14 @@ import type { Action, Plan, PlannedEvent } from '../reconcile/plan.ts'
 export interface ApplyContext {
   api: Pick<
     KubeApi,
-    'addFinalizer' | 'setFinalizers' | 'patchStatus' | 'createPod' | 'deletePod' | 'createEvent' | 'getStreamJob'
+    | 'addFinalizer'
+    | 'setFinalizers'
+    | 'patchStatus'
+    | 'createNetworkPolicy'
+    | 'createPod'
+    | 'deletePod'
+    | 'createEvent'
+    | 'getStreamJob'
   >
   metrics: Pick<OperatorMetrics, 'restarts' | 'recoveries'>
   /** Already carries the job, namespace and reconcile id. */
@@ -98,6 +105,8 @@ async function applyAction(ctx: ApplyContext, pass: Pass, action: Action): Promi
       // Last of all, after status and Events: the object may be gone the moment it is released.
       pass.releasing = true
       return
+    case 'ensureNetworkPolicy':
+      return ensureNetworkPolicy(ctx, action)
     case 'createPod':
       return createPod(ctx, action)
     case 'deletePod':
@@ -142,6 +151,18 @@ async function addFinalizerWithStatus(ctx: ApplyContext, job: StreamJob, status:
     : [withFinalizer, withStatus]
   ctx.remember([job.metadata.resourceVersion, first.metadata.resourceVersion], second)
   return second
+}
+
+/**
+ * Before the pods it guards: if it cannot be created (RBAC, admission), the step fails and the
+ * pass creates no pod without it. AlreadyExists is done, as for pods: the name is the job's.
+ */
+async function ensureNetworkPolicy(
+  ctx: ApplyContext,
+  action: Extract<Action, { kind: 'ensureNetworkPolicy' }>,
+): Promise<void> {
+  const outcome = await ctx.api.createNetworkPolicy(action.policy)
+  if (outcome === 'created') ctx.log.info({ networkPolicy: action.policy.metadata?.name }, 'created network policy')
 }
 
 async function createPod(ctx: ApplyContext, action: Extract<Action, { kind: 'createPod' }>): Promise<void> {

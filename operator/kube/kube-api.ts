@@ -9,9 +9,11 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
+  NetworkingV1Api,
   PatchStrategy,
   setHeaderOptions,
   type V1Lease,
+  type V1NetworkPolicy,
   type V1Pod,
 } from '@kubernetes/client-node'
 import type { StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
@@ -66,11 +68,13 @@ export class KubeApi {
   readonly core: CoreV1Api
   readonly custom: CustomObjectsApi
   readonly coordination: CoordinationV1Api
+  readonly networking: NetworkingV1Api
 
   constructor(kc: KubeConfig) {
     this.core = kc.makeApiClient(CoreV1Api)
     this.custom = kc.makeApiClient(CustomObjectsApi)
     this.coordination = kc.makeApiClient(CoordinationV1Api)
+    this.networking = kc.makeApiClient(NetworkingV1Api)
   }
 
   async getStreamJob(namespace: string, name: string): Promise<StreamJob | undefined> {
@@ -168,6 +172,21 @@ export class KubeApi {
       await this.core.createNamespacedPod({
         namespace: pod.metadata!.namespace!,
         body: pod,
+        fieldManager: FIELD_MANAGER,
+      })
+      return 'created'
+    } catch (error) {
+      if (httpStatus(error) === 409) return 'exists'
+      throw error
+    }
+  }
+
+  /** Create only (the chart grants no other verb on NetworkPolicies): an existing one is left as it is. */
+  async createNetworkPolicy(policy: V1NetworkPolicy): Promise<'created' | 'exists'> {
+    try {
+      await this.networking.createNamespacedNetworkPolicy({
+        namespace: policy.metadata!.namespace!,
+        body: policy,
         fieldManager: FIELD_MANAGER,
       })
       return 'created'

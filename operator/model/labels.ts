@@ -1,4 +1,4 @@
-/** Labels on every pod the operator creates, and the selector that finds a job's pods again. */
+/** Labels on every object the operator creates, and the selectors that find a job's pods again. */
 
 export const LABEL = {
   name: 'app.kubernetes.io/name',
@@ -17,17 +17,33 @@ export function jobSelector(job: string): string {
   return `${LABEL.job}=${job},${LABEL.managedBy}=exactly-operator`
 }
 
+/** The labels of everything the operator makes for a job: its pods and its NetworkPolicy. */
+export function jobLabels(job: string): Record<string, string> {
+  return {
+    [LABEL.name]: 'exactly',
+    [LABEL.instance]: job,
+    [LABEL.managedBy]: 'exactly-operator',
+    [LABEL.job]: job,
+  }
+}
+
+/**
+ * Selects a job's worker pods of every generation and attempt (not its recover pods, which serve
+ * nothing): what its NetworkPolicy guards. Labels the operator sets last on each pod, so a
+ * `podTemplate.labels` entry cannot take a pod out of it.
+ */
+export function workerPodSelector(job: string): Record<string, string> {
+  return { [LABEL.managedBy]: 'exactly-operator', [LABEL.job]: job, [LABEL.component]: 'worker' }
+}
+
 export function podLabels(
   job: string,
   role: PodRole,
   ids: { generation: number; slot?: number; attempt?: number },
 ): Record<string, string> {
   return {
-    [LABEL.name]: 'exactly',
-    [LABEL.instance]: job,
+    ...jobLabels(job),
     [LABEL.component]: role,
-    [LABEL.managedBy]: 'exactly-operator',
-    [LABEL.job]: job,
     [LABEL.generation]: String(ids.generation),
     ...(ids.slot !== undefined ? { [LABEL.slot]: String(ids.slot) } : {}),
     ...(ids.attempt !== undefined ? { [LABEL.attempt]: String(ids.attempt) } : {}),

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 
-/** Pod names are DNS labels: 63 characters at most. */
+/** Pod names are DNS labels: 63 characters at most (the NetworkPolicy's name follows the same rule). */
 const MAX_NAME = 63
 
 export const FINALIZER = 'exactly.dev/stop-cleanly'
@@ -19,6 +19,17 @@ export function workerPodName(job: string, generation: number, slot: number, att
 
 export function recoverPodName(job: string, generation: number, nextGeneration: number): string {
   return fit(job, `-g${generation}-recover-g${nextGeneration}`)
+}
+
+/**
+ * The NetworkPolicy that guards a job's worker pods (network-policy.ts): one per StreamJob, so a
+ * second create answers AlreadyExists. The uid's first characters are part of it because the
+ * operator only creates policies and watches none: a StreamJob deleted and created again under
+ * the same name must not take the old one's policy, which the garbage collector is about to
+ * delete, for its own.
+ */
+export function networkPolicyName(job: string, uid: string): string {
+  return fit(job, uid ? `-workers-${uid.slice(0, 8)}` : '-workers')
 }
 
 /** `<job><suffix>`, with the job part shortened and hashed when the whole would be too long. */

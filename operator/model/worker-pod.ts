@@ -13,6 +13,7 @@ import type { StreamJob } from '../api/streamjob-types.ts'
 import type { JobDurations } from './job-durations.ts'
 import { type PodRole, podLabels } from './labels.ts'
 import { REVISION_ANNOTATION, recoverPodName, workerPodName } from './names.ts'
+import { controllerReference } from './owner-reference.ts'
 import { desiredRecoverConfig, desiredWorkerConfig, type RecoverLayout } from './worker-config.ts'
 
 /** Where the image keeps the CLI; the Dockerfile puts the repository at /app. */
@@ -121,16 +122,7 @@ function pod(
       namespace: job.metadata.namespace,
       labels: { ...(template?.labels ?? {}), ...podLabels(job.metadata.name, role, ids) },
       annotations: { ...(template?.annotations ?? {}), [REVISION_ANNOTATION]: settings.revision },
-      ownerReferences: [
-        {
-          apiVersion: 'exactly.dev/v1alpha1',
-          kind: 'StreamJob',
-          name: job.metadata.name,
-          uid: job.metadata.uid ?? '',
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [controllerReference(job)],
     },
     spec: {
       restartPolicy: 'Never',

@@ -13,10 +13,12 @@
  *   once, not counted as a restart: a clean stop commits its last checkpoint, nothing failed;
  * - Failed with exit code 2 (invalid config, corrupt checkpoint): the job is Failed;
  * - Failed otherwise (crash, OOM kill, fenced, superseded): restart after the backoff.
+ * A pass that creates a worker first ensures the job's NetworkPolicy (when the operator makes one).
  */
 import { EXIT_NEEDS_A_PERSON } from '../../contract/exit-codes.ts'
 import type { CheckpointSummary, StreamJob, WorkerSlotStatus } from '../api/streamjob-types.ts'
 import type { JobDurations } from '../model/job-durations.ts'
+import { desiredNetworkPolicy, type NetworkPolicySettings } from '../model/network-policy.ts'
 import { desiredWorkerPod, type PodSettings } from '../model/worker-pod.ts'
 import type { Draft } from './draft.ts'
 import { isTerminated, type Observed, type ObservedPod } from './observed.ts'
@@ -24,6 +26,8 @@ import { restartBackoffMs } from './restart-policy.ts'
 
 export interface SlotSettings {
   notReadyDeadlineMs: number
+  /** Who may reach the workers' port; undefined: the operator makes no NetworkPolicy. */
+  networkPolicy?: NetworkPolicySettings | undefined
   /** The spec's durations, parsed once per pass (the restart backoff). */
   durations: JobDurations
   pod: PodSettings
@@ -186,6 +190,13 @@ function restart(
 
 function createAttempt(job: StreamJob, s: SlotState, attempt: number, settings: SlotSettings, draft: Draft): void {
   s.attempt = attempt
+  // Once per pass, before its first worker pod, so no worker starts reachable by every pod. Any
+  // pass that creates a worker asks (the first pods of a generation, and each replacement): pod
+  // creations are rare, the create costs one request answered AlreadyExists, and a policy
+  // someone deleted comes back with the next worker. No informer, no request on other passes.
+  if (settings.networkPolicy && !draft.actions.some((a) => a.kind === 'ensureNetworkPolicy')) {
+    draft.act({ kind: 'ensureNetworkPolicy', policy: desiredNetworkPolicy(job, settings.networkPolicy) })
+  }
   draft.act({
     kind: 'createPod',
     pod: desiredWorkerPod(job, { generation: s.generation, slot: s.slot, attempt }, settings.pod),

@@ -17,6 +17,7 @@ import { ConditionType, findCondition, ConditionReason as R } from '../api/condi
 import type { JobPhase, LayoutTransition, RuntimeLayout, StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
 import { jobDurations } from '../model/job-durations.ts'
 import { FINALIZER, PAUSE_ANNOTATION } from '../model/names.ts'
+import type { NetworkPolicySettings } from '../model/network-policy.ts'
 import { specRevision } from '../model/revision.ts'
 import { decideSlots, type SlotSettings } from './decide-slots.ts'
 import {
@@ -39,6 +40,8 @@ export interface DecideSettings
   statusPollMs: number
   /** The operator's public key for signed stop requests; absent: workers take none over HTTP. */
   stopKey?: string | undefined
+  /** Who may reach the workers' port (the chart's settings, main.ts); absent: no NetworkPolicy. */
+  networkPolicy?: NetworkPolicySettings | undefined
 }
 
 /** Seconds a worker gets between SIGTERM and SIGKILL, beyond checkpoint.timeout, to stop cleanly. */

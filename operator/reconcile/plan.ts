@@ -2,7 +2,7 @@
  * What a reconcile pass decided: the actions to apply (in order), the status to write, the
  * Events to record and when to look again. Plain data; `controller/apply-plan.ts` carries it out.
  */
-import type { V1Pod } from '@kubernetes/client-node'
+import type { V1NetworkPolicy, V1Pod } from '@kubernetes/client-node'
 import type { StreamJobStatus } from '../api/streamjob-types.ts'
 
 export type Action =
@@ -11,6 +11,11 @@ export type Action =
   /** Create; AlreadyExists means an earlier pass (or a crash before its status write) did it. */
   | { kind: 'createPod'; pod: V1Pod }
   | { kind: 'deletePod'; name: string; reason: string }
+  /**
+   * Create the job's NetworkPolicy (model/network-policy.ts), before the worker pods it guards;
+   * AlreadyExists means done. Never updated: the operator may only create it (docs/helm.md).
+   */
+  | { kind: 'ensureNetworkPolicy'; policy: V1NetworkPolicy }
   /**
    * POST /stop, signed for this worker: a final checkpoint, its commit, exit 0. Idempotent, so
    * repeated while waiting.

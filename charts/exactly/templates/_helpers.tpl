@@ -82,4 +82,11 @@ docs/helm.md says why each verb is needed; test/integration/chart/ pins the list
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
+{{- if .Values.networkPolicy.enabled }}
+# One NetworkPolicy per StreamJob guards its workers' port; created only, never read or changed
+# (owned by the StreamJob: the garbage collector deletes it).
+- apiGroups: ["networking.k8s.io"]
+  resources: ["networkpolicies"]
+  verbs: ["create"]
+{{- end }}
 {{- end }}

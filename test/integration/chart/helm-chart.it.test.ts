@@ -34,6 +34,7 @@ const JOB_RULES: PolicyRule[] = [
   { apiGroups: ['exactly.dev'], resources: ['streamjobs/finalizers'], verbs: ['update'] },
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create'] },
 ]
 const LEADER_ELECTION_RULES: PolicyRule[] = [
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
@@ -209,11 +210,21 @@ describe('charts/exactly', () => {
       { name: 'EXACTLY_METRICS_PORT', value: '8081' },
       { name: 'EXACTLY_METRICS_HOST', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
       { name: 'EXACTLY_LOG_LEVEL', value: 'info' },
+      { name: 'EXACTLY_NETWORK_POLICY', value: 'true' },
+      {
+        name: 'EXACTLY_OPERATOR_POD_LABELS',
+        value:
+          '{"app.kubernetes.io/component":"operator","app.kubernetes.io/instance":"exactly","app.kubernetes.io/name":"exactly"}',
+      },
+      { name: 'EXACTLY_NETWORK_POLICY_METRICS_FROM', value: '[]' },
       {
         name: 'EXACTLY_STOP_SIGNING_KEY',
         valueFrom: { secretKeyRef: { name: 'exactly-stop-key', key: 'private-key.pem' } },
       },
     ])
+    // The workers' NetworkPolicy lets in pods with exactly the labels this Deployment selects.
+    const podLabels = container.env.find((e: { name: string }) => e.name === 'EXACTLY_OPERATOR_POD_LABELS')
+    expect(JSON.parse(podLabels.value)).toEqual(spec.selector.matchLabels)
     // The key the operator signs stop requests with: an Ed25519 private key, only ever by reference.
     const key = find(manifests, 'Secret', 'exactly-stop-key', 'exactly-system')
     const pem = Buffer.from(key.data['private-key.pem'], 'base64').toString()
@@ -278,6 +289,25 @@ describe('charts/exactly', () => {
     expect(roles.sort()).toEqual(['exactly-system/exactly-leader-election', 'team-a/exactly', 'team-b/exactly'])
     const container = find(manifests, 'Deployment', 'exactly').spec.template.spec.containers[0]
     expect(container.env).toContainEqual({ name: 'EXACTLY_WATCH_NAMESPACES', value: 'team-a,team-b' })
+  })
+
+  it('passes networkPolicy through: metricsFrom as JSON; disabled, the operator is told so and may not create policies', async () => {
+    const prometheus = {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+    }
+    const scraped = await render('exactly', 'exactly-system', [
+      '--set-json',
+      `networkPolicy.metricsFrom=${JSON.stringify([prometheus])}`,
+    ])
+    const env = find(scraped, 'Deployment', 'exactly').spec.template.spec.containers[0].env
+    expect(env).toContainEqual({ name: 'EXACTLY_NETWORK_POLICY_METRICS_FROM', value: JSON.stringify([prometheus]) })
+    const off = await render('exactly', 'exactly-system', ['--set', 'networkPolicy.enabled=false'])
+    const offEnv = find(off, 'Deployment', 'exactly').spec.template.spec.containers[0].env
+    expect(offEnv).toContainEqual({ name: 'EXACTLY_NETWORK_POLICY', value: 'false' })
+    // Least privilege: no policy to make, no permission to make one.
+    const withoutPolicies = JOB_RULES.filter((r) => !r.resources?.includes('networkpolicies'))
+    expect(permissions(find(off, 'ClusterRole', 'exactly').rules)).toEqual(permissions(withoutPolicies))
   })
 
   it('renders a ServiceMonitor only when serviceMonitor.enabled, with its interval and labels', async () => {
@@ -350,6 +380,8 @@ describe('charts/exactly', () => {
       [['--set', 'logLevel=verbose'], '/logLevel'],
       [['--set', 'watchNamespaces={Team_A}'], '/watchNamespaces/0'],
       [['--set', 'image.registry=example.com'], "additional properties 'registry' not allowed"],
+      [['--set', 'networkPolicy.enabled=yes'], "at '/networkPolicy/enabled': got string, want boolean"],
+      [['--set', 'networkPolicy.metricsFrom[0].podSelecter.app=x'], "additional properties 'podSelecter' not allowed"],
     ]
     for (const [args, message] of refusals) {
       for (const command of [
@@ -493,6 +525,7 @@ describe('charts/exactly', () => {
       ['list', 'pods', '--all-namespaces'],
       ['watch', 'pods', '--all-namespaces'],
       ['create', 'events', ...jobs],
+      ['create', 'networkpolicies.networking.k8s.io', ...jobs],
       ['get', 'leases.coordination.k8s.io', ...own],
       ['create', 'leases.coordination.k8s.io', ...own],
       ['update', 'leases.coordination.k8s.io', ...own],
@@ -508,6 +541,9 @@ describe('charts/exactly', () => {
       ['patch', 'pods', ...jobs],
       ['create', 'pods', '--subresource=exec', ...jobs],
       ['create', 'deployments.apps', ...jobs],
+      ['get', 'networkpolicies.networking.k8s.io', ...jobs],
+      ['update', 'networkpolicies.networking.k8s.io', ...jobs],
+      ['delete', 'networkpolicies.networking.k8s.io', ...jobs],
       ['get', 'configmaps', ...jobs],
       ['create', 'serviceaccounts', '--subresource=token', ...jobs],
       ['list', 'nodes'],
@@ -533,6 +569,7 @@ describe('charts/exactly', () => {
       ['create', 'pods', '-n', namespace],
       ['delete', 'pods', '-n', namespace],
       ['create', 'events', '-n', namespace],
+      ['create', 'networkpolicies.networking.k8s.io', '-n', namespace],
     ])
     yes.push(['update', 'leases.coordination.k8s.io', '-n', releaseNamespace])
     const no = [
@@ -540,6 +577,7 @@ describe('charts/exactly', () => {
       ['list', 'pods', '--all-namespaces'],
       ['create', 'pods', '-n', releaseNamespace],
       ['create', 'pods', '-n', 'default'],
+      ['create', 'networkpolicies.networking.k8s.io', '-n', releaseNamespace],
       ['watch', 'streamjobs.exactly.dev', '-n', 'default'],
       ['get', 'secrets', '-n', watched[0]],
       ['delete', 'streamjobs.exactly.dev', '-n', watched[0]],

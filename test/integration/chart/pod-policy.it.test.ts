@@ -2,12 +2,15 @@
  * The chart's pod policy (templates/pod-policy.yaml), applied for real on the real API server:
  * as the operator's ServiceAccount, the pods the operator builds (operator/model/worker-pod.ts)
  * are admitted and every other pod shape is refused with a message that names what is wrong;
- * anyone else is not bound by it. Creates are server-side dry runs: admitted, never stored.
+ * anyone else is not bound by it. Its NetworkPolicy twin (templates/network-policy-policy.yaml)
+ * the same way, for operator/model/network-policy.ts. Creates are server-side dry runs:
+ * admitted, never stored.
  */
 import { randomUUID } from 'node:crypto'
-import type { V1Pod } from '@kubernetes/client-node'
+import { dumpYaml, type V1NetworkPolicy, type V1Pod } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { jobDurations } from '../../../operator/model/job-durations.ts'
+import { desiredNetworkPolicy } from '../../../operator/model/network-policy.ts'
 import { desiredRecoverPod, desiredWorkerPod } from '../../../operator/model/worker-pod.ts'
 import { waitFor } from '../../../stack/wait.ts'
 import { streamJob } from '../../unit/operator/fixtures.ts'
@@ -38,17 +41,30 @@ function workerPod(patch: (pod: V1Pod) => void = () => {}): V1Pod {
   return pod
 }
 
+/** The operator's NetworkPolicy for a job in `jobNamespace`, with a Prometheus as metrics peer. */
+function networkPolicy(patch: (policy: V1NetworkPolicy) => void = () => {}): V1NetworkPolicy {
+  const prometheus = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }
+  const settings = { operatorNamespace: releaseNamespace, operatorPodLabels: { app: 'op' }, metricsFrom: [prometheus] }
+  const policy = desiredNetworkPolicy(streamJob({}, { namespace: jobNamespace }), settings)
+  patch(policy)
+  return policy
+}
+
 /** A server-side dry-run create of `pod`, as `user` (the operator's ServiceAccount by default). */
-async function create(pod: V1Pod, user = `system:serviceaccount:${releaseNamespace}:${release}-exactly`) {
+async function create(
+  object: V1Pod | V1NetworkPolicy,
+  user = `system:serviceaccount:${releaseNamespace}:${release}-exactly`,
+) {
   return kubectl(
     kubeconfig,
     ['create', '--dry-run=server', `--as=${user}`, '-n', jobNamespace, '-o', 'name', '-f', '-'],
-    JSON.stringify(pod),
+    // A NetworkPolicy as client-node writes it for the operator (`_from` becomes `from`).
+    object.kind === 'NetworkPolicy' ? dumpYaml(object) : JSON.stringify(object),
   )
 }
 
-async function refusal(pod: V1Pod): Promise<string> {
-  const result = await create(pod)
+async function refusal(object: V1Pod | V1NetworkPolicy): Promise<string> {
+  const result = await create(object)
   expect(result.code, `admitted although it should be refused: ${result.stdout}`).not.toBe(0)
   return result.stderr
 }
@@ -69,6 +85,8 @@ describe('charts/exactly pod policy', () => {
       'templates/rbac.yaml',
       '--show-only',
       'templates/pod-policy.yaml',
+      '--show-only',
+      'templates/network-policy-policy.yaml',
     ])
     const applied = await kubectl(kubeconfig, ['apply', '-f', '-'], manifests)
     expect(applied.code, applied.stderr).toBe(0)
@@ -76,6 +94,11 @@ describe('charts/exactly pod policy', () => {
     await waitFor(
       'the pod policy takes effect',
       async () => ((await create(workerPod((p) => (p.spec!.hostNetwork = true)))).code !== 0 ? true : undefined),
+      30_000,
+    )
+    await waitFor(
+      'the NetworkPolicy policy takes effect',
+      async () => ((await create(networkPolicy((p) => (p.spec!.podSelector = {})))).code !== 0 ? true : undefined),
       30_000,
     )
   })
@@ -148,5 +171,25 @@ describe('charts/exactly pod policy', () => {
       JSON.stringify(foreign),
     )
     expect(admin.code, admin.stderr).toBe(0)
+  })
+
+  it('admits the NetworkPolicy the operator builds, and refuses any other shape from the operator', async () => {
+    const admitted = await create(networkPolicy())
+    expect(admitted.code, admitted.stderr).toBe(0)
+    expect(admitted.stdout.trim()).toBe('networkpolicy.networking.k8s.io/counts-workers-uid-1')
+    expect(await refusal(networkPolicy((p) => delete p.metadata!.ownerReferences))).toContain(
+      'may only create NetworkPolicies controlled by a StreamJob',
+    )
+    // Policies add up: one selecting every pod could open the whole namespace.
+    expect(await refusal(networkPolicy((p) => (p.spec!.podSelector = {})))).toContain(
+      "only select one job's worker pods",
+    )
+    const otherPort = networkPolicy((p) => (p.spec!.ingress![0]!.ports = [{ protocol: 'TCP', port: 22 }]))
+    expect(await refusal(otherPort)).toContain('only to the worker port 8080')
+    const egress = networkPolicy((p) => {
+      p.spec!.policyTypes = ['Ingress', 'Egress']
+      p.spec!.egress = [{}]
+    })
+    expect(await refusal(egress)).toContain('may only allow ingress')
   })
 })

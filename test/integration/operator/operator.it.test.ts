@@ -6,9 +6,13 @@
  * process is killed (the operator replaces it with attempt + 1), the job is rescaled 2 → 3 while
  * the leading operator is killed mid-change (the other replica takes the Lease and finishes it),
  * and deleted (no pod and no open transaction left). The output is audited record by record.
+ * The job's NetworkPolicy, made by the operator under the chart's RBAC, is read back from the API
+ * server (the node agent does not enforce it: that is a network plugin's work).
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { WORKER_PORT } from '../../../contract/defaults.ts'
 import type { StreamJob } from '../../../operator/api/streamjob-types.ts'
+import { networkPolicyName } from '../../../operator/model/names.ts'
 import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { readToEnd } from '../../../runtime/kafka/read-to-end.ts'
 import { pidOf } from '../../../stack/node-agent/pod-status.ts'
@@ -64,6 +68,65 @@ async function killLeader(): Promise<string> {
   return leader.pod
 }
 
+/** The job's NetworkPolicies as the API server stores them (kubectl: the wire names, `from`). */
+async function jobNetworkPolicies(): Promise<StoredNetworkPolicy[]> {
+  const out = await h.kubectl('get', 'networkpolicies', '-n', h.namespace, '-l', `exactly.dev/job=${JOB}`, '-o', 'json')
+  return JSON.parse(out).items
+}
+type StoredNetworkPolicy = {
+  metadata: { name: string; ownerReferences?: unknown[] }
+  spec: { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; ingress: unknown[] }
+}
+const selector = (labels: Record<string, string>) =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')
+
+/**
+ * The operator made the job's NetworkPolicy under the chart's RBAC, and the API server took it:
+ * it selects exactly the job's worker pods and lets in exactly the operator's pods, on the worker port.
+ */
+async function expectNetworkPolicy(job: StreamJob): Promise<void> {
+  const [policy, ...more] = await jobNetworkPolicies()
+  expect(more, 'one NetworkPolicy per job').toEqual([])
+  expect(policy?.metadata.name).toBe(networkPolicyName(JOB, job.metadata.uid ?? ''))
+  expect(policy?.metadata.ownerReferences).toEqual([
+    {
+      apiVersion: 'exactly.dev/v1alpha1',
+      kind: 'StreamJob',
+      name: JOB,
+      uid: job.metadata.uid,
+      controller: true,
+      blockOwnerDeletion: true,
+    },
+  ])
+  const operatorPods = {
+    'app.kubernetes.io/name': 'exactly',
+    'app.kubernetes.io/instance': h.release,
+    'app.kubernetes.io/component': 'operator',
+  }
+  expect(policy?.spec.policyTypes).toEqual(['Ingress'])
+  expect(policy?.spec.ingress).toEqual([
+    {
+      from: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': h.system } },
+          podSelector: { matchLabels: operatorPods },
+        },
+      ],
+      ports: [{ protocol: 'TCP', port: WORKER_PORT }],
+    },
+  ])
+  // Its selectors find what they mean to: the job's two workers, and both operator replicas.
+  const workers = await h.core.listNamespacedPod({
+    namespace: h.namespace,
+    labelSelector: selector(policy!.spec.podSelector.matchLabels),
+  })
+  expect(workers.items.map((p) => p.metadata?.name).sort()).toEqual(['counts-g1-s0-a1', 'counts-g1-s1-a1'])
+  const operators = await h.core.listNamespacedPod({ namespace: h.system, labelSelector: selector(operatorPods) })
+  expect(operators.items).toHaveLength(2)
+}
+
 describe('exactly operator', () => {
   it('runs a StreamJob to Ready and replaces a killed worker with attempt + 1', async () => {
     await h.createJob(wordCountJob(h, 'counts', words.input, words.output, 5))
@@ -79,6 +142,7 @@ describe('exactly operator', () => {
     ])
     const printed = await h.kubectl('get', 'sj', '-n', h.namespace)
     expect(printed).toMatch(/counts\s+Running\s+True\s+2/)
+    await expectNetworkPolicy(ready)
 
     const victim = (await jobPods()).find((p) => p.metadata?.name === 'counts-g1-s1-a1')!
     const pid = pidOf(victim)
@@ -209,6 +273,11 @@ describe('exactly operator', () => {
       ),
     )
     await waitFor('its pods are gone', async () => ((await jobPods()).length === 0 ? true : undefined), 60_000)
+    await waitFor(
+      'its NetworkPolicy is garbage-collected with it',
+      async () => ((await jobNetworkPolicies()).length === 0 ? true : undefined),
+      60_000,
+    )
     const out = await readToEnd(client, words.output)
     expect(out.openTransactions).toEqual([])
     await auditOutput()

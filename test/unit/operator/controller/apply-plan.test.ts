@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import type { StreamJob, StreamJobStatus } from '../../../../operator/api/streamjob-types.ts'
 import { type ApplyContext, ApplyError, applyPlan } from '../../../../operator/controller/apply-plan.ts'
 import { FINALIZER } from '../../../../operator/model/names.ts'
+import { desiredNetworkPolicy } from '../../../../operator/model/network-policy.ts'
 import type { Action, Plan } from '../../../../operator/reconcile/plan.ts'
 import { streamJob, T0 } from '../fixtures.ts'
 
@@ -44,6 +45,7 @@ function fakeContext(fail: Partial<Record<string, Error>> = {}) {
         ),
       patchStatus: (job, status, guard = 'resourceVersion') =>
         call(`patchStatus ${status.phase} ${guard}`, bump(job, { status })),
+      createNetworkPolicy: (policy) => call(`createNetworkPolicy ${policy.metadata?.name}`, 'created' as const),
       createPod: (pod) => call(`createPod ${pod.metadata?.name}`, 'created' as const),
       deletePod: (namespace, name) => call(`deletePod ${namespace}/${name}`, 'deleted' as const),
       createEvent: (_job, event) => call(`createEvent ${event.reason}`, undefined),
@@ -173,6 +175,58 @@ describe('applyPlan()', () => {
     expect((error as Error).message).toBe('Cannot apply step "createPod" to StreamJob "team/counts": quota exceeded')
     expect((error as Error).cause).toBeInstanceOf(Error)
     expect(calls).toEqual(['createPod counts-g1-s0-a1'])
+  })
+
+  it('creates the NetworkPolicy before the pods it guards, and takes AlreadyExists as done', async () => {
+    const { ctx, calls } = fakeContext()
+    const policy = desiredNetworkPolicy(job, {
+      operatorNamespace: 'ops',
+      operatorPodLabels: { app: 'op' },
+      metricsFrom: [],
+    })
+    const actions: Action[] = [
+      { kind: 'ensureNetworkPolicy', policy },
+      { kind: 'createPod', pod: pod('counts-g1-s0-a1') },
+    ]
+    await applyPlan(ctx, job, plan(actions, { phase: 'Starting' }))
+    // An earlier pass (or another replica) made it: the api answers 'exists' and the pass goes on.
+    ctx.api.createNetworkPolicy = async (p) => {
+      calls.push(`createNetworkPolicy ${p.metadata?.name} (exists)`)
+      return 'exists'
+    }
+    await applyPlan(ctx, job, plan(actions, { phase: 'Starting' }))
+    expect(calls).toEqual([
+      'createNetworkPolicy counts-workers-uid-1',
+      'createPod counts-g1-s0-a1',
+      'patchStatus Starting resourceVersion',
+      'createNetworkPolicy counts-workers-uid-1 (exists)',
+      'createPod counts-g1-s0-a1',
+      'patchStatus Starting resourceVersion',
+    ])
+  })
+
+  it('creates no pod when the NetworkPolicy cannot be created: the pass fails at that step', async () => {
+    const { ctx, calls } = fakeContext({ createNetworkPolicy: new Error('forbidden') })
+    const policy = desiredNetworkPolicy(job, {
+      operatorNamespace: 'ops',
+      operatorPodLabels: { app: 'op' },
+      metricsFrom: [],
+    })
+    const error = await applyPlan(
+      ctx,
+      job,
+      plan(
+        [
+          { kind: 'ensureNetworkPolicy', policy },
+          { kind: 'createPod', pod: pod('counts-g1-s0-a1') },
+        ],
+        {
+          phase: 'Starting',
+        },
+      ),
+    ).catch((e: unknown) => e)
+    expect(error).toMatchObject({ name: 'ApplyError', step: 'ensureNetworkPolicy' })
+    expect(calls).toEqual(['createNetworkPolicy counts-workers-uid-1'])
   })
 
   it('does not fail the pass when an Event cannot be recorded', async () => {

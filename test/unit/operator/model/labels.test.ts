@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { jobSelector, LABEL, podLabels } from '../../../../operator/model/labels.ts'
+import { jobLabels, jobSelector, LABEL, podLabels, workerPodSelector } from '../../../../operator/model/labels.ts'
 
 describe('podLabels()', () => {
   it('labels a worker with its job, role, generation, slot and attempt', () => {
@@ -26,5 +26,29 @@ describe('podLabels()', () => {
 describe('jobSelector()', () => {
   it('selects the pods of one job that the operator manages', () => {
     expect(jobSelector('counts')).toBe('exactly.dev/job=counts,app.kubernetes.io/managed-by=exactly-operator')
+  })
+})
+
+describe('jobLabels()', () => {
+  it('labels what the operator makes for a job without naming a role (its NetworkPolicy)', () => {
+    expect(jobLabels('counts')).toEqual({
+      'app.kubernetes.io/name': 'exactly',
+      'app.kubernetes.io/instance': 'counts',
+      'app.kubernetes.io/managed-by': 'exactly-operator',
+      'exactly.dev/job': 'counts',
+    })
+  })
+})
+
+describe('workerPodSelector()', () => {
+  it("matches the labels of the job's worker pods, whatever their generation, slot and attempt", () => {
+    const selector = workerPodSelector('counts')
+    expect(selector).toEqual({
+      'app.kubernetes.io/managed-by': 'exactly-operator',
+      'exactly.dev/job': 'counts',
+      'app.kubernetes.io/component': 'worker',
+    })
+    expect(podLabels('counts', 'worker', { generation: 9, slot: 4, attempt: 2 })).toMatchObject(selector)
+    expect(podLabels('counts', 'recover', { generation: 9 })).not.toMatchObject(selector)
   })
 })
