@@ -40,7 +40,7 @@ beforeAll(async () => {
   // The CRD, the namespace with the S3 secret, then `helm install` of the chart, two replicas.
   await h.install()
   const topics = { input: await createTopic(kafka, 'op-words', 2), output: await createTopic(kafka, 'op-counts', 3) }
-  words = new WordCountTopics(kafka, client, topics, waitFor)
+  words = new WordCountTopics(kafka, stack.kafka!.bootstrap, client, topics, waitFor)
   await client.connect()
 }, 180_000)
 
