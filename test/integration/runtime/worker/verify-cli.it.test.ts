@@ -64,6 +64,7 @@ describe('exactly verify', () => {
 
     await send(input, [{ key: 'c', value: 'c' }])
     const missing = verify(input, output)
+    expect(missing.status, missing.stdout + missing.stderr).toBe(1)
     expect(missing.stdout).toMatch(/^input records: +4$/m)
     expect(missing.stdout).toMatch(/missing:\s+1/)
     expect(missing.stdout).toContain('c → 1')
