@@ -5,13 +5,48 @@
  * depend on arrival order, so records are compared as (account, kind:cause), and the balances
  * are checked by invariants instead: each account's balances form a consistent chain, and the
  * final balances add up to the deposits.
+ *
+ * The model reads the commands and the events with its own parsers, written apart from the
+ * job's (model.ts `parseCommand`): a bug in the job's parser must show as a difference, not be
+ * shared by the model that judges it.
  */
 import type { ExpectedOutput, InputRecord, OutputRecord } from '../verify-model.ts'
-import { type BankEvent, parseCommand } from './model.ts'
+
+/** A command as the model reads it from the command topic. */
+type Command =
+  | { type: 'deposit'; id: string; account: string; amount: number }
+  | { type: 'transfer'; id: string; from: string; to: string; amount: number }
+
+/** An event as the model reads it from the sink. */
+interface Event {
+  kind: string
+  account: string
+  amount: number
+  balance: number
+  cause: string
+}
+
+/** A command record's value: a JSON deposit or transfer with a positive integer amount, or an error. */
+export function readCommand(text: string): Command {
+  const value = JSON.parse(text) as Record<string, unknown>
+  const { type, id, amount } = value
+  const name = (field: string) => {
+    const v = value[field]
+    if (typeof v !== 'string' || v === '') throw new Error(`command ${String(id)}: "${field}" is not a name`)
+    return v
+  }
+  if (typeof id !== 'string' || id === '') throw new Error(`command without an id: ${text.slice(0, 80)}`)
+  if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount <= 0) {
+    throw new Error(`command ${id}: the amount ${String(amount)} is not a positive integer`)
+  }
+  if (type === 'deposit') return { type, id, account: name('account'), amount }
+  if (type === 'transfer') return { type, id, from: name('from'), to: name('to'), amount }
+  throw new Error(`command ${id}: the command topic holds deposits and transfers, not "${String(type)}"`)
+}
 
 export function projectBankEvent(record: OutputRecord): OutputRecord {
   try {
-    const event = JSON.parse(record.value ?? '') as BankEvent
+    const event = JSON.parse(record.value ?? '') as Event
     return { key: record.key, value: `${event.kind}:${event.cause}` }
   } catch {
     return record
@@ -22,11 +57,11 @@ export function expectedBank(input: readonly InputRecord[]): ExpectedOutput {
   const records: OutputRecord[] = []
   let deposited = 0
   for (const r of input) {
-    const command = parseCommand(r.value ?? '')
+    const command = readCommand(r.value ?? '')
     if (command.type === 'deposit') {
       deposited += command.amount
       records.push({ key: command.account, value: `deposit:${command.id}` })
-    } else if (command.type === 'transfer') {
+    } else {
       records.push({ key: command.from, value: `debit:${command.id}` })
       records.push({ key: command.to, value: `credit:${command.id}` })
     }
@@ -39,7 +74,7 @@ export function bankInvariants(actual: readonly OutputRecord[], deposited: numbe
   const violations: string[] = []
   const last = new Map<string, number>()
   for (const record of actual) {
-    const event = JSON.parse(record.value ?? '{}') as BankEvent
+    const event = JSON.parse(record.value ?? '{}') as Event
     const before = last.get(event.account) ?? 0
     const delta = event.kind === 'debit' ? -event.amount : event.kind === 'rejected' ? 0 : event.amount
     if (before + delta !== event.balance) {

@@ -36,14 +36,20 @@ export function chaosPlan(random: () => number, feedMs: number, workerKills: num
 }
 
 export interface Observations {
+  /** Times are ms since the test started (t0). */
   kills: Array<{ pod: string; pid: number; at: number }>
   missedKills: number
-  leaderKilled?: { pod: string; pid: number }
+  leaderKilled?: { pod: string; pid: number; at: number }
   nextLeader?: { pod: string; afterMs: number }
   brokerRestartMs?: number
+  /** When the broker restart started and ended. */
+  broker?: { from: number; to: number }
+  /** The spec patches that close a generation (rescale, upgrade), and the generation each closes. */
+  layoutChanges: Array<{ kind: 'rescale' | 'upgrade'; at: number; closes: number }>
   /** Highest status.restarts seen per generation (the operator resets it for each generation). */
   restartsByGeneration: Map<number, number>
-  workerPodsSeen: Set<string>
+  /** Every worker pod seen, with when it was first seen. */
+  workerPodsSeen: Map<string, number>
   phases: string[]
 }
 
@@ -65,8 +71,9 @@ export class Chaos {
   readonly seen: Observations = {
     kills: [],
     missedKills: 0,
+    layoutChanges: [],
     restartsByGeneration: new Map(),
-    workerPodsSeen: new Set(),
+    workerPodsSeen: new Map(),
     phases: [],
   }
   readonly #o: ChaosSetting
@@ -93,7 +100,9 @@ export class Chaos {
         const restarts = job.status?.restarts ?? 0
         seen.restartsByGeneration.set(generation, Math.max(seen.restartsByGeneration.get(generation) ?? 0, restarts))
         for (const pod of await h.jobPods(name)) {
-          if (pod.metadata?.labels?.[workerLabel] === 'worker') seen.workerPodsSeen.add(pod.metadata.name!)
+          const podName = pod.metadata?.name
+          if (pod.metadata?.labels?.[workerLabel] !== 'worker' || !podName || seen.workerPodsSeen.has(podName)) continue
+          seen.workerPodsSeen.set(podName, Date.now() - this.#o.t0)
         }
       } catch {
         // the API server is busy: look again
@@ -133,7 +142,7 @@ export class Chaos {
   }
 
   async killLeader(): Promise<void> {
-    const { h, job, say, stop } = this.#o
+    const { h, job, say, stop, t0 } = this.#o
     const seen = this.seen
     const leader = await h.waitFor(
       'an operator replica holds the Lease with a running process',
@@ -146,7 +155,7 @@ export class Chaos {
     )
     const killedAt = Date.now()
     process.kill(leader.pid!, 'SIGKILL')
-    seen.leaderKilled = { pod: leader.pod, pid: leader.pid! }
+    seen.leaderKilled = { pod: leader.pod, pid: leader.pid!, at: killedAt - t0 }
     say(`SIGKILL the leading operator ${leader.pod} (pid ${leader.pid})`)
     // Who leads next, and when (in the background: the chaos goes on meanwhile).
     void (async () => {
@@ -179,7 +188,7 @@ export class Chaos {
 
   /** Runs the plan's events at their times after `feedStart`, until the end or `stop`. */
   async run(plan: ChaosEvent[], random: () => number, feedStart: number): Promise<void> {
-    const { h, job: name, say, seed, stop } = this.#o
+    const { h, job: name, say, seed, stop, t0 } = this.#o
     const seen = this.seen
     // The broker restart takes tens of seconds: it runs beside the other events, not before them.
     let brokerRestart: Promise<void> | undefined
@@ -195,7 +204,7 @@ export class Chaos {
           await this.killLeader()
           break
         case 'rescale':
-          await h.patchJob(name, { spec: { parallelism: 4 } })
+          await this.#closing('rescale', () => h.patchJob(name, { spec: { parallelism: 4 } }))
           say('patched spec.parallelism 3 → 4')
           break
         case 'upgrade': {
@@ -212,7 +221,9 @@ export class Chaos {
             },
             180_000,
           )
-          await h.patchJob(name, { spec: { job: { config: { chaosUpgrade: `seed-${seed}` } } } })
+          await this.#closing('upgrade', () =>
+            h.patchJob(name, { spec: { job: { config: { chaosUpgrade: `seed-${seed}` } } } }),
+          )
           say('patched spec.job.config (added chaosUpgrade): an upgrade')
           break
         }
@@ -223,6 +234,7 @@ export class Chaos {
             say('restarting the Kafka broker…')
             await this.#o.restartBroker()
             seen.brokerRestartMs = Date.now() - started
+            seen.broker = { from: started - t0, to: Date.now() - t0 }
             say(`the Kafka broker is back after ${seen.brokerRestartMs} ms`)
           })()
           brokerRestart.catch(() => {}) // handled by the await below; not an unhandled rejection meanwhile
@@ -231,6 +243,14 @@ export class Chaos {
       }
     }
     await brokerRestart
+  }
+
+  /** Applies a spec patch that closes the current generation, noting when and which. */
+  async #closing(kind: 'rescale' | 'upgrade', patch: () => Promise<void>): Promise<void> {
+    const closes = (await this.#o.h.readJob(this.#o.job)).status?.current?.generation ?? 0
+    const at = Date.now() - this.#o.t0
+    await patch()
+    this.seen.layoutChanges.push({ kind, at, closes })
   }
 
   /** Every slot of the running generation ready with no lag, `forMs` in a row (credits loop back). */

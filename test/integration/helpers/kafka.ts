@@ -80,8 +80,9 @@ export async function produceSlowly(
     while (sent < count && !options.signal?.aborted) {
       const n = Math.min(options.batch, count - sent)
       const messages = Array.from({ length: n }, (_, j) => make(sent + j))
-      // Tests restart the broker under this feeder: keep trying for a while. A batch sent twice
-      // is harmless, since the expected output is computed from the input actually in the topic.
+      // Tests restart the broker under this feeder: keep trying for a while. A failed send gives
+      // its sequence numbers back (kafkajs), so the retry carries the same ones and the broker
+      // drops a batch it already has: the topic holds each record once, as the audits require.
       for (let tries = 0; ; tries++) {
         try {
           await producer.send({ topic, messages })

@@ -15,7 +15,7 @@ import { readToEnd } from '../../../runtime/kafka/read-to-end.ts'
 import type { StackInfo } from '../../../stack/stack.ts'
 import { createTopic, kafkaFor } from '../../../stack/topics.ts'
 import { waitFor } from '../../../stack/wait.ts'
-import { compareRecords } from './audit.ts'
+import { auditIndependently, differences } from './audit.ts'
 import { produceSlowly } from './kafka.ts'
 import { type JobSpec, startWorker, stopAllWorkers, type WorkerProcess, waitForExit } from './worker-process.ts'
 
@@ -160,14 +160,33 @@ export class WordCountScenario {
     }
   }
 
-  /** The output compared with the expected output record by record, and what is left open. */
+  /**
+   * The output compared with the expected output record by record, and what is left open. Both
+   * topics are read by the independent reader (test/integration/helpers/committed-reader.ts), and
+   * the runtime's own read (read-to-end.ts, what `exactly verify` uses) must see the same records.
+   */
   async audit(): Promise<{ report: VerifyReport; expected: number; openTransactions: unknown[] }> {
-    const input = await readToEnd(this.#ctx.client, this.job.sourceTopics[0]!)
-    const output = await readToEnd(this.#ctx.client, this.job.sinkTopic)
-    // At least what was fed (a feeder retrying across a broker restart may write a batch twice).
-    expect(input.records.length).toBeGreaterThanOrEqual(this.inputRecords)
-    const report = compareRecords(expectedWordCount, input.records, output.records)
-    return { report, expected: report.expected, openTransactions: output.openTransactions }
+    const topics = { input: [this.job.sourceTopics[0]!], output: this.job.sinkTopic }
+    const { input, output, report } = await auditIndependently(
+      this.#ctx.stack.kafka!.bootstrap,
+      expectedWordCount,
+      topics,
+    )
+    const runtimeInput = await readToEnd(this.#ctx.client, topics.input[0]!)
+    const runtimeOutput = await readToEnd(this.#ctx.client, topics.output)
+    expect(
+      differences(runtimeInput.records, input),
+      'the runtime read the input as the independent reader did',
+    ).toEqual([])
+    expect(
+      differences(runtimeOutput.records, output),
+      'the runtime read the output as the independent reader did',
+    ).toEqual([])
+    // Exactly what was fed: the feeder retries a failed send with the same idempotent producer,
+    // whose sequence numbers make the broker drop a batch it already has.
+    expect(await this.#fed, 'records the feeder sent').toBe(this.inputRecords)
+    expect(input.length, 'input records in the topic').toBe(this.inputRecords)
+    return { report, expected: report.expected, openTransactions: runtimeOutput.openTransactions }
   }
 
   /** The audit: output equal to the expected output record by record, and no open transaction. */

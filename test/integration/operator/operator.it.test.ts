@@ -44,7 +44,7 @@ beforeAll(async () => {
   // The CRD, the namespace with the S3 secret, then `helm install` of the chart, two replicas.
   await h.install()
   const topics = { input: await createTopic(kafka, 'op-words', 2), output: await createTopic(kafka, 'op-counts', 3) }
-  words = new WordCountTopics(kafka, client, topics, waitFor)
+  words = new WordCountTopics(kafka, stack.kafka!.bootstrap, client, topics, waitFor)
   await client.connect()
 }, 180_000)
 
@@ -57,15 +57,31 @@ afterAll(async () => {
 })
 
 /**
- * Kills the leading operator's process. Its container restarts within seconds and, holding the
- * same identity (the pod name), may take the Lease straight back; otherwise the other replica
- * takes it once it expires. Either way the change must be finished from status and pods alone.
+ * Kills the leading operator's process while the job's layout change is in progress, and proves
+ * it was: the status shows the transition (from generation 1, not Done) read just before the
+ * kill and again just after it, so the change was under way at the instant of the kill. Its
+ * container restarts within seconds and, holding the same identity (the pod name), may take the
+ * Lease straight back; otherwise the other replica takes it once it expires. Either way the
+ * change must be finished from status and pods alone.
  */
-async function killLeader(): Promise<string> {
+async function killLeaderMidChange(): Promise<{ pod: string; pid: number; killedAt: number; stage: string }> {
   const leader = await h.leader()
   expect(leader.pid, `the leader ${leader.pod} has a process`).toBeGreaterThan(0)
+  const before = await readJob()
+  expect(before.status?.current?.generation, 'generation 1 still runs').toBe(1)
+  expect(before.status?.transition, 'the change is under way before the kill').toMatchObject({
+    kind: 'upgrade',
+    toGeneration: 2,
+    stage: expect.stringMatching(/^(Stopping|Recovering)$/),
+  })
   process.kill(leader.pid!, 'SIGKILL')
-  return leader.pod
+  const killedAt = Date.now()
+  const after = await readJob()
+  expect(after.status?.current?.generation, 'the change was not finished when the leader died').toBe(1)
+  expect(after.status?.transition?.stage, 'the change is still under way after the kill').toMatch(
+    /^(Stopping|Recovering)$/,
+  )
+  return { pod: leader.pod, pid: leader.pid!, killedAt, stage: before.status!.transition!.stage }
 }
 
 /** The job's NetworkPolicies as the API server stores them (kubectl: the wire names, `from`). */
@@ -173,7 +189,7 @@ describe('exactly operator', () => {
       30_000,
     )
     // Mid-change: the leader dies; whoever leads next must finish the change from status and pods.
-    const killed = await killLeader()
+    const killed = await killLeaderMidChange()
     const feeding = feed(400)
     const upgraded = await waitFor('generation 2 runs with 3 workers', async () => {
       const j = await readJob()
@@ -192,9 +208,12 @@ describe('exactly operator', () => {
       'counts-g2-s1-a1',
       'counts-g2-s2-a1',
     ])
-    const lease = await h.coordination.readNamespacedLease({ namespace: h.system, name: 'exactly-operator' })
-    expect(lease.spec?.holderIdentity, 'a surviving replica leads now').toBeTruthy()
-    expect(killed).toBeTruthy()
+    // A new operator process took the Lease after the kill (the other replica, or the killed
+    // one's restarted container under the same pod name), and it finished the change.
+    const next = await h.leader()
+    expect(next.pid, `${killed.pod} (pid ${killed.pid}) was killed during ${killed.stage}`).not.toBe(killed.pid)
+    expect(next.pid).toBeGreaterThan(0)
+    expect(next.renewedAt, 'the Lease was renewed after the kill').toBeGreaterThan(killed.killedAt)
     await feeding
     await auditOutput()
   })

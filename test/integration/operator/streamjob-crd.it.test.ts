@@ -165,7 +165,12 @@ describe('StreamJob CRD validation', () => {
     ;(job.spec.kafka as { source: { topics: string[] } }).source.topics = ['a', 'b']
     const created = await create(job)
     ;(created.spec.kafka as { source: { topics: string[] } }).source.topics = ['b', 'a']
-    await replace(created)
+    // Accepted (the immutability rule compares sets), where a different set is refused.
+    const reordered = await replace(created)
+    expect((reordered.spec.kafka as { source: { topics: string[] } }).source.topics).toEqual(['b', 'a'])
+    const other = structuredClone(reordered)
+    ;(other.spec.kafka as { source: { topics: string[] } }).source.topics = ['a', 'c']
+    expect((await refusal(replace(other))).message).toContain('spec.kafka.source.topics is immutable')
   })
 })
 

@@ -8,7 +8,7 @@ import { expect } from 'vitest'
 import { expectedWordCount } from '../../../examples/word-count/expected.ts'
 import type { KafkaClient } from '../../../runtime/kafka/kafka-client.ts'
 import { readToEnd } from '../../../runtime/kafka/read-to-end.ts'
-import { compareRecords } from '../helpers/audit.ts'
+import { auditIndependently, differences } from '../helpers/audit.ts'
 import { produceSlowly } from '../helpers/kafka.ts'
 import { type OperatorHarness, streamJobManifest } from '../helpers/operator-harness.ts'
 
@@ -34,6 +34,7 @@ export function wordCountJob(h: OperatorHarness, name: string, from: string, to:
 export class WordCountTopics {
   fed = 0
   readonly #kafka: Kafka
+  readonly #bootstrap: string
   readonly #client: KafkaClient
   readonly input: string
   readonly output: string
@@ -42,11 +43,13 @@ export class WordCountTopics {
   /** `waitFor`: the test's bounded wait (its failure message says what the operator did). */
   constructor(
     kafka: Kafka,
+    bootstrap: string,
     client: KafkaClient,
     topics: { input: string; output: string },
     waitFor: <T>(what: string, check: () => Promise<T | undefined>) => Promise<T>,
   ) {
     this.#kafka = kafka
+    this.#bootstrap = bootstrap
     this.#client = client
     this.input = topics.input
     this.output = topics.output
@@ -69,16 +72,24 @@ export class WordCountTopics {
     )
   }
 
-  /** Waits until the output holds one record per input word, then audits it record by record. */
+  /**
+   * Waits until the output holds one record per input word, then audits it record by record:
+   * both topics read by the independent reader (Kafka's Java consumer, no code of the
+   * runtime's fetch path), the runtime's own read held to it, and exactly the words fed.
+   */
   async audit(): Promise<void> {
     const expectedCount = this.fed
     await this.#waitFor(`the output holds ${expectedCount} records`, async () => {
       const out = await readToEnd(this.#client, this.output)
       return out.records.length >= expectedCount ? true : undefined
     })
-    const inRecords = (await readToEnd(this.#client, this.input)).records
-    const out = await readToEnd(this.#client, this.output)
-    const report = compareRecords(expectedWordCount, inRecords, out.records)
+    const topics = { input: [this.input], output: this.output }
+    const { input, output, report } = await auditIndependently(this.#bootstrap, expectedWordCount, topics)
+    expect(input.length, 'input records in the topic').toBe(expectedCount)
+    const runtimeIn = (await readToEnd(this.#client, this.input)).records
+    const runtimeOut = (await readToEnd(this.#client, this.output)).records
+    expect(differences(runtimeIn, input), 'the runtime read the input as the independent reader did').toEqual([])
+    expect(differences(runtimeOut, output), 'the runtime read the output as the independent reader did').toEqual([])
     expect({
       duplicates: report.duplicates.slice(0, 5),
       missing: report.missing.slice(0, 5),

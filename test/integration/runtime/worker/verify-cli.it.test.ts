@@ -53,16 +53,21 @@ describe('exactly verify', () => {
     const exact = verify(input, output)
     expect(exact.stdout, exact.stderr).toContain('verify: OK')
     expect(exact.status).toBe(0)
+    expect(exact.stdout).toMatch(/^input records: +3$/m)
 
     await send(output, [{ key: 'b', value: '1' }])
     const duplicate = verify(input, output)
     expect(duplicate.status).toBe(1)
+    expect(duplicate.stdout).toMatch(/^input records: +3$/m)
     expect(duplicate.stdout).toMatch(/duplicates:\s+1/)
     expect(duplicate.stdout).toContain('b → 1')
 
     await send(input, [{ key: 'c', value: 'c' }])
     const missing = verify(input, output)
+    expect(missing.status, missing.stdout + missing.stderr).toBe(1)
+    expect(missing.stdout).toMatch(/^input records: +4$/m)
     expect(missing.stdout).toMatch(/missing:\s+1/)
+    expect(missing.stdout).toContain('c → 1')
 
     const client = new KafkajsClient({ brokers: [broker.bootstrap] })
     await client.connect()
@@ -71,11 +76,16 @@ describe('exactly verify', () => {
     await writer.flush()
     const open = verify(input, output)
     expect(open.status).toBe(1)
+    expect(open.stdout).toMatch(/^input records: +4$/m)
     expect(open.stdout).toMatch(/open transactions:\s+1/)
     await client.endTransaction(writer.identity, true)
     await client.close()
     const closed = verify(input, output)
     expect(closed.stdout).toMatch(/open transactions:\s+0/)
+    // The committed c → 1 is no longer missing; the duplicate b → 1 still fails the audit.
+    expect(closed.stdout).toMatch(/^input records: +4$/m)
+    expect(closed.stdout).toMatch(/missing:\s+0/)
+    expect(closed.status).toBe(1)
   })
 
   it('names a missing argument and prints its usage (exit 2)', () => {

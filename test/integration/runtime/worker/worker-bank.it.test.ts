@@ -58,8 +58,8 @@ async function bankJob(
   return { commands, events, job }
 }
 
-/** `exactly verify`: every event exactly once, and the bank invariant holds. */
-function expectVerified(commands: string, events: string): void {
+/** `exactly verify`: exactly `commandCount` commands in, every event exactly once, and the bank invariant holds. */
+function expectVerified(commands: string, events: string, commandCount: number): void {
   const verify = spawnSync(
     process.execPath,
     [
@@ -78,6 +78,7 @@ function expectVerified(commands: string, events: string): void {
   )
   expect(verify.stdout, verify.stderr).toContain('verify: OK')
   expect(verify.stdout).toMatch(/invariant violations: 0/)
+  expect(verify.stdout).toMatch(new RegExp(`^input records: +${commandCount}$`, 'm'))
   expect(verify.status).toBe(0)
 }
 
@@ -101,7 +102,7 @@ describe('bank transfers on real workers', () => {
     for (const w of [slot0, slot1]) w.signal('SIGTERM')
     for (const w of [slot0, slot1]) expect((await waitForExit(w, 30_000)).code).toBe(0)
 
-    expectVerified(commands, events)
+    expectVerified(commands, events, input.length)
   })
 
   it('does not wait out the checkpoint interval for the credits it sent itself', async () => {
@@ -141,6 +142,6 @@ describe('bank transfers on real workers', () => {
     expect(waited * 1000).toBeLessThan(elapsed)
     worker.signal('SIGTERM')
     expect((await waitForExit(worker, 30_000)).code).toBe(0)
-    expectVerified(commands, events)
+    expectVerified(commands, events, input.length)
   })
 })

@@ -7,7 +7,10 @@
  */
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
+import { compareOutput, type OutputRecord } from '../../../../examples/verify-model.ts'
+import { expectedWordCount } from '../../../../examples/word-count/expected.ts'
 import { readToEnd } from '../../../../runtime/kafka/read-to-end.ts'
+import { readCommitted } from '../../helpers/committed-reader.ts'
 import { produceSlowly } from '../../helpers/kafka.ts'
 import { useScenarioContext, WordCountScenario } from '../../helpers/word-count-scenario.ts'
 import { runRecover, waitForExit, waitUntil } from '../../helpers/worker-process.ts'
@@ -135,14 +138,18 @@ describe('exactly recover and a new generation', () => {
 
   it('restoring a savepoint repeats exactly the output since it, as the user chose', async () => {
     const run = await WordCountScenario.create(ctx, 'savepoint', { parallelism: 1, inputRecords: 600 })
+    const input = run.job.sourceTopics[0]!
     run.feed(20)
     await run.runToEnd([await run.start(0, 1)])
     const saved = runRecover(stack, run.job, { generation: 1, parallelism: 1, nextGeneration: 2, savepoint: 'first' })
     expect(saved.status, saved.stderr).toBe(0)
     expect(saved.summary).toMatchObject({ savepoint: { name: 'first', outcome: 'written' } })
+    // Generation 1 ran to the end: the savepoint covers exactly the input there is now.
+    const coveredBySavepoint = await readCommitted(stack.kafka.bootstrap, input)
+    expect(coveredBySavepoint).toHaveLength(600)
 
     // More input, processed by generation 2.
-    await produceWords(run.job.sourceTopics[0]!, 300)
+    await produceWords(input, 300)
     await run.runToEnd([await run.start(0, 1, undefined, { generation: 2 })])
     const before = await readToEnd(ctx.client, run.job.sinkTopic)
 
@@ -171,5 +178,34 @@ describe('exactly recover and a new generation', () => {
         .sort(),
     )
     expect(after.openTransactions).toEqual([])
+
+    // The same, from the model of word count alone (not from what the job wrote): one pass over
+    // all the input, plus again what that pass emits for the input after the savepoint (the
+    // counts continue from the savepoint's state). Both topics read by the independent reader.
+    const all = await readCommitted(stack.kafka.bootstrap, input)
+    expect(all).toHaveLength(900)
+    const onePass = expectedWordCount(all).records
+    const untilSavepoint = expectedWordCount(coveredBySavepoint).records
+    const expected = { records: [...onePass, ...multisetMinus(onePass, untilSavepoint)] }
+    expect(expected.records).toHaveLength(1200)
+    const report = compareOutput(expected, await readCommitted(stack.kafka.bootstrap, run.job.sinkTopic))
+    expect({
+      duplicates: report.duplicates.slice(0, 5),
+      missing: report.missing.slice(0, 5),
+      unexpected: report.unexpected.slice(0, 5),
+    }).toEqual({ duplicates: [], missing: [], unexpected: [] })
+    expect(report.actual).toBe(1200)
   })
 })
+
+/** `a` without one occurrence of each record of `b` (which must all be in `a`). */
+function multisetMinus(a: readonly OutputRecord[], b: readonly OutputRecord[]): OutputRecord[] {
+  const id = (r: OutputRecord) => JSON.stringify([r.key, r.value])
+  const left = new Map<string, number>()
+  for (const r of b) left.set(id(r), (left.get(id(r)) ?? 0) + 1)
+  return a.filter((r) => {
+    const n = left.get(id(r)) ?? 0
+    if (n > 0) left.set(id(r), n - 1)
+    return n === 0
+  })
+}
