@@ -5,7 +5,8 @@
  * ManagedProcesses, pods are the node agent's.
  */
 import { spawn } from 'node:child_process'
-import { basename } from 'node:path'
+import { basename, join } from 'node:path'
+import { REPO_ROOT } from './repo-root.ts'
 
 export interface CommandResult {
   /** The exit code; 128 when a signal ended the process (as the shell reports it, roughly). */
@@ -84,4 +85,12 @@ export async function runChecked(
 export function failureMessage(what: string, result: CommandResult, timeoutMs?: number): string {
   const how = result.timedOut ? `was stopped after ${timeoutMs} ms` : `exited ${result.code}`
   return `${what} ${how}:\n${result.stderr}${result.stdout}`
+}
+
+/** The `exactly` CLI of this checkout (`node runtime/cli/exactly.ts …`), run to its end like any command. */
+export function runExactly(args: readonly string[], options: CommandOptions = {}): Promise<CommandResult> {
+  return runCommand(process.execPath, [join(REPO_ROOT, 'runtime/cli/exactly.ts'), ...args], {
+    cwd: REPO_ROOT,
+    ...options,
+  })
 }

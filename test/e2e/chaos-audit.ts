@@ -1,16 +1,8 @@
-/**
- * What the chaos suite (chaos.e2e.test.ts) checks once the chaos is over, as plain values for
- * its assertions: whether status.workers is true to the pods, the topics read to their end
- * (read_committed), and the product's own audit, `exactly verify`, run as a user runs it.
- */
-import { execFile } from 'node:child_process'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
 import type { V1Pod } from '@kubernetes/client-node'
 import type { StreamJob } from '../../operator/api/streamjob-types.ts'
 import { KafkajsClient } from '../../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { readToEnd, type TopicContents } from '../../runtime/kafka/read-to-end.ts'
-import { REPO_ROOT as ROOT } from '../../stack/repo-root.ts'
+import { runExactly } from '../../stack/run-command.ts'
 import type { BankTopics } from './bank-job.ts'
 import { isLiveWorker } from './chaos-run.ts'
 
@@ -60,10 +52,8 @@ export interface CommandRun {
 
 /** `exactly verify` of the bank-transfers example on the suite's topics; never rejects. */
 export function exactlyVerify(bootstrap: string, topics: BankTopics): Promise<CommandRun> {
-  return promisify(execFile)(
-    process.execPath,
+  return runExactly(
     [
-      join(ROOT, 'runtime/cli/exactly.ts'),
       'verify',
       '--bootstrap',
       bootstrap,
@@ -74,14 +64,7 @@ export function exactlyVerify(bootstrap: string, topics: BankTopics): Promise<Co
       '--output',
       topics.events,
     ],
-    { timeout: 180_000, maxBuffer: 16 << 20 },
-  ).then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code?: number; stdout?: string; stderr?: string }) => ({
-      code: e.code ?? 1,
-      stdout: e.stdout ?? '',
-      stderr: e.stderr ?? String(e),
-    }),
+    { timeoutMs: 180_000 },
   )
 }
 

@@ -3,7 +3,7 @@
  * the tests kill it with real signals, read its /status over HTTP and keep its log for the
  * failure message.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { freePort } from '../../../stack/ports.ts'
 import { OwnedGroups, signalChild } from '../../../stack/process-group.ts'
 import { REPO_ROOT } from '../../../stack/repo-root.ts'
+import { runExactly } from '../../../stack/run-command.ts'
 import type { StackInfo } from '../../../stack/stack.ts'
 import { waitFor } from '../../../stack/wait.ts'
 
@@ -165,7 +166,7 @@ export async function waitForExit(worker: WorkerProcess, timeoutMs: number): Pro
 }
 
 /** Runs `exactly recover` to completion: closes `generation` and writes the restore point of `nextGeneration`. */
-export function runRecover(
+export async function runRecover(
   stack: StackInfo,
   job: JobSpec,
   options: {
@@ -175,7 +176,7 @@ export function runRecover(
     restore?: { kind: 'heads' } | { kind: 'savepoint'; name: string } | { kind: 'stateless' }
     savepoint?: string
   },
-): { status: number | null; summary: Record<string, unknown> | undefined; stderr: string } {
+): Promise<{ code: number; summary: Record<string, unknown> | undefined; stderr: string }> {
   if (!stack.kafka || !stack.s3) throw new Error('The integration stack has no Kafka or S3 server')
   const config = {
     formatVersion: 1,
@@ -197,10 +198,8 @@ export function runRecover(
       storage: { bucket: stack.s3.bucket, prefix: job.prefix, endpoint: stack.s3.endpoint, region: stack.s3.region },
     },
   }
-  const res = spawnSync(process.execPath, [join(REPO_ROOT, 'runtime/cli/exactly.ts'), 'recover'], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
+  const res = await runExactly(['recover'], {
+    timeoutMs: 120_000,
     env: {
       ...process.env,
       EXACTLY_RECOVER_CONFIG: JSON.stringify(config),
@@ -209,5 +208,5 @@ export function runRecover(
     },
   })
   const last = res.stdout.trim().split('\n').at(-1)
-  return { status: res.status, summary: last ? JSON.parse(last) : undefined, stderr: res.stderr }
+  return { code: res.code, summary: last ? JSON.parse(last) : undefined, stderr: res.stderr }
 }

@@ -5,17 +5,15 @@
  * refused, as is a finalizer added to a stale list. The guards lean on the API server's JSON-patch
  * `test` semantics (a missing member equals null), which only the real server can confirm.
  */
-import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { CRD_FILE } from '../../../operator/api/crd-yaml.ts'
 import type { StreamJob, StreamJobStatus } from '../../../operator/api/streamjob-types.ts'
 import { GROUP, KubeApi, PLURAL, VERSION } from '../../../operator/kube/kube-api.ts'
 import { FINALIZER, PAUSE_ANNOTATION } from '../../../operator/model/names.ts'
-import { componentDir } from '../../../stack/components.ts'
+import { kubeTools } from '../../../stack/kubectl.ts'
 import { waitFor as eventually } from '../../../stack/wait.ts'
 import { kubeFor } from '../helpers/kube.ts'
 import { minimalStreamJob } from './streamjob-fixtures.ts'
@@ -46,10 +44,16 @@ async function refusedWith(request: Promise<unknown>): Promise<number> {
 }
 
 beforeAll(async () => {
-  const kubectl = `${await componentDir('kubectl-helm')}/kubectl`
+  const kube = await kubeTools({ kubeconfig: stack.kube!.kubeconfig })
   const root = join(import.meta.dirname, '..', '..', '..')
-  const args = ['--kubeconfig', stack.kube!.kubeconfig, 'apply', '--server-side', '--force-conflicts']
-  await promisify(execFile)(kubectl, [...args, '--field-manager=exactly-tests', '-f', join(root, CRD_FILE)])
+  await kube.kubectl([
+    'apply',
+    '--server-side',
+    '--force-conflicts',
+    '--field-manager=exactly-tests',
+    '-f',
+    join(root, CRD_FILE),
+  ])
   await core.createNamespace({ body: { metadata: { name: namespace } } })
   await eventually('StreamJobs are served', async () => create('probe').then(() => true))
 })

@@ -1,12 +1,6 @@
-/**
- * Smoke tests of the Kubernetes side: the real API server and controller-manager, with the
- * node agent running pods as local processes.
- */
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
-import { componentDir } from '../../../stack/components.ts'
+import { kubeTools } from '../../../stack/kubectl.ts'
 import { pidOf } from '../../../stack/node-agent/pod-status.ts'
 import { isAlive } from '../../../stack/process-group.ts'
 import { waitFor as eventually } from '../../../stack/wait.ts'
@@ -54,8 +48,8 @@ async function waitReady(name: string): Promise<V1Pod> {
 
 describe('Kubernetes control plane and node agent', () => {
   it('kubectl lists the node agent as a Ready node', async () => {
-    const kubectl = `${await componentDir('kubectl-helm')}/kubectl`
-    const { stdout } = await promisify(execFile)(kubectl, ['--kubeconfig', stack.kube!.kubeconfig, 'get', 'nodes'])
+    const kube = await kubeTools({ kubeconfig: stack.kube!.kubeconfig })
+    const stdout = await kube.kubectl(['get', 'nodes'])
     expect(stdout).toMatch(new RegExp(`${nodeName}\\s+Ready`))
   })
 

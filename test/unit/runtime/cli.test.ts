@@ -1,19 +1,16 @@
-import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-
-const cli = (...args: string[]) =>
-  spawnSync(process.execPath, ['runtime/cli/exactly.ts', ...args], { encoding: 'utf8' })
+import { runExactly } from '../../../stack/run-command.ts'
 
 describe('exactly CLI', () => {
-  it('prints its version from package.json', () => {
-    const res = cli('version')
-    expect(res.status).toBe(0)
+  it('prints its version from package.json', async () => {
+    const res = await runExactly(['version'])
+    expect(res.code).toBe(0)
     expect(res.stdout).toMatch(/^exactly \d+\.\d+\.\d+\n$/)
   })
 
-  it('rejects an unknown command with exit code 2 and points to help', () => {
-    const res = cli('frobnicate')
-    expect(res.status).toBe(2)
+  it('rejects an unknown command with exit code 2 and points to help', async () => {
+    const res = await runExactly(['frobnicate'])
+    expect(res.code).toBe(2)
     expect(res.stderr).toContain(`unknown command "frobnicate"`)
     expect(res.stderr).toContain('exactly help')
   })

@@ -2,9 +2,9 @@
  * `exactly verify` against the real broker: it passes exact output, and it catches a duplicate,
  * a loss and a transaction left open, each with a non-zero exit and the finding named.
  */
-import { spawnSync } from 'node:child_process'
 import { describe, expect, inject, it } from 'vitest'
 import { KafkajsClient } from '../../../../runtime/kafka/kafkajs/kafkajs-client.ts'
+import { runExactly } from '../../../../stack/run-command.ts'
 import { createTopic, kafkaFor } from '../../../../stack/topics.ts'
 
 const { kafka: broker } = inject('stack')
@@ -12,21 +12,9 @@ if (!broker) throw new Error('The integration stack has no Kafka broker')
 const kafka = kafkaFor(broker.bootstrap)
 
 function verify(input: string, output: string) {
-  return spawnSync(
-    process.execPath,
-    [
-      'runtime/cli/exactly.ts',
-      'verify',
-      '--bootstrap',
-      broker!.bootstrap,
-      '--example',
-      'word-count',
-      '--input',
-      input,
-      '--output',
-      output,
-    ],
-    { encoding: 'utf8', timeout: 60_000 },
+  return runExactly(
+    ['verify', '--bootstrap', broker!.bootstrap, '--example', 'word-count', '--input', input, '--output', output],
+    { timeoutMs: 60_000 },
   )
 }
 
@@ -50,21 +38,21 @@ describe('exactly verify', () => {
       { key: 'b', value: '1' },
       { key: 'a', value: '2' },
     ])
-    const exact = verify(input, output)
+    const exact = await verify(input, output)
     expect(exact.stdout, exact.stderr).toContain('verify: OK')
-    expect(exact.status).toBe(0)
+    expect(exact.code).toBe(0)
     expect(exact.stdout).toMatch(/^input records: +3$/m)
 
     await send(output, [{ key: 'b', value: '1' }])
-    const duplicate = verify(input, output)
-    expect(duplicate.status).toBe(1)
+    const duplicate = await verify(input, output)
+    expect(duplicate.code).toBe(1)
     expect(duplicate.stdout).toMatch(/^input records: +3$/m)
     expect(duplicate.stdout).toMatch(/duplicates:\s+1/)
     expect(duplicate.stdout).toContain('b → 1')
 
     await send(input, [{ key: 'c', value: 'c' }])
-    const missing = verify(input, output)
-    expect(missing.status, missing.stdout + missing.stderr).toBe(1)
+    const missing = await verify(input, output)
+    expect(missing.code, missing.stdout + missing.stderr).toBe(1)
     expect(missing.stdout).toMatch(/^input records: +4$/m)
     expect(missing.stdout).toMatch(/missing:\s+1/)
     expect(missing.stdout).toContain('c → 1')
@@ -74,25 +62,23 @@ describe('exactly verify', () => {
     const writer = client.beginTransaction(await client.initProducerId(`verify-open-${output}`, 60_000))
     await writer.send([{ topic: output, partition: 0, key: Buffer.from('c'), value: Buffer.from('1') }])
     await writer.flush()
-    const open = verify(input, output)
-    expect(open.status).toBe(1)
+    const open = await verify(input, output)
+    expect(open.code).toBe(1)
     expect(open.stdout).toMatch(/^input records: +4$/m)
     expect(open.stdout).toMatch(/open transactions:\s+1/)
     await client.endTransaction(writer.identity, true)
     await client.close()
-    const closed = verify(input, output)
+    const closed = await verify(input, output)
     expect(closed.stdout).toMatch(/open transactions:\s+0/)
     // The committed c → 1 is no longer missing; the duplicate b → 1 still fails the audit.
     expect(closed.stdout).toMatch(/^input records: +4$/m)
     expect(closed.stdout).toMatch(/missing:\s+0/)
-    expect(closed.status).toBe(1)
+    expect(closed.code).toBe(1)
   })
 
-  it('names a missing argument and prints its usage (exit 2)', () => {
-    const res = spawnSync(process.execPath, ['runtime/cli/exactly.ts', 'verify', '--example', 'word-count'], {
-      encoding: 'utf8',
-    })
-    expect(res.status).toBe(2)
+  it('names a missing argument and prints its usage (exit 2)', async () => {
+    const res = await runExactly(['verify', '--example', 'word-count'])
+    expect(res.code).toBe(2)
     expect(res.stderr).toContain('--bootstrap is required')
     expect(res.stderr).toContain('usage: exactly verify')
   })

@@ -5,11 +5,11 @@
  * invariant: each account's balances form a consistent chain and they add up to the deposits.
  */
 
-import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { commandKey, generateBankCommands } from '../../../../examples/bank-transfers/generate.ts'
+import { runExactly } from '../../../../stack/run-command.ts'
 import { createTopic, kafkaFor } from '../../../../stack/topics.ts'
 import { produceSlowly } from '../../helpers/kafka.ts'
 import {
@@ -59,11 +59,9 @@ async function bankJob(
 }
 
 /** `exactly verify`: exactly `commandCount` commands in, every event exactly once, and the bank invariant holds. */
-function expectVerified(commands: string, events: string, commandCount: number): void {
-  const verify = spawnSync(
-    process.execPath,
+async function expectVerified(commands: string, events: string, commandCount: number): Promise<void> {
+  const verify = await runExactly(
     [
-      'runtime/cli/exactly.ts',
       'verify',
       '--bootstrap',
       stack.kafka!.bootstrap,
@@ -74,12 +72,12 @@ function expectVerified(commands: string, events: string, commandCount: number):
       '--output',
       events,
     ],
-    { encoding: 'utf8', timeout: 60_000 },
+    { timeoutMs: 60_000 },
   )
   expect(verify.stdout, verify.stderr).toContain('verify: OK')
   expect(verify.stdout).toMatch(/invariant violations: 0/)
   expect(verify.stdout).toMatch(new RegExp(`^input records: +${commandCount}$`, 'm'))
-  expect(verify.status).toBe(0)
+  expect(verify.code).toBe(0)
 }
 
 describe('bank transfers on real workers', () => {
@@ -102,7 +100,7 @@ describe('bank transfers on real workers', () => {
     for (const w of [slot0, slot1]) w.signal('SIGTERM')
     for (const w of [slot0, slot1]) expect((await waitForExit(w, 30_000)).code).toBe(0)
 
-    expectVerified(commands, events, input.length)
+    await expectVerified(commands, events, input.length)
   })
 
   it('does not wait out the checkpoint interval for the credits it sent itself', async () => {
@@ -142,6 +140,6 @@ describe('bank transfers on real workers', () => {
     expect(waited * 1000).toBeLessThan(elapsed)
     worker.signal('SIGTERM')
     expect((await waitForExit(worker, 30_000)).code).toBe(0)
-    expectVerified(commands, events, input.length)
+    await expectVerified(commands, events, input.length)
   })
 })

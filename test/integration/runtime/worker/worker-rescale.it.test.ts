@@ -5,11 +5,11 @@
  * runs with three slots from it. The read_committed output must stay exact across the change,
  * and a worker of the closed generation can never write a checkpoint again.
  */
-import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { compareOutput, type OutputRecord } from '../../../../examples/verify-model.ts'
 import { expectedWordCount } from '../../../../examples/word-count/expected.ts'
 import { readToEnd } from '../../../../runtime/kafka/read-to-end.ts'
+import { runExactly } from '../../../../stack/run-command.ts'
 import { readCommitted } from '../../helpers/committed-reader.ts'
 import { produceSlowly } from '../../helpers/kafka.ts'
 import { useScenarioContext, WordCountScenario } from '../../helpers/word-count-scenario.ts'
@@ -28,30 +28,14 @@ async function produceWords(topic: string, count: number): Promise<void> {
 }
 
 function checkpoints(prefix: string, name: string, ...more: string[]) {
-  return spawnSync(
-    process.execPath,
-    [
-      'runtime/cli/exactly.ts',
-      'checkpoints',
-      '--job',
-      `test/${name}`,
-      '--bucket',
-      stack.s3!.bucket,
-      '--prefix',
-      prefix,
-      '--endpoint',
-      stack.s3!.endpoint,
-      ...more,
-    ],
-    {
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        AWS_ACCESS_KEY_ID: stack.s3!.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: stack.s3!.secretAccessKey,
-      },
+  const storage = ['--bucket', stack.s3!.bucket, '--prefix', prefix, '--endpoint', stack.s3!.endpoint]
+  return runExactly(['checkpoints', '--job', `test/${name}`, ...storage, ...more], {
+    env: {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: stack.s3!.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: stack.s3!.secretAccessKey,
     },
-  )
+  })
 }
 
 describe('exactly recover and a new generation', () => {
@@ -68,8 +52,8 @@ describe('exactly recover and a new generation', () => {
     slot0.signal('SIGTERM')
     expect((await waitForExit(slot0, 30_000)).code).toBe(0)
 
-    const recovered = runRecover(stack, run.job, { generation: 1, parallelism: 2, nextGeneration: 2 })
-    expect(recovered.status, recovered.stderr).toBe(0)
+    const recovered = await runRecover(stack, run.job, { generation: 1, parallelism: 2, nextGeneration: 2 })
+    expect(recovered.code, recovered.stderr).toBe(0)
     expect(recovered.summary).toMatchObject({
       transactionsClean: true,
       restorePoint: { generation: 2, tasks: 2, outcome: 'written' },
@@ -81,8 +65,8 @@ describe('exactly recover and a new generation', () => {
       ],
     })
     // Running it again (a recover pod that was restarted) changes nothing.
-    const again = runRecover(stack, run.job, { generation: 1, parallelism: 2, nextGeneration: 2 })
-    expect(again.status, again.stderr).toBe(0)
+    const again = await runRecover(stack, run.job, { generation: 1, parallelism: 2, nextGeneration: 2 })
+    expect(again.code, again.stderr).toBe(0)
     expect(again.summary).toMatchObject({ restorePoint: { outcome: 'alreadyWritten' } })
 
     // A late worker of generation 1 finds the head sealed by the recovery and exits at once.
@@ -103,12 +87,12 @@ describe('exactly recover and a new generation', () => {
     await run.verify()
 
     // `exactly checkpoints` shows both generations, the recovery's seal and the restore point.
-    const listed = checkpoints(run.job.prefix, run.job.name)
-    expect(listed.status, listed.stderr).toBe(0)
+    const listed = await checkpoints(run.job.prefix, run.job.name)
+    expect(listed.code, listed.stderr).toBe(0)
     expect(listed.stdout).toMatch(/generation 1 slot 1: head at checkpoint 2, attempt 2147483647/)
     expect(listed.stdout).toMatch(/generation 2 slot 2: head at checkpoint \d+, attempt 1/)
     expect(listed.stdout).toContain('restore point for generation 2')
-    const json = JSON.parse(checkpoints(run.job.prefix, run.job.name, '--json').stdout) as {
+    const json = JSON.parse((await checkpoints(run.job.prefix, run.job.name, '--json')).stdout) as {
       slots: Array<{
         generation: number
         slot: number
@@ -121,7 +105,7 @@ describe('exactly recover and a new generation', () => {
     expect(older, 'generation 2 should have kept an older checkpoint than its head').toBeLessThan(
       stored.head.checkpointId,
     )
-    const inspected = checkpoints(
+    const inspected = await checkpoints(
       run.job.prefix,
       run.job.name,
       '--generation',
@@ -131,7 +115,7 @@ describe('exactly recover and a new generation', () => {
       '--checkpoint',
       String(older),
     )
-    expect(inspected.status, inspected.stderr).toBe(0)
+    expect(inspected.code, inspected.stderr).toBe(0)
     expect(inspected.stdout).toContain(`checkpoint ${older} of generation 2 slot 0 (attempt 1)`)
     expect(inspected.stdout).toMatch(/would process again, and repeat the output of:\n\s+\S+\/0 offsets \[\d+, \d+\)/)
   })
@@ -141,8 +125,13 @@ describe('exactly recover and a new generation', () => {
     const input = run.job.sourceTopics[0]!
     run.feed(20)
     await run.runToEnd([await run.start(0, 1)])
-    const saved = runRecover(stack, run.job, { generation: 1, parallelism: 1, nextGeneration: 2, savepoint: 'first' })
-    expect(saved.status, saved.stderr).toBe(0)
+    const saved = await runRecover(stack, run.job, {
+      generation: 1,
+      parallelism: 1,
+      nextGeneration: 2,
+      savepoint: 'first',
+    })
+    expect(saved.code, saved.stderr).toBe(0)
     expect(saved.summary).toMatchObject({ savepoint: { name: 'first', outcome: 'written' } })
     // Generation 1 ran to the end: the savepoint covers exactly the input there is now.
     const coveredBySavepoint = await readCommitted(stack.kafka.bootstrap, input)
@@ -154,13 +143,13 @@ describe('exactly recover and a new generation', () => {
     const before = await readToEnd(ctx.client, run.job.sinkTopic)
 
     // Generation 3 starts from the savepoint: the 300 records after it are processed again.
-    const restored = runRecover(stack, run.job, {
+    const restored = await runRecover(stack, run.job, {
       generation: 2,
       parallelism: 1,
       nextGeneration: 3,
       restore: { kind: 'savepoint', name: 'first' },
     })
-    expect(restored.status, restored.stderr).toBe(0)
+    expect(restored.code, restored.stderr).toBe(0)
     expect(restored.summary).toMatchObject({ restorePoint: { from: 'savepoint "first"' } })
     await run.runToEnd([await run.start(0, 1, undefined, { generation: 3 })])
     const after = await readToEnd(ctx.client, run.job.sinkTopic)
