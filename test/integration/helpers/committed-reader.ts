@@ -21,12 +21,10 @@
  * `readUncommitted` (kafkajs's consumer with `readUncommitted: true`, where kafkajs filters
  * nothing but control records) gives every record with its producer, aborted ones included.
  */
-import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import type { Kafka } from 'kafkajs'
 import type { InputRecord } from '../../../examples/verify-model.ts'
@@ -81,25 +79,22 @@ export async function readAllCommitted(
   topics: readonly string[],
   timeoutMs = 60_000,
 ): Promise<PlainRecord[]> {
-  const child = spawn(
+  const read = await runCommand(
     'java',
     ['-Xmx512m', '-cp', await javaClasspath(), 'ReadCommitted', bootstrap, String(timeoutMs), ...topics],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // The reader stops itself at timeoutMs; this bound only catches a JVM that never answers.
+    { timeoutMs: timeoutMs + 60_000 },
   )
-  let stderr = ''
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000)
-  })
-  const exited = new Promise<number | null>((resolve) => child.once('close', resolve))
+  if (read.code !== 0) {
+    throw new Error(
+      `Cannot read ${topics.join(', ')} with the Java consumer (exit ${read.code}):\n${read.stderr.slice(-4000)}`,
+    )
+  }
   const byTopic = new Map<string, PlainRecord[]>(topics.map((t) => [t, []]))
-  for await (const line of createInterface({ input: child.stdout })) {
+  for (const line of read.stdout.split('\n')) {
     if (!line) continue
     const r = JSON.parse(line) as { t: string; p: number; o: string; k: string | null; v: string | null }
     byTopic.get(r.t)?.push({ topic: r.t, partition: r.p, offset: r.o, key: r.k, value: r.v })
-  }
-  const code = await exited
-  if (code !== 0) {
-    throw new Error(`Cannot read ${topics.join(', ')} with the Java consumer (exit ${code}):\n${stderr}`)
   }
   return [...byTopic.values()].flatMap((records) => records.sort(byPartitionAndOffset))
 }
