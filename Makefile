@@ -11,7 +11,7 @@ export PATH := $(NODE_DIR):$(PATH)
 # Quiet a warning from this machine's global npm config that is not ours to fix.
 export npm_config_update_notifier := false
 
-.PHONY: help setup deps components component-% test test-unit test-integration chaos lint typecheck demo up down status clean-stacks bench kind-up
+.PHONY: help setup deps components image component-% test test-unit test-integration chaos lint typecheck demo up down status clean-stacks bench kind-up
 
 help:
 	@echo "make demo    run the whole system on an embedded local stack"
@@ -19,6 +19,7 @@ help:
 	@echo "make up      start the local stack in the background; make down stops it"
 	@echo "make chaos   the exactly-once chaos suite alone (also part of make test)"
 	@echo "make bench   benchmarks against peers (never part of make test)"
+	@echo "make image   build the Dockerfile with buildah (no Docker engine) into an OCI archive"
 	@echo "make kind-up on a laptop with Docker: kind cluster, image loaded, chart installed"
 	@echo "make lint / make typecheck"
 
@@ -38,6 +39,10 @@ component-%:
 	@bash $(INSTALL)/$*.sh >/dev/null
 
 setup: deps components
+
+# The Dockerfile built unchanged with buildah; cached by content (stack/install/image.sh).
+image:
+	@bash $(INSTALL)/image.sh
 
 typecheck: deps
 	npx tsc --noEmit -p tsconfig.json

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# `make image`: builds the repository's Dockerfile, unchanged, with buildah (no Docker engine, no
+# image registry): the base image it names in FROM is built here (base-image.sh) and stored under
+# that name first, so nothing is pulled. The result is an OCI archive for containerd, cached by the
+# content of everything the build reads: an unchanged tree prints the cached archive at once.
+# Prints two lines: the image reference and the archive's path.
+# `image.sh buildah ARGS…` runs buildah on the same image storage (tests inspect the image so).
+source "$(dirname "$0")/lib.sh"
+bash "$(dirname "$0")/node-packages.sh"
+REPO="$(cd "$(dirname "$0")/../.." && pwd)"
+BASE_NAME=docker.io/library/node:24-slim
+STORE="$EXACTLY_CACHE/containers"
+IMAGES="$EXACTLY_CACHE/images"
+mkdir -p "$IMAGES"
+buildah() { command buildah --root "$STORE/storage" --runroot "$STORE/run" --storage-driver overlay "$@"; }
+if [[ "${1:-}" == buildah ]]; then shift; buildah "$@"; exit; fi
+
+base_tar="$(bash "$(dirname "$0")/base-image.sh")"
+base_key="$(basename "$(dirname "$base_tar")")"
+
+# The build context as the Dockerfile sees it: what its COPY lines name, plus the Dockerfile.
+CONTEXT=(Dockerfile .dockerignore package.json package-lock.json contract runtime operator examples crds)
+key="$( (
+  echo "$base_key"
+  cd "$REPO" && tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+    --exclude=node_modules --exclude='*.test.ts' -cf - "${CONTEXT[@]}"
+) | sha256sum | cut -c1-16)"
+ref="localhost/exactly:dev-$key"
+archive="$IMAGES/exactly-$key.oci.tar"
+if [[ -s "$archive" ]]; then
+  printf '%s\n%s\n' "$ref" "$archive"
+  exit 0
+fi
+
+started=$SECONDS
+if [[ "$(buildah inspect --type image --format '{{index .ImageAnnotations "dev.exactly.base"}}' "$BASE_NAME" 2>/dev/null)" != "$base_key" ]]; then
+  log "storing the base image as $BASE_NAME ($base_key)"
+  ctr="$(buildah from scratch)"
+  mnt="$(buildah mount "$ctr")"
+  tar -xf "$base_tar" -C "$mnt"
+  buildah umount "$ctr" >/dev/null
+  buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --env NODE_VERSION="${base_key#*-node-}" --cmd '["node"]' --annotation "dev.exactly.base=$base_key" "$ctr"
+  buildah commit --rm -q "$ctr" "$BASE_NAME" >/dev/null
+fi
+
+# npm in the build stage reaches the registry through this machine's TLS setup: lend it the
+# system CA bundle for the build only, so neither the Dockerfile nor the image changes.
+npmrc="$STORE/build-npmrc"
+printf 'cafile=/etc/ssl/certs/host-ca.crt\nupdate-notifier=false\n' >"$npmrc"
+ca=/etc/ssl/certs/ca-certificates.crt
+[[ -s "$ca" ]] || die "no CA bundle at $ca: the build stage's npm ci needs one to reach the registry"
+log "building the Dockerfile with buildah as $ref"
+(cd "$REPO" && buildah bud --pull=never --isolation chroot --network host --layers -q \
+  -v "$ca:/etc/ssl/certs/host-ca.crt:ro" -v "$npmrc:/usr/local/etc/npmrc:ro" \
+  -f Dockerfile -t "$ref" -t localhost/exactly:dev . >&2)
+rm -f "$archive.tmp"
+buildah push -q --disable-compression "$ref" "oci-archive:$archive.tmp:$ref" >&2
+mv "$archive.tmp" "$archive"
+# Older trees' archives and tags are no longer wanted: keep the newest three of each. (Untagged
+# stage images stay: they are the layer cache that makes a rebuild after a small change fast.)
+ls -1t "$IMAGES"/exactly-*.oci.tar | tail -n +4 | xargs -r rm -f
+buildah images --noheading --format '{{.CreatedAtRaw}}|{{.Name}}:{{.Tag}}' | grep '|localhost/exactly:dev-' | sort -r |
+  tail -n +4 | cut -d'|' -f2 | xargs -r -n1 buildah rmi >/dev/null 2>&1 || true
+size="$(buildah images --format "{{.Size}}" "$ref" | head -1)"
+log "image $ref built in $((SECONDS - started))s; $size unpacked, $(du -m "$archive" | cut -f1) MB as a compressed archive"
+printf '%s\n%s\n' "$ref" "$archive"
