@@ -18,6 +18,8 @@ export interface ControlPlaneCerts {
   caKey: string
   serving: ClientCert
   admin: ClientCert
+  /** The kubelet's client certificate (system:node:<name> in system:nodes, for the Node authorizer). */
+  node: ClientCert
   serviceAccountKey: string
   serviceAccountPub: string
 }
@@ -55,7 +57,8 @@ async function signed(dir: string, base: string, subject: string, extensions: st
   return { certFile, keyFile }
 }
 
-export async function createControlPlaneCerts(dir: string): Promise<ControlPlaneCerts> {
+/** `host`: the address the API server listens on; `nodeName`: the node whose kubelet gets a certificate. */
+export async function createControlPlaneCerts(dir: string, host: string, nodeName: string): Promise<ControlPlaneCerts> {
   await ecKey(dir, 'ca.key')
   await openssl(
     ['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=exactly-test-ca', '-days', '365', '-out', 'ca.crt'],
@@ -66,12 +69,18 @@ export async function createControlPlaneCerts(dir: string): Promise<ControlPlane
     'apiserver',
     '/CN=kube-apiserver',
     // 10.0.0.1 is the `kubernetes` Service IP of --service-cluster-ip-range=10.0.0.0/24.
-    'subjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.0.0.1,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n',
+    `subjectAltName=IP:127.0.0.1,IP:${host},DNS:localhost,IP:10.0.0.1,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n`,
   )
   const admin = await signed(
     dir,
     'admin',
     '/O=system:masters/CN=exactly-admin',
+    'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n',
+  )
+  const node = await signed(
+    dir,
+    'node',
+    `/O=system:nodes/CN=system:node:${nodeName}`,
     'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n',
   )
   await openssl(['genrsa', '-out', 'sa.key', '2048'], dir)
@@ -82,6 +91,7 @@ export async function createControlPlaneCerts(dir: string): Promise<ControlPlane
     caKey: join(dir, 'ca.key'),
     serving,
     admin,
+    node,
     serviceAccountKey: join(dir, 'sa.key'),
     serviceAccountPub: join(dir, 'sa.pub'),
   }

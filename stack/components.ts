@@ -9,7 +9,7 @@ import { runCommand } from './run-command.ts'
 
 const installDir = join(dirname(fileURLToPath(import.meta.url)), 'install')
 
-export type Component = 'kafka' | 'etcd' | 'kube' | 'seaweedfs' | 'kubectl-helm' | 'node'
+export type Component = 'kafka' | 'etcd' | 'kube' | 'kube-node' | 'seaweedfs' | 'kubectl-helm' | 'node'
 
 /** Installs `component` if needed and returns the directory holding its binaries or jars. */
 export function componentDir(component: Component): Promise<string> {

@@ -18,12 +18,31 @@ export interface ControlPlane {
   processes: ManagedProcess[]
 }
 
-export async function startControlPlane(dir: string, launch: Launch): Promise<ControlPlane> {
+export interface ControlPlaneOptions {
+  /** The address the API server binds and advertises: loopback, or the real node's bridge address. */
+  host: string
+  /** The one node's name (its kubelet's certificate names it). */
+  nodeName: string
+  /** A real kubelet and kube-proxy run: the `kubernetes` Service gets the API server's address. */
+  realNode: boolean
+}
+
+export async function startControlPlane(
+  dir: string,
+  launch: Launch,
+  options: ControlPlaneOptions,
+): Promise<ControlPlane> {
+  const { host, nodeName, realNode } = options
   const [etcdBin, kubeBin] = await Promise.all([componentDir('etcd'), componentDir('kube')])
   await mkdir(dir, { recursive: true })
-  const certs = await createControlPlaneCerts(dir)
+  const certs = await createControlPlaneCerts(dir, host, nodeName)
 
-  const [clientPort, peerPort, apiPort, kcmPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()])
+  const [clientPort, peerPort, apiPort, kcmPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(host),
+    freePort(),
+  ])
   const etcdUrl = `http://127.0.0.1:${clientPort}`
   const peerUrl = `http://127.0.0.1:${peerPort}`
   const etcd = launch('etcd', join(etcdBin, 'etcd'), [
@@ -40,24 +59,31 @@ export async function startControlPlane(dir: string, launch: Launch): Promise<Co
   ])
   await etcd.waitUntil('healthy', async () => (await httpGet(`${etcdUrl}/health`)).includes('"health":"true"'), 30_000)
 
-  const server = `https://127.0.0.1:${apiPort}`
+  const server = `https://${host}:${apiPort}`
   const apiserver = launch('kube-apiserver', join(kubeBin, 'kube-apiserver'), [
     `--etcd-servers=${etcdUrl}`,
     `--secure-port=${apiPort}`,
-    '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1',
+    `--bind-address=${host}`,
+    `--advertise-address=${host}`,
     `--cert-dir=${dir}`,
     `--tls-cert-file=${certs.serving.certFile}`,
     `--tls-private-key-file=${certs.serving.keyFile}`,
     `--client-ca-file=${certs.caCert}`,
     '--service-cluster-ip-range=10.0.0.0/24',
     '--allow-privileged=true',
-    '--authorization-mode=RBAC',
+    '--authorization-mode=Node,RBAC',
+    '--enable-admission-plugins=NodeRestriction',
+    // logs and exec reach the kubelet at its InternalIP: resolving the node's name would ask the
+    // machine's nameserver, the one lookup that left the machine in the trial (docs/real-node.md).
+    '--kubelet-preferred-address-types=InternalIP',
+    `--kubelet-client-certificate=${certs.admin.certFile}`,
+    `--kubelet-client-key=${certs.admin.keyFile}`,
     `--service-account-issuer=${server}`,
     `--service-account-key-file=${certs.serviceAccountPub}`,
     `--service-account-signing-key-file=${certs.serviceAccountKey}`,
     // Loopback addresses are not valid Endpoints; without this the apiserver logs errors forever.
-    '--endpoint-reconciler-type=none',
+    // With a real node, the `kubernetes` Service points at the bridge address for in-cluster clients.
+    ...(realNode ? [] : ['--endpoint-reconciler-type=none']),
     '--profiling=false',
     '--v=1',
   ])

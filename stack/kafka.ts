@@ -19,13 +19,14 @@ export interface KafkaBroker {
 // A fixed cluster id keeps the storage format step deterministic; each stack has its own data dir.
 const CLUSTER_ID = 'ZXhhY3RseS1sb2NhbC0x0A'
 
-export function brokerProperties(dir: string, port: number, controllerPort: number): string {
+/** `host`: the address the broker binds and advertises (the real node's bridge address, for pods). */
+export function brokerProperties(dir: string, port: number, controllerPort: number, host = '127.0.0.1'): string {
   return [
     'process.roles=broker,controller',
     'node.id=1',
-    `controller.quorum.bootstrap.servers=127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `controller.quorum.bootstrap.servers=${host}:${controllerPort}`,
+    `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
@@ -67,14 +68,14 @@ logger.txnstate.name = org.apache.kafka.coordinator.transaction
 logger.txnstate.level = info
 `
 
-export async function startKafka(dir: string, launch: Launch, port?: number): Promise<KafkaBroker> {
+export async function startKafka(dir: string, launch: Launch, host = '127.0.0.1', port?: number): Promise<KafkaBroker> {
   const libs = await componentDir('kafka')
   await mkdir(dir, { recursive: true })
-  const brokerPort = port ?? (await freePort())
-  const controllerPort = await freePort()
+  const brokerPort = port ?? (await freePort(host))
+  const controllerPort = await freePort(host)
   const props = join(dir, 'server.properties')
   const log4j = join(dir, 'log4j2.properties')
-  await writeFile(props, brokerProperties(dir, brokerPort, controllerPort))
+  await writeFile(props, brokerProperties(dir, brokerPort, controllerPort, host))
   await writeFile(log4j, LOG4J2)
   const jvm = [
     '-Xms256m',
@@ -104,7 +105,7 @@ export async function startKafka(dir: string, launch: Launch, port?: number): Pr
   if (format.child.exitCode !== 0) throw new Error(`Cannot format Kafka storage in ${dir}:\n${format.tail()}`)
 
   const broker = launch('kafka', 'java', [...jvm, ...classpath, 'kafka.Kafka', props])
-  const bootstrap = `127.0.0.1:${brokerPort}`
+  const bootstrap = `${host}:${brokerPort}`
   await broker.waitUntil('accepting requests', () => brokerResponds(bootstrap), 90_000)
   return { bootstrap, process: broker }
 }
@@ -116,8 +117,8 @@ export async function startKafka(dir: string, launch: Launch, port?: number): Pr
  */
 export async function restartKafka(dir: string, broker: KafkaBroker, launch: Launch): Promise<KafkaBroker> {
   await broker.process.stop(90_000)
-  const port = Number(broker.bootstrap.split(':')[1])
-  return startKafka(dir, launch, port)
+  const [host, port] = broker.bootstrap.split(':')
+  return startKafka(dir, launch, host, Number(port))
 }
 
 async function brokerResponds(bootstrap: string): Promise<boolean> {

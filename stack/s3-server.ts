@@ -25,7 +25,8 @@ export interface S3Server {
   process: ManagedProcess
 }
 
-export async function startS3(dir: string, launch: Launch): Promise<S3Server> {
+/** `host`: the address every SeaweedFS listener binds (the real node's bridge address, for pods). */
+export async function startS3(dir: string, launch: Launch, host = '127.0.0.1'): Promise<S3Server> {
   const bin = await componentDir('seaweedfs')
   // A persistent stack (`make up`) restarts on the data of its last run.
   const restarted = existsSync(join(dir, 'data', '.vid_stamp'))
@@ -51,7 +52,7 @@ export async function startS3(dir: string, launch: Launch): Promise<S3Server> {
     }),
   )
   // Every listener gets a free port: the defaults (9333, 8888, 8333, …) would collide between stacks.
-  const ports = await Promise.all(Array.from({ length: 8 }, () => freePort()))
+  const ports = await Promise.all(Array.from({ length: 8 }, () => freePort(host)))
   const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3, s3Grpc] = ports as [
     number,
     number,
@@ -62,12 +63,12 @@ export async function startS3(dir: string, launch: Launch): Promise<S3Server> {
     number,
     number,
   ]
-  info.endpoint = `http://127.0.0.1:${s3}`
+  info.endpoint = `http://${host}:${s3}`
   const weed = launch('seaweedfs', join(bin, 'weed'), [
     'mini',
     `-dir=${join(dir, 'data')}`,
-    '-ip=127.0.0.1',
-    '-ip.bind=127.0.0.1',
+    `-ip=${host}`,
+    `-ip.bind=${host}`,
     `-master.port=${master}`,
     `-master.port.grpc=${masterGrpc}`,
     '-master.telemetry=false',
@@ -104,7 +105,7 @@ export async function startS3(dir: string, launch: Launch): Promise<S3Server> {
   } finally {
     client.destroy()
   }
-  if (restarted) await resumeVolumeGrowth(join(bin, 'weed'), `127.0.0.1:${master}.${masterGrpc}`)
+  if (restarted) await resumeVolumeGrowth(join(bin, 'weed'), `${host}:${master}.${masterGrpc}`)
   return { info, process: weed }
 }
 

@@ -13,6 +13,15 @@ import { type KafkaBroker, restartKafka, startKafka } from './kafka.ts'
 import { ManagedProcess } from './managed-process.ts'
 import { type NodeAgentHandle, startNodeAgent } from './node-agent/launch.ts'
 import { isAlive, signalGroup } from './process-group.ts'
+import { NODE_NETWORK } from './real-node/network.ts'
+import {
+  claimNode,
+  nodeOwner,
+  REAL_NODE_NAME,
+  type RealNode,
+  releaseNode,
+  startRealNode,
+} from './real-node/real-node.ts'
 import { type S3Server, startS3 } from './s3-server.ts'
 
 export interface StackInfo {
@@ -22,7 +31,26 @@ export interface StackInfo {
   persistent: boolean
   kafka?: { bootstrap: string }
   s3?: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; bucket: string }
-  kube?: { server: string; kubeconfig: string; nodeName: string }
+  kube?: {
+    server: string
+    kubeconfig: string
+    nodeName: string
+    /** Which node runs the pods: the real kubelet (containers) or the node agent (local processes). */
+    node: NodeKind
+    /** With the real node: the exactly image as pods name it (built here, imported, never pulled). */
+    image?: string
+  }
+  /** The address the stack's servers listen on: the real node's bridge address, or loopback. */
+  host: string
+}
+
+export type NodeKind = 'real' | 'agent'
+
+/** The node kind a stack gets unless told: EXACTLY_NODE=real|agent, the agent by default for now. */
+export function defaultNodeKind(): NodeKind {
+  const kind = process.env.EXACTLY_NODE ?? 'agent'
+  if (kind !== 'real' && kind !== 'agent') throw new Error(`EXACTLY_NODE must be "real" or "agent", got "${kind}"`)
+  return kind
 }
 
 export interface StackOptions {
@@ -30,6 +58,10 @@ export interface StackOptions {
   kafka?: boolean
   s3?: boolean
   kube?: boolean
+  /** With kube: the node that runs pods (defaultNodeKind() when absent). */
+  node?: NodeKind
+  /** Without kube: the address to listen on, e.g. another stack's `host` so its pods reach this one. */
+  host?: string
   persistent?: boolean
   /** Called with one line of progress at each step. */
   progress?: (line: string) => void
@@ -69,7 +101,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const say = options.progress ?? (() => {})
   mkdirSync(dir, { recursive: true })
   const launch = launcher(dir)
-  const info: StackInfo = { dir, ownerPid: process.pid, persistent: options.persistent ?? false }
+  const nodeKind = options.kube ? (options.node ?? defaultNodeKind()) : undefined
+  const host = nodeKind === 'real' ? NODE_NETWORK.hostIP : (options.host ?? '127.0.0.1')
+  const info: StackInfo = { dir, ownerPid: process.pid, persistent: options.persistent ?? false, host }
   const writeInfo = () => writeFileSync(join(dir, 'stack.json'), `${JSON.stringify(info, null, 2)}\n`)
   writeInfo()
 
@@ -77,32 +111,53 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let s3: S3Server | undefined
   let plane: ControlPlane | undefined
   let agent: NodeAgentHandle | undefined
+  let realNode: RealNode | undefined
   const started = Date.now()
+  if (nodeKind === 'real') {
+    const owner = nodeOwner()
+    if (owner && owner !== dir && stackIsUp(owner)) {
+      throw new Error(
+        `Cannot start a real node: the stack in ${owner} runs this machine's one real node; stop it first (make down, or let its tests end)`,
+      )
+    }
+    if (owner && owner !== dir) await stopStackDir(owner)
+    say('preparing the real node (sweeping up earlier runs, creating the bridge)…')
+    await claimNode(dir)
+  }
   // allSettled, not all: when one part fails, the others must finish starting before
   // the tear-down, or they would come up after it and be left running.
   const results = await Promise.allSettled([
     options.kafka &&
       (async () => {
         say('starting Kafka (KRaft, one node)…')
-        kafka = await startKafka(join(dir, 'kafka'), launch)
+        kafka = await startKafka(join(dir, 'kafka'), launch, host)
         info.kafka = { bootstrap: kafka.bootstrap }
         say(`Kafka ready at ${kafka.bootstrap} (${seconds(started)})`)
       })(),
     options.s3 &&
       (async () => {
         say('starting the S3 server (SeaweedFS)…')
-        s3 = await startS3(join(dir, 's3'), launch)
+        s3 = await startS3(join(dir, 's3'), launch, host)
         info.s3 = s3.info
         say(`S3 ready at ${s3.info.endpoint} (${seconds(started)})`)
       })(),
     options.kube &&
       (async () => {
         say('starting etcd, kube-apiserver and kube-controller-manager…')
-        plane = await startControlPlane(join(dir, 'kube'), launch)
-        say(`Kubernetes API ready at ${plane.server} (${seconds(started)}); starting the node agent…`)
-        agent = await startNodeAgent(dir, plane, launch)
-        info.kube = { server: plane.server, kubeconfig: plane.kubeconfig, nodeName: agent.nodeName }
-        say(`node ${agent.nodeName} is Ready (${seconds(started)})`)
+        const real = nodeKind === 'real'
+        plane = await startControlPlane(join(dir, 'kube'), launch, { host, nodeName: REAL_NODE_NAME, realNode: real })
+        const kube = { server: plane.server, kubeconfig: plane.kubeconfig }
+        if (real) {
+          say(`Kubernetes API ready at ${plane.server} (${seconds(started)}); starting the real node…`)
+          realNode = await startRealNode(plane, launch)
+          info.kube = { ...kube, nodeName: realNode.nodeName, node: 'real', image: realNode.image }
+          say(`node ${realNode.nodeName} (kubelet, containerd) is Ready (${seconds(started)})`)
+        } else {
+          say(`Kubernetes API ready at ${plane.server} (${seconds(started)}); starting the node agent…`)
+          agent = await startNodeAgent(dir, plane, launch)
+          info.kube = { ...kube, nodeName: agent.nodeName, node: 'agent' }
+          say(`node ${agent.nodeName} is Ready (${seconds(started)})`)
+        }
       })(),
   ])
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason)
@@ -126,6 +181,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await agent?.process.stop(15_000)
     const rest = [...live]
     await Promise.all(rest.map((p) => p.stop(p.name === 'etcd' ? 5000 : 15_000)))
+    // The real node's containers, mounts, cgroups and bridge outlive its processes.
+    if (nodeKind === 'real') await releaseNode(dir)
     rmSync(join(dir, 'stack.json'), { force: true })
   }
 }
@@ -149,6 +206,7 @@ export async function stopStackDir(dir: string): Promise<number> {
   for (const pid of pids) signalGroup(pid, 'SIGTERM')
   for (let i = 0; i < 60 && pids.some(isAlive); i++) await sleep(250)
   for (const pid of pids) signalGroup(pid, 'SIGKILL')
+  await releaseNode(dir)
   rmSync(pidDir, { recursive: true, force: true })
   rmSync(join(dir, 'stack.json'), { force: true })
   return pids.length
