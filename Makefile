@@ -29,16 +29,17 @@ node_modules/.installed: package.json package-lock.json
 
 deps: node_modules/.installed
 
-# Each script is a no-op when its version is already cached. The two long Go builds
-# (kube, seaweedfs) run side by side; on 2 cores that is ~17 min instead of ~25.
-COMPONENTS := kafka etcd kubectl-helm seaweedfs kube
+# Each script is a no-op when its version is already cached. The long Go builds (kube,
+# kube-node, seaweedfs) run side by side. node-packages installs containerd, runc, the CNI
+# plugins, buildah and debootstrap with apt when missing (the real node and `make image`).
+COMPONENTS := kafka etcd kubectl-helm seaweedfs kube kube-node node-packages
 components:
 	@$(MAKE) --no-print-directory -j $(words $(COMPONENTS)) $(addprefix component-,$(COMPONENTS))
 
 component-%:
 	@bash $(INSTALL)/$*.sh >/dev/null
 
-setup: deps components
+setup: deps components image
 
 # The Dockerfile built unchanged with buildah; cached by content (stack/install/image.sh).
 image:

@@ -3,13 +3,14 @@
  * the flags controller-runtime's envtest uses, plus the controller-manager for garbage
  * collection, namespaces and service accounts. Real binaries built from the Go module proxy.
  */
+import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { request } from 'node:https'
 import { join } from 'node:path'
 import { type ControlPlaneCerts, createControlPlaneCerts, kubeconfigYaml } from './certs.ts'
 import { componentDir } from './components.ts'
 import type { Launch, ManagedProcess } from './managed-process.ts'
-import { freePort } from './ports.ts'
+import { freePort, portIsFree } from './ports.ts'
 
 export interface ControlPlane {
   server: string
@@ -23,8 +24,6 @@ export interface ControlPlaneOptions {
   host: string
   /** The one node's name (its kubelet's certificate names it). */
   nodeName: string
-  /** A real kubelet and kube-proxy run: the `kubernetes` Service gets the API server's address. */
-  realNode: boolean
 }
 
 export async function startControlPlane(
@@ -32,7 +31,7 @@ export async function startControlPlane(
   launch: Launch,
   options: ControlPlaneOptions,
 ): Promise<ControlPlane> {
-  const { host, nodeName, realNode } = options
+  const { host, nodeName } = options
   const [etcdBin, kubeBin] = await Promise.all([componentDir('etcd'), componentDir('kube')])
   await mkdir(dir, { recursive: true })
   const certs = await createControlPlaneCerts(dir, host, nodeName)
@@ -40,7 +39,7 @@ export async function startControlPlane(
   const [clientPort, peerPort, apiPort, kcmPort] = await Promise.all([
     freePort(),
     freePort(),
-    freePort(host),
+    apiServerPort(dir, host),
     freePort(),
   ])
   const etcdUrl = `http://127.0.0.1:${clientPort}`
@@ -81,9 +80,6 @@ export async function startControlPlane(
     `--service-account-issuer=${server}`,
     `--service-account-key-file=${certs.serviceAccountPub}`,
     `--service-account-signing-key-file=${certs.serviceAccountKey}`,
-    // Loopback addresses are not valid Endpoints; without this the apiserver logs errors forever.
-    // With a real node, the `kubernetes` Service points at the bridge address for in-cluster clients.
-    ...(realNode ? [] : ['--endpoint-reconciler-type=none']),
     '--profiling=false',
     '--v=1',
   ])
@@ -118,6 +114,18 @@ export async function startControlPlane(
     60_000,
   )
   return { server, kubeconfig, certs, processes: [etcd, apiserver, kcm] }
+}
+
+/**
+ * The API server's port: the one it had when a persistent stack restarts on its etcd data (the
+ * `kubernetes` Service's endpoint names it and is not rewritten for a new port), else a free one.
+ */
+async function apiServerPort(dir: string, host: string): Promise<number> {
+  const file = join(dir, 'api-port')
+  const previous = existsSync(file) ? Number(await readFile(file, 'utf8')) : undefined
+  const port = previous && (await portIsFree(host, previous)) ? previous : await freePort(host)
+  await writeFile(file, `${port}\n`)
+  return port
 }
 
 function httpGet(url: string): Promise<string> {

@@ -35,3 +35,13 @@ function listenOnce(host: string): Promise<number> {
     })
   })
 }
+
+/** Whether `port` on `host` can be bound now. */
+export function portIsFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.unref()
+    server.once('error', () => resolve(false))
+    server.listen(port, host, () => server.close(() => resolve(true)))
+  })
+}

@@ -1,6 +1,6 @@
 /**
- * The whole local stack: Kafka, the S3 server and the Kubernetes control plane with the node
- * agent, each a real process. `startStack` brings up the parts asked for, in parallel where
+ * The whole local stack: Kafka, the S3 server, the Kubernetes control plane and a real node
+ * (kubelet, containerd; stack/real-node/), each a real process. `startStack` brings up the parts asked for, in parallel where
  * they are independent, records how to reach them in `<dir>/stack.json`, and returns a handle
  * whose `stop()` leaves no process behind. Pid files let `stopStackDir` (make down, or the next
  * run sweeping up after a killed one) stop a stack whose owner has died.
@@ -11,17 +11,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { type ControlPlane, startControlPlane } from './control-plane.ts'
 import { type KafkaBroker, restartKafka, startKafka } from './kafka.ts'
 import { ManagedProcess } from './managed-process.ts'
-import { type NodeAgentHandle, startNodeAgent } from './node-agent/launch.ts'
 import { isAlive, signalGroup } from './process-group.ts'
 import { NODE_NETWORK } from './real-node/network.ts'
-import {
-  claimNode,
-  nodeOwner,
-  REAL_NODE_NAME,
-  type RealNode,
-  releaseNode,
-  startRealNode,
-} from './real-node/real-node.ts'
+import { claimNode, nodeOwner, REAL_NODE_NAME, releaseNode, startRealNode } from './real-node/real-node.ts'
 import { type S3Server, startS3 } from './s3-server.ts'
 
 export interface StackInfo {
@@ -35,22 +27,11 @@ export interface StackInfo {
     server: string
     kubeconfig: string
     nodeName: string
-    /** Which node runs the pods: the real kubelet (containers) or the node agent (local processes). */
-    node: NodeKind
-    /** With the real node: the exactly image as pods name it (built here, imported, never pulled). */
-    image?: string
+    /** The exactly image built from this tree, as imported (pods may also say `exactly:dev`). */
+    image: string
   }
   /** The address the stack's servers listen on: the real node's bridge address, or loopback. */
   host: string
-}
-
-export type NodeKind = 'real' | 'agent'
-
-/** The node kind a stack gets unless told: EXACTLY_NODE=real|agent, the agent by default for now. */
-export function defaultNodeKind(): NodeKind {
-  const kind = process.env.EXACTLY_NODE ?? 'agent'
-  if (kind !== 'real' && kind !== 'agent') throw new Error(`EXACTLY_NODE must be "real" or "agent", got "${kind}"`)
-  return kind
 }
 
 export interface StackOptions {
@@ -58,8 +39,6 @@ export interface StackOptions {
   kafka?: boolean
   s3?: boolean
   kube?: boolean
-  /** With kube: the node that runs pods (defaultNodeKind() when absent). */
-  node?: NodeKind
   /** Without kube: the address to listen on, e.g. another stack's `host` so its pods reach this one. */
   host?: string
   persistent?: boolean
@@ -101,8 +80,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const say = options.progress ?? (() => {})
   mkdirSync(dir, { recursive: true })
   const launch = launcher(dir)
-  const nodeKind = options.kube ? (options.node ?? defaultNodeKind()) : undefined
-  const host = nodeKind === 'real' ? NODE_NETWORK.hostIP : (options.host ?? '127.0.0.1')
+  // With Kubernetes, every server listens on the real node's bridge, where pods reach them.
+  const host = options.kube ? NODE_NETWORK.hostIP : (options.host ?? '127.0.0.1')
   const info: StackInfo = { dir, ownerPid: process.pid, persistent: options.persistent ?? false, host }
   const writeInfo = () => writeFileSync(join(dir, 'stack.json'), `${JSON.stringify(info, null, 2)}\n`)
   writeInfo()
@@ -110,10 +89,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let kafka: KafkaBroker | undefined
   let s3: S3Server | undefined
   let plane: ControlPlane | undefined
-  let agent: NodeAgentHandle | undefined
-  let realNode: RealNode | undefined
   const started = Date.now()
-  if (nodeKind === 'real') {
+  if (options.kube) {
     const owner = nodeOwner()
     if (owner && owner !== dir && stackIsUp(owner)) {
       throw new Error(
@@ -144,20 +121,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     options.kube &&
       (async () => {
         say('starting etcd, kube-apiserver and kube-controller-manager…')
-        const real = nodeKind === 'real'
-        plane = await startControlPlane(join(dir, 'kube'), launch, { host, nodeName: REAL_NODE_NAME, realNode: real })
-        const kube = { server: plane.server, kubeconfig: plane.kubeconfig }
-        if (real) {
-          say(`Kubernetes API ready at ${plane.server} (${seconds(started)}); starting the real node…`)
-          realNode = await startRealNode(plane, launch)
-          info.kube = { ...kube, nodeName: realNode.nodeName, node: 'real', image: realNode.image }
-          say(`node ${realNode.nodeName} (kubelet, containerd) is Ready (${seconds(started)})`)
-        } else {
-          say(`Kubernetes API ready at ${plane.server} (${seconds(started)}); starting the node agent…`)
-          agent = await startNodeAgent(dir, plane, launch)
-          info.kube = { ...kube, nodeName: agent.nodeName, node: 'agent' }
-          say(`node ${agent.nodeName} is Ready (${seconds(started)})`)
-        }
+        plane = await startControlPlane(join(dir, 'kube'), launch, { host, nodeName: REAL_NODE_NAME })
+        say(`Kubernetes API ready at ${plane.server} (${seconds(started)}); starting the real node…`)
+        const node = await startRealNode(plane, launch)
+        info.kube = { server: plane.server, kubeconfig: plane.kubeconfig, nodeName: node.nodeName, image: node.image }
+        say(`node ${node.nodeName} (kubelet, containerd) is Ready (${seconds(started)})`)
       })(),
   ])
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason)
@@ -177,12 +145,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 
   async function stopAll(): Promise<void> {
-    // The agent first, so it stops pod processes; then everything else at once.
-    await agent?.process.stop(15_000)
+    // The kubelet first, so no pod is restarted while the rest stops; then everything at once.
+    await [...live].find((p) => p.name === 'kubelet')?.stop(15_000)
     const rest = [...live]
     await Promise.all(rest.map((p) => p.stop(p.name === 'etcd' ? 5000 : 15_000)))
     // The real node's containers, mounts, cgroups and bridge outlive its processes.
-    if (nodeKind === 'real') await releaseNode(dir)
+    if (options.kube) await releaseNode(dir)
     rmSync(join(dir, 'stack.json'), { force: true })
   }
 }
@@ -196,13 +164,6 @@ export async function stopStackDir(dir: string): Promise<number> {
   const pidDir = join(dir, 'pids')
   if (!existsSync(pidDir)) return 0
   const pids = readdirSync(pidDir).map((f) => Number(readFileSync(join(pidDir, f), 'utf8').trim()))
-  // The node agent stops pod processes on SIGTERM, so give it a moment before the rest.
-  const agentPid = join(pidDir, 'node-agent.pid')
-  if (existsSync(agentPid)) {
-    const pid = Number(readFileSync(agentPid, 'utf8').trim())
-    signalGroup(pid, 'SIGTERM')
-    for (let i = 0; i < 60 && isAlive(pid); i++) await sleep(250)
-  }
   for (const pid of pids) signalGroup(pid, 'SIGTERM')
   for (let i = 0; i < 60 && pids.some(isAlive); i++) await sleep(250)
   for (const pid of pids) signalGroup(pid, 'SIGKILL')

@@ -2,12 +2,10 @@
  * The two failures the demo causes, as an operator of a real cluster might meet them: a worker
  * pod's process killed outright (SIGKILL, no chance to clean up), and the leading operator
  * pod's process killed the same way; and the pod facts the story tells about afterwards (who
- * leads, what a pod logged). The node agent reports each pod's process as its container id
- * `local://<pid>` and keeps its log in `<stack>/pods/<namespace>_<pod>_<uid>/<container>.log`.
+ * leads, what a pod logged), read from the real node's files (stack/real-node/pod-inspect.ts).
  */
 import { CoordinationV1Api, CoreV1Api, KubeConfig, type V1Lease } from '@kubernetes/client-node'
-import { podLogLines, stackPodsDir } from '../node-agent/pod-logs.ts'
-import { pidOf } from '../node-agent/pod-status.ts'
+import { containerPid, podLogLines } from '../real-node/pod-inspect.ts'
 
 export const LEASE_NAME = 'exactly-operator'
 
@@ -26,7 +24,7 @@ export interface Chaos {
   logLines(namespace: string, pod: string, container: string, text: string): Promise<string[]>
 }
 
-export function chaos(kubeconfig: string, stackDir: string): Chaos {
+export function chaos(kubeconfig: string): Chaos {
   const kc = new KubeConfig()
   kc.loadFromFile(kubeconfig)
   const core = kc.makeApiClient(CoreV1Api)
@@ -34,8 +32,8 @@ export function chaos(kubeconfig: string, stackDir: string): Chaos {
 
   const kill = async (namespace: string, name: string): Promise<Killed> => {
     const pod = await core.readNamespacedPod({ namespace, name })
-    const pid = pidOf(pod)
-    if (!pid) throw new Error(`Pod ${namespace}/${name} reports no process (containerID local://<pid>)`)
+    const pid = containerPid(pod)
+    if (!pid) throw new Error(`Pod ${namespace}/${name} has no running container`)
     process.kill(pid, 'SIGKILL')
     return { pod: name, pid, at: Date.now() }
   }
@@ -53,7 +51,7 @@ export function chaos(kubeconfig: string, stackDir: string): Chaos {
     },
     async logLines(namespace, name, container, text) {
       const pod = await core.readNamespacedPod({ namespace, name })
-      const lines = podLogLines(stackPodsDir(stackDir), namespace, name, pod.metadata?.uid ?? '', container)
+      const lines = podLogLines(namespace, name, pod.metadata?.uid ?? '', container)
       return lines.filter((line) => line.includes(text))
     },
   }

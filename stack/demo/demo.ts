@@ -89,12 +89,12 @@ async function demo(): Promise<void> {
   const { kafka, s3, kube } = stack.info
   if (!kafka || !s3 || !kube) throw new Error('The stack came up without Kafka, S3 or Kubernetes')
   const tools = await kubeTools({ stateDir: dir, kubeconfig: kube.kubeconfig })
-  const chaos = makeChaos(kube.kubeconfig, dir)
+  const chaos = makeChaos(kube.kubeconfig)
   say.note('There is no Docker here: the node agent runs each pod as a local process with its own 127.0.x.y address.')
 
   // 2. The operator.
   say.step('Installing the operator with Helm')
-  await installOperator(tools, chaos, dir)
+  await installOperator(tools, chaos)
 
   // 3. Topics, namespace, credentials.
   const manifest = localManifest(kafka, s3)

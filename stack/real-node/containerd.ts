@@ -74,3 +74,8 @@ export async function importImage(ref: string, archive: string): Promise<void> {
     timeoutMs: 5 * 60_000,
   })
 }
+
+/** Gives an image a second name (replacing whatever had it), e.g. the short name manifests use. */
+export async function tagImage(ref: string, alias: string): Promise<void> {
+  await runChecked('ctr', [...ctrBase(), 'images', 'tag', '--force', ref, alias], { timeoutMs: 60_000 })
+}

@@ -15,12 +15,13 @@ import { adminClient } from '../control-plane.ts'
 import { buildImage, pauseImage } from '../image.ts'
 import type { Launch, ManagedProcess } from '../managed-process.ts'
 import { cleanUpNode } from './cleanup.ts'
-import { importImage, startContainerd } from './containerd.ts'
+import { importImage, startContainerd, tagImage } from './containerd.ts'
 import { startNodeProcesses } from './kubelet.ts'
 import { ensureBridge, keepInside, NODE_NETWORK } from './network.ts'
 import { NODE_PATHS } from './paths.ts'
 
 export const REAL_NODE_NAME = 'exactly-node-1'
+const LOCAL_IMAGE_ALIAS = 'docker.io/library/exactly:dev'
 
 export interface RealNode {
   nodeName: string
@@ -57,6 +58,9 @@ export async function startRealNode(plane: ControlPlane, launch: Launch): Promis
   const [binDir, image, pause] = await Promise.all([componentDir('kube-node'), buildImage(), pauseImage()])
   const containerd = await startContainerd(launch, pause.ref)
   await Promise.all([importImage(pause.ref, pause.archive), importImage(image.ref, image.archive)])
+  // Manifests in tests, the demo and the docs say `exactly:dev`: on this node that is the image
+  // built from this tree (the CRI reads the short name as docker.io/library/exactly:dev).
+  await tagImage(image.ref, LOCAL_IMAGE_ALIAS)
   const node = await startNodeProcesses(plane, REAL_NODE_NAME, binDir, launch)
   const api = await adminClient(plane.server, plane.certs)
   await node.kubelet.waitUntil(

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { V1Pod } from '@kubernetes/client-node'
 import type { StreamJob } from '../../operator/api/streamjob-types.ts'
-import { pidOf } from '../../stack/node-agent/pod-status.ts'
+import { containerPid } from '../../stack/real-node/pod-inspect.ts'
 import type { OperatorHarness } from '../integration/helpers/operator-harness.ts'
 import { workerStatus } from './bank-job.ts'
 
@@ -118,14 +118,14 @@ export class Chaos {
     const choice = random()
     const deadline = Date.now() + 30_000
     while (Date.now() < deadline && !stop.aborted) {
-      // A killed process shows as Running until the node agent reports it: never count it twice.
+      // A killed process shows as Running until the kubelet reports it: never count it twice.
       const killed = new Set(seen.kills.map((k) => k.pid))
       const live = (await h.jobPods(job))
-        .filter((p) => isLiveWorker(p) && pidOf(p) && !killed.has(pidOf(p)!))
+        .filter((p) => isLiveWorker(p) && containerPid(p) && !killed.has(containerPid(p)!))
         .sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!))
       if (live.length > 0) {
         const victim = live[Math.floor(choice * live.length)]!
-        const pid = pidOf(victim)!
+        const pid = containerPid(victim)!
         try {
           process.kill(pid, 'SIGKILL')
           seen.kills.push({ pod: victim.metadata!.name!, pid, at: Date.now() - t0 })

@@ -83,7 +83,8 @@ beforeAll(async () => {
   // next integration run's global setup stops the broker (sweepOrphanStacks).
   const dir = join(tmpdir(), 'exactly-stacks', `${Date.now()}-${process.pid}-chaos-kafka`)
   mkdirSync(dir, { recursive: true })
-  own = await startStack({ dir, kafka: true })
+  // On the address the shared stack's servers use, so the worker pods reach this broker too.
+  own = await startStack({ dir, kafka: true, host: stack.host })
   bootstrap = own.info.kafka!.bootstrap
   const kafka = kafkaFor(bootstrap)
   topics = {

@@ -40,6 +40,10 @@ export async function applyStreamJobCrd(tools: Pick<KubeTools, 'kubectl'>): Prom
   ])
 }
 
+/**
+ * A pod running test/integration/fixtures/pod-fixture.ts in the exactly image; the fixture is
+ * not in the image, so a hostPath volume lends it from the checkout, read-only.
+ */
 export function fixturePod(name: string, args: string[], extra: Partial<V1Pod['spec']> = {}): V1Pod {
   return {
     metadata: { name },
@@ -50,8 +54,12 @@ export function fixturePod(name: string, args: string[], extra: Partial<V1Pod['s
         {
           name: 'main',
           image: 'exactly:dev',
-          command: ['node', '/app/test/integration/fixtures/pod-fixture.ts', ...args],
+          command: ['node', '/fixtures/pod-fixture.ts', ...args],
+          volumeMounts: [{ name: 'fixtures', mountPath: '/fixtures', readOnly: true }],
         },
+      ],
+      volumes: [
+        { name: 'fixtures', hostPath: { path: join(REPO_ROOT, 'test/integration/fixtures'), type: 'Directory' } },
       ],
       ...extra,
     },

@@ -1,6 +1,6 @@
 /**
  * The operator as the operator integration test and the chaos suite run it, as a user would:
- * installed with helm (two replicas on the node agent, watching one namespace), its StreamJobs
+ * installed with helm (two replicas on the real node, watching one namespace), its StreamJobs
  * (the shape a user applies) read and changed through the API, bounded waits whose failure
  * message carries the operator pods' last log lines and the StreamJob's status, and a cleanup
  * that leaves nothing behind even when the test failed half-way.
@@ -11,8 +11,7 @@ import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-
 import type { StreamJob } from '../../../operator/api/streamjob-types.ts'
 import { GROUP, KubeApi, PLURAL, VERSION } from '../../../operator/kube/kube-api.ts'
 import { type KubeTools, kubeTools } from '../../../stack/kubectl.ts'
-import { stackPodsDir, tailPodLogs } from '../../../stack/node-agent/pod-logs.ts'
-import { pidOf } from '../../../stack/node-agent/pod-status.ts'
+import { containerPid, tailContainerLogs } from '../../../stack/real-node/pod-inspect.ts'
 import { REPO_ROOT } from '../../../stack/repo-root.ts'
 import type { StackInfo } from '../../../stack/stack.ts'
 import { waitFor } from '../../../stack/wait.ts'
@@ -127,14 +126,14 @@ export class OperatorHarness {
     )
   }
 
-  /** The operator pods' last log lines, from the node agent's pod directories. */
+  /** The operator pods' last log lines, from the kubelet's log files. */
   operatorLog(lines = 15): string {
-    return tailPodLogs(stackPodsDir(this.stack.dir), this.system, { container: 'operator', lines })
+    return tailContainerLogs(this.system, { container: 'operator', lines })
   }
 
-  /** The log of one pod of the job's namespace (the node agent keeps it after the pod is gone). */
+  /** The log of one pod of the job's namespace (while the pod exists: the kubelet removes it with the pod). */
   podLog(pod: string, lines = 20): string {
-    return tailPodLogs(stackPodsDir(this.stack.dir), this.namespace, { pod, lines })
+    return tailContainerLogs(this.namespace, { pod, lines })
   }
 
   private target() {
@@ -197,7 +196,11 @@ export class OperatorHarness {
     const pod = lease.spec?.holderIdentity ?? ''
     const renewedAt = lease.spec?.renewTime ? new Date(lease.spec.renewTime as unknown as string).getTime() : 0
     if (!pod) return { pod, pid: undefined, renewedAt }
-    return { pod, pid: pidOf(await this.core.readNamespacedPod({ namespace: this.system, name: pod })), renewedAt }
+    return {
+      pod,
+      pid: containerPid(await this.core.readNamespacedPod({ namespace: this.system, name: pod })),
+      renewedAt,
+    }
   }
 
   /**
@@ -262,8 +265,8 @@ export interface TestJob {
 
 /**
  * A StreamJob as a user applies it: the `exactly:dev` image, 60 s transactions, 1 s checkpoints
- * on the stack's S3 server (with the credentials of the secret `install()` creates), and a
- * restart backoff of 1 s up to 5 s.
+ * on the stack's S3 server (with the credentials of the secret `install()` creates), a restart
+ * backoff of 1 s up to 5 s, and small resource requests.
  */
 export function streamJobManifest(stack: StackInfo, o: TestJob) {
   const s3 = stack.s3!
@@ -293,6 +296,9 @@ export function streamJobManifest(stack: StackInfo, o: TestJob) {
         },
       },
       restartPolicy: { maxRestarts: o.maxRestarts, backoff: { initial: '1s', max: '5s' } },
+      // The real scheduler counts requests: with the default 500m, a 2-core test node holds three
+      // workers. These small jobs use far less; the memory limit stays generous.
+      resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '1Gi' } },
     },
   }
 }

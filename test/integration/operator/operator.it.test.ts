@@ -15,7 +15,7 @@ import type { StreamJob } from '../../../operator/api/streamjob-types.ts'
 import { networkPolicyName } from '../../../operator/model/names.ts'
 import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { readToEnd } from '../../../runtime/kafka/read-to-end.ts'
-import { pidOf } from '../../../stack/node-agent/pod-status.ts'
+import { containerPid } from '../../../stack/real-node/pod-inspect.ts'
 import { createTopic, kafkaFor } from '../../../stack/topics.ts'
 import { produceSlowly } from '../helpers/kafka.ts'
 import { OperatorHarness } from '../helpers/operator-harness.ts'
@@ -161,7 +161,7 @@ describe('exactly operator', () => {
     await expectNetworkPolicy(ready)
 
     const victim = (await jobPods()).find((p) => p.metadata?.name === 'counts-g1-s1-a1')!
-    const pid = pidOf(victim)
+    const pid = containerPid(victim)
     expect(pid, 'the node agent reports the pid in containerID').toBeGreaterThan(0)
     process.kill(pid!, 'SIGKILL')
 

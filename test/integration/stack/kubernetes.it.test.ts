@@ -1,8 +1,8 @@
 import { RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
 import { kubeTools } from '../../../stack/kubectl.ts'
-import { pidOf } from '../../../stack/node-agent/pod-status.ts'
 import { isAlive } from '../../../stack/process-group.ts'
+import { containerPid } from '../../../stack/real-node/pod-inspect.ts'
 import { waitFor as eventually } from '../../../stack/wait.ts'
 import { createNamespace, fixturePod, kubeFor } from '../helpers/kube.ts'
 
@@ -46,11 +46,14 @@ async function waitReady(name: string): Promise<V1Pod> {
   })
 }
 
-describe('Kubernetes control plane and node agent', () => {
-  it('kubectl lists the node agent as a Ready node', async () => {
+describe('Kubernetes control plane and the real node', () => {
+  it('kubectl lists the real node as Ready, with its kubelet version and containerd', async () => {
     const kube = await kubeTools({ kubeconfig: stack.kube!.kubeconfig })
     const stdout = await kube.kubectl(['get', 'nodes'])
     expect(stdout).toMatch(new RegExp(`${nodeName}\\s+Ready`))
+    const wide = await kube.kubectl(['get', 'node', nodeName, '-o', 'wide'])
+    expect(wide).toMatch(/v1\.36\.3/)
+    expect(wide).toMatch(/containerd:\/\/1\.6/)
   })
 
   it('a pod whose process exits 0 ends Succeeded', async () => {
@@ -82,8 +85,9 @@ describe('Kubernetes control plane and node agent', () => {
     await createPod(serveSpec('env-check'))
     const pod = await waitReady('env-check')
     const podIP = pod.status?.podIP
-    expect(podIP).toMatch(/^127\.0\.\d+\.\d+$/)
-    expect(podIP).not.toBe('127.0.0.1')
+    // An address of the bridge's /24 in the pod's own network namespace, not the host's.
+    expect(podIP).toMatch(/^10\.244\.77\.\d+$/)
+    expect(podIP).not.toBe(stack.host)
     const { env } = (await (await fetch(`http://${podIP}:8080/`)).json()) as { env: Record<string, string> }
     expect(env).toMatchObject({
       POD_NAME: 'env-check',
@@ -121,7 +125,7 @@ describe('Kubernetes control plane and node agent', () => {
   it('deleting a running pod stops its process and removes the pod', async () => {
     await createPod(serveSpec('to-delete'))
     const pod = await waitReady('to-delete')
-    const pid = pidOf(pod)
+    const pid = containerPid(pod)
     expect(pid).toBeGreaterThan(0)
     expect(isAlive(pid!)).toBe(true)
     await core.deleteNamespacedPod({ name: 'to-delete', namespace })
@@ -140,6 +144,8 @@ describe('Kubernetes control plane and node agent', () => {
     pod.metadata!.ownerReferences = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata!.uid! }]
     await createPod(pod)
     const running = await waitReady('owned')
+    const pid = containerPid(running)
+    expect(pid).toBeGreaterThan(0)
     await core.deleteNamespacedConfigMap({ name: 'owner', namespace })
     await eventually(
       'the owned pod is collected',
@@ -150,6 +156,6 @@ describe('Kubernetes control plane and node agent', () => {
         ),
       60_000,
     )
-    expect(isAlive(pidOf(running)!)).toBe(false)
+    expect(isAlive(pid!)).toBe(false)
   })
 })
