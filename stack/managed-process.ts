@@ -22,7 +22,7 @@ export interface StartOptions {
 }
 
 /** Starts a component as a ManagedProcess of the stack (logs and pid file in the stack's directory). */
-export type Launch = (name: string, command: string, args: string[]) => ManagedProcess
+export type Launch = (name: string, command: string, args: string[], env?: NodeJS.ProcessEnv) => ManagedProcess
 
 export class ManagedProcess {
   readonly name: string

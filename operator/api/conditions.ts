@@ -43,6 +43,10 @@ export const ConditionReason = {
   ProducerFenced: 'ProducerFenced',
   /** A worker answered GET /status with something the operator cannot use; it counts as not answering. */
   WorkerStatusInvalid: 'WorkerStatusInvalid',
+  /** A pod of the job cannot start: no node can hold it, its image is missing, or its container config is wrong. */
+  PodUnschedulable: 'PodUnschedulable',
+  ImageUnavailable: 'ImageUnavailable',
+  ContainerConfigInvalid: 'ContainerConfigInvalid',
   PausedByAnnotation: 'PausedByAnnotation',
   NotPaused: 'NotPaused',
 } as const

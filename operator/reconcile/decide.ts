@@ -31,6 +31,7 @@ import { Draft } from './draft.ts'
 import { transitionJobPhase } from './job-phase.ts'
 import type { Observed } from './observed.ts'
 import type { Plan } from './plan.ts'
+import { blockedPods } from './pod-blocks.ts'
 import { buildConditions, type InvalidReport } from './status.ts'
 
 export interface DecideSettings
@@ -43,6 +44,14 @@ export interface DecideSettings
   /** Who may reach the workers' port (the chart's settings, main.ts); absent: no NetworkPolicy. */
   networkPolicy?: NetworkPolicySettings | undefined
 }
+
+/** Degraded reasons announced by a Warning Event when they begin (the condition carries them after). */
+const EPISODE_EVENTS: ReadonlySet<string> = new Set([
+  R.WorkerStatusInvalid,
+  R.PodUnschedulable,
+  R.ImageUnavailable,
+  R.ContainerConfigInvalid,
+])
 
 /** Seconds a worker gets between SIGTERM and SIGKILL, beyond checkpoint.timeout, to stop cleanly. */
 const STOP_MARGIN_SECONDS = 30
@@ -70,20 +79,22 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
     const phase = transitionJobPhase(previous.phase, next, jobKey(job))
     const live = layout?.running ? reportsOf(observed, layout.generation) : []
     const invalid = layout?.running ? invalidReportsOf(observed, layout.generation) : []
+    const blocked = blockedPods(observed.pods)
     draft.status = buildConditions(draft.status, {
       phase,
       detail,
       reports: live,
       invalidReports: invalid,
+      blocked,
       paused,
       observedGeneration: job.metadata.generation,
       now,
     })
     // Once per episode, not once per pass: the condition carries it while it lasts.
     const degraded = findCondition(draft.status.conditions, ConditionType.Degraded)
-    const wasInvalid = findCondition(previous.conditions, ConditionType.Degraded)?.reason === R.WorkerStatusInvalid
-    if (degraded?.reason === R.WorkerStatusInvalid && !wasInvalid) {
-      draft.event('Warning', R.WorkerStatusInvalid, degraded.message)
+    const wasReason = findCondition(previous.conditions, ConditionType.Degraded)?.reason
+    if (degraded && EPISODE_EVENTS.has(degraded.reason) && degraded.reason !== wasReason) {
+      draft.event('Warning', degraded.reason, degraded.message)
     }
     return draft.plan()
   }

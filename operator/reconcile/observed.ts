@@ -26,7 +26,25 @@ export interface ObservedPod {
   terminationReason: string | undefined
   finishedAt: number | undefined
   startedAt: number | undefined
+  /** Why the pod cannot start, as the scheduler or the kubelet says it; absent while nothing blocks it. */
+  blocked?: PodBlock | undefined
 }
+
+export interface PodBlock {
+  kind: 'Unschedulable' | 'ImageUnavailable' | 'ContainerConfigInvalid'
+  /** The scheduler's or the kubelet's own words, e.g. "0/1 nodes are available: 1 Insufficient cpu." */
+  message: string
+}
+
+/** The kubelet's waiting reasons that mean the image cannot be had (pulled, or found with pull policy Never). */
+const IMAGE_REASONS: ReadonlySet<string> = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'ErrImageNeverPull',
+  'InvalidImageName',
+  'ImageInspectError',
+])
+const CONFIG_REASONS: ReadonlySet<string> = new Set(['CreateContainerConfigError', 'CreateContainerError'])
 
 export interface Observed {
   job: StreamJob
@@ -65,7 +83,22 @@ export function observePod(pod: V1Pod): ObservedPod | undefined {
     terminationReason: terminated?.reason,
     finishedAt: time(terminated?.finishedAt),
     startedAt: time(container?.state?.running?.startedAt ?? pod.status?.startTime),
+    blocked: podBlock(pod),
   }
+}
+
+/** What keeps a pod from starting: the scheduler found no node, or the kubelet cannot create its container. */
+export function podBlock(pod: V1Pod): PodBlock | undefined {
+  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled')
+  if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+    return { kind: 'Unschedulable', message: scheduled.message ?? 'no node can hold the pod' }
+  }
+  const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting
+  const reason = waiting?.reason ?? ''
+  const message = waiting?.message ? `${reason}: ${waiting.message}` : reason
+  if (IMAGE_REASONS.has(reason)) return { kind: 'ImageUnavailable', message }
+  if (CONFIG_REASONS.has(reason)) return { kind: 'ContainerConfigInvalid', message }
+  return undefined
 }
 
 export function isTerminated(pod: ObservedPod): boolean {

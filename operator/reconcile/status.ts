@@ -6,6 +6,7 @@
 import { truncateText, type WorkerStatus } from '../../contract/worker-status.ts'
 import { ConditionReason as R, setCondition, ConditionType as T } from '../api/conditions.ts'
 import type { Condition, JobPhase, StreamJobStatus } from '../api/streamjob-types.ts'
+import type { BlockedPods } from './pod-blocks.ts'
 
 export interface StatusInputs {
   phase: JobPhase
@@ -15,6 +16,8 @@ export interface StatusInputs {
   reports: readonly WorkerStatus[]
   /** Live workers of the current generation whose answer was refused, in slot order (observed.ts). */
   invalidReports?: readonly InvalidReport[]
+  /** Pods of the job that cannot start, and why (pod-blocks.ts). */
+  blocked?: BlockedPods | undefined
   paused: boolean
   observedGeneration: number | undefined
   now: number
@@ -56,11 +59,12 @@ export function buildConditions(status: StreamJobStatus, input: StatusInputs): S
   const { phase, detail, reports } = input
 
   const ready = phase === 'Running'
+  const { blocked } = input
   set(
     T.Ready,
     ready,
-    ready ? R.WorkersReady : readyReason(phase),
-    ready ? 'Every worker is restored and processing' : detail,
+    ready ? R.WorkersReady : (blocked?.reason ?? readyReason(phase)),
+    ready ? 'Every worker is restored and processing' : (blocked?.message ?? detail),
   )
 
   if (PROGRESSING.has(phase)) set(T.Progressing, true, phase, detail)
@@ -72,11 +76,13 @@ export function buildConditions(status: StreamJobStatus, input: StatusInputs): S
       phase === 'Failed' ? 'The operator gave up: see Degraded' : `The job is ${phase}`,
     )
 
-  // A failed or restarting worker says more than one that answers badly: it goes first.
+  // A failed or restarting worker says more than a pod that cannot start, which says more than
+  // one that answers badly: they go first.
   const failure = status.lastFailure
   const invalid = input.invalidReports ?? []
   if (phase === 'Failed') set(T.Degraded, true, failure?.reason ?? R.WorkerFailed, failure?.message ?? detail)
   else if (phase === 'Recovering') set(T.Degraded, true, R.WorkerFailed, failure?.message ?? detail)
+  else if (blocked) set(T.Degraded, true, blocked.reason, blocked.message)
   else if (invalid.length > 0) set(T.Degraded, true, R.WorkerStatusInvalid, invalidReportMessage(invalid))
   else set(T.Degraded, false, R.NoFailures, 'No worker is failing')
 

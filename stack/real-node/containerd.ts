@@ -10,6 +10,9 @@ import { runChecked, runCommand } from '../run-command.ts'
 import { cniConfig } from './network.ts'
 import { NODE_PATHS } from './paths.ts'
 
+/** A loopback port nothing listens on (discard, port 9): every registry request is refused locally. */
+const NO_REGISTRY_PROXY = 'http://127.0.0.1:9'
+
 export function containerdConfig(sandboxImage: string): string {
   const p = NODE_PATHS
   return `version = 2
@@ -49,12 +52,18 @@ export async function startContainerd(launch: Launch, sandboxImage: string): Pro
   ])
   await writeFile(NODE_PATHS.containerdConfig, containerdConfig(sandboxImage))
   await writeFile(`${NODE_PATHS.cniConfDir}/10-exactly.conflist`, cniConfig())
-  const containerd = launch('containerd', 'containerd', [
-    '--config',
-    NODE_PATHS.containerdConfig,
-    '--log-level',
-    'warn',
-  ])
+  const args = ['--config', NODE_PATHS.containerdConfig, '--log-level', 'warn']
+  // Images are imported, never pulled. A pod naming an image the node lacks makes containerd try a
+  // registry: through this proxy, which nothing serves, that fails at once on loopback, with no
+  // DNS lookup of the registry's name and no connection leaving the machine.
+  const proxy = { HTTP_PROXY: NO_REGISTRY_PROXY, HTTPS_PROXY: NO_REGISTRY_PROXY, NO_PROXY: '' }
+  const containerd = launch('containerd', 'containerd', args, {
+    ...process.env,
+    ...proxy,
+    http_proxy: proxy.HTTP_PROXY,
+    https_proxy: proxy.HTTPS_PROXY,
+    no_proxy: '',
+  })
   await containerd.waitUntil('serving its socket', async () => (await ctr(['version'])).code === 0, 30_000)
   return containerd
 }
