@@ -7,7 +7,7 @@
  *   releaseNode: processes stopped by the stack ──▶ cleanUpNode
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { cp, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { componentDir } from '../components.ts'
 import type { ControlPlane } from '../control-plane.ts'
@@ -85,5 +85,7 @@ export async function startRealNode(plane: ControlPlane, launch: Launch): Promis
 /** After the stack stopped the node's processes: removes what they left, if this stack owns the node. */
 export async function releaseNode(stackDir: string): Promise<void> {
   if (nodeOwner() !== stackDir) return
+  // The pods' logs outlive the node, in the stack's directory (`pods/<ns>_<pod>_<uid>/<container>/`).
+  if (existsSync(NODE_PATHS.podLogs)) await cp(NODE_PATHS.podLogs, join(stackDir, 'pods'), { recursive: true })
   await cleanUpNode(join(await componentDir('kube-node'), 'kube-proxy'))
 }

@@ -1,0 +1,115 @@
+/**
+ * What only a real kubelet can show about the worker pods the operator makes: the pod security
+ * context is enforced on the running container, and `kubectl delete pod` delivers SIGTERM, the
+ * worker takes its final checkpoint within the grace period and the replacement restores from
+ * it; the output is audited record by record.
+ */
+import { readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
+import { containerPid, tailContainerLogs } from '../../../stack/real-node/pod-inspect.ts'
+import { createTopic, kafkaFor } from '../../../stack/topics.ts'
+import { waitFor } from '../../../stack/wait.ts'
+import { OperatorHarness } from '../helpers/operator-harness.ts'
+import { WordCountTopics, wordCountJob } from './word-count-job.ts'
+
+const stack = inject('stack')
+if (!stack.kafka || !stack.s3 || !stack.kube) throw new Error('The integration stack lacks Kafka, S3 or Kubernetes')
+const h = new OperatorHarness(stack, 'node')
+const kafka = kafkaFor(stack.kafka.bootstrap)
+const client = new KafkajsClient({ brokers: [stack.kafka.bootstrap] })
+const JOB = 'counts'
+let words: WordCountTopics
+
+const wait = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000) =>
+  h.waitFor(what, JOB, check, timeoutMs)
+
+async function runningWorker(slot: number) {
+  return wait(`a ready worker of slot ${slot}`, async () => {
+    const pods = await h.jobPods(JOB)
+    return pods.find(
+      (p) =>
+        p.metadata?.labels?.['exactly.dev/slot'] === String(slot) &&
+        !p.metadata.deletionTimestamp &&
+        p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    )
+  })
+}
+
+/** `kubectl exec` into a worker: the API server reaches the kubelet, which runs it in the container. */
+const exec = (pod: string, script: string) =>
+  h.kubectl('exec', '-n', h.namespace, pod, '--', 'sh', '-c', `${script} 2>&1; echo "exit=$?"`)
+
+beforeAll(async () => {
+  await h.install()
+  await client.connect()
+  const topics = {
+    input: await createTopic(kafka, 'node-words', 2),
+    output: await createTopic(kafka, 'node-counts', 2),
+  }
+  words = new WordCountTopics(kafka, stack.kafka!.bootstrap, client, topics, wait)
+  await h.createJob(wordCountJob(h, JOB, topics.input, topics.output, 5))
+  await wait('the job is Running', async () => ((await h.readJob(JOB)).status?.phase === 'Running' ? true : undefined))
+}, 240_000)
+
+afterAll(async () => {
+  await client.close()
+  const problems = await h.cleanup([JOB])
+  if (problems.length > 0) process.stderr.write(`cleanup: ${problems.join('\n')}\n`)
+})
+
+describe('worker pods under the real kubelet', () => {
+  it('run as uid 10001 with no capabilities, no privilege escalation, seccomp, and a read-only root filesystem', async () => {
+    const pod = await runningWorker(0)
+    const pid = containerPid(pod)
+    expect(pid, 'the worker container has a process').toBeGreaterThan(0)
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1]?.trim()
+    expect(field('Uid')?.split(/\s+/)).toEqual(['10001', '10001', '10001', '10001'])
+    expect(field('CapEff')).toBe('0000000000000000')
+    expect(field('NoNewPrivs')).toBe('1')
+    expect(field('Seccomp')).toBe('2')
+    const name = pod.metadata!.name!
+    expect(await exec(name, 'id -u')).toBe('10001\nexit=0\n')
+    for (const path of ['/x', '/app/x', '/tmp/x']) {
+      expect(await exec(name, `touch ${path}`), `writing ${path}`).toMatch(/Read-only file system\nexit=1\n$/)
+    }
+  })
+
+  it('kubectl delete pod: SIGTERM, a final checkpoint within the grace period, and the replacement restores from it', async () => {
+    await words.feed(300)
+    const pod = await runningWorker(0)
+    const name = pod.metadata!.name!
+    const grace = pod.spec!.terminationGracePeriodSeconds!
+    // The kubelet removes a deleted pod's log with the pod: collect it while the worker stops.
+    let log = ''
+    const deletedAt = Date.now()
+    await h.kubectl('delete', 'pod', '-n', h.namespace, name, '--wait=false')
+    const stopped = await waitFor(
+      `${name} logs that it stopped cleanly`,
+      async () => {
+        log = tailContainerLogs(h.namespace, { pod: name, lines: 200 }) || log
+        const line = log.split('\n').find((l) => l.includes('stopped cleanly'))
+        return line ? { at: Date.now(), line } : undefined
+      },
+      grace * 1000,
+      { intervalMs: 50 },
+    )
+    const stopMs = stopped.at - deletedAt
+    process.stdout.write(`[node] ${name}: SIGTERM to a clean stop in ${stopMs} ms (grace ${grace} s)\n`)
+    expect(log).toMatch(/"reason":"SIGTERM".*stop requested: taking a final checkpoint/)
+    const finalCheckpoint = (JSON.parse(stopped.line) as { lastCheckpoint: number }).lastCheckpoint
+    expect(finalCheckpoint).toBeGreaterThan(0)
+    expect(stopMs).toBeLessThan(grace * 1000)
+
+    const replacement = await runningWorker(0)
+    expect(replacement.metadata!.name).not.toBe(name)
+    const restored = tailContainerLogs(h.namespace, { pod: replacement.metadata!.name!, lines: 200 })
+      .split('\n')
+      .find((l) => l.includes('slot restored and running'))
+    expect(restored, 'the replacement logged its restore').toBeDefined()
+    expect((JSON.parse(restored!) as { nextCheckpointId: number }).nextCheckpointId).toBe(finalCheckpoint + 1)
+    await words.feed(200)
+    await words.audit()
+  })
+})
