@@ -90,6 +90,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let s3: S3Server | undefined
   let plane: ControlPlane | undefined
   const started = Date.now()
+  /** Set when the stack stops: the node's supervised processes are not started again then. */
+  let stopping = false
   if (options.kube) {
     const owner = nodeOwner()
     if (owner && owner !== dir && stackIsUp(owner)) {
@@ -123,7 +125,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         say('starting etcd, kube-apiserver and kube-controller-manager…')
         plane = await startControlPlane(join(dir, 'kube'), launch, { host, nodeName: REAL_NODE_NAME })
         say(`Kubernetes API ready at ${plane.server} (${seconds(started)}); starting the real node…`)
-        const node = await startRealNode(plane, launch)
+        const node = await startRealNode(plane, launch, () => stopping)
         info.kube = { server: plane.server, kubeconfig: plane.kubeconfig, nodeName: node.nodeName, image: node.image }
         say(`node ${node.nodeName} (kubelet, containerd) is Ready (${seconds(started)})`)
       })(),
@@ -145,6 +147,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 
   async function stopAll(): Promise<void> {
+    stopping = true
     // The kubelet first, so no pod is restarted while the rest stops; then everything at once.
     await [...live].find((p) => p.name === 'kubelet')?.stop(15_000)
     const rest = [...live]

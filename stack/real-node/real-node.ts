@@ -53,8 +53,17 @@ export async function claimNode(stackDir: string): Promise<void> {
   await writeFile(NODE_PATHS.owner, `${stackDir}\n`)
 }
 
-/** Starts containerd and the node's Kubernetes processes; resolves when the node is Ready. */
-export async function startRealNode(plane: ControlPlane, launch: Launch): Promise<RealNode> {
+/**
+ * Starts containerd and the node's Kubernetes processes; resolves when the node is Ready. Like a
+ * node's service manager (systemd's Restart=always), it starts containerd, the kubelet and
+ * kube-proxy again when one dies, until `stopping()` says the stack is going down.
+ */
+export async function startRealNode(
+  plane: ControlPlane,
+  plainLaunch: Launch,
+  stopping: () => boolean,
+): Promise<RealNode> {
+  const launch = supervised(plainLaunch, stopping)
   const [binDir, image, pause] = await Promise.all([componentDir('kube-node'), buildImage(), pauseImage()])
   const containerd = await startContainerd(launch, pause.ref)
   await Promise.all([importImage(pause.ref, pause.archive), importImage(image.ref, image.archive)])
@@ -79,6 +88,25 @@ export async function startRealNode(plane: ControlPlane, launch: Launch): Promis
     hostIP: NODE_NETWORK.hostIP,
     image: image.ref,
     processes: [containerd, node.kubelet, node.scheduler, node.proxy],
+  }
+}
+
+const SUPERVISED: ReadonlySet<string> = new Set(['containerd', 'kubelet', 'kube-proxy'])
+const RESTART_DELAY_MS = 500
+
+/** A Launch that starts a supervised process again, with the same command, when it exits. */
+function supervised(launch: Launch, stopping: () => boolean): Launch {
+  return (name, command, args, env) => {
+    const start = (): ManagedProcess => {
+      const proc = launch(name, command, args, env)
+      if (SUPERVISED.has(name)) {
+        proc.exited.then(() => {
+          if (!stopping()) setTimeout(() => stopping() || start(), RESTART_DELAY_MS)
+        })
+      }
+      return proc
+    }
+    return start()
   }
 }
 

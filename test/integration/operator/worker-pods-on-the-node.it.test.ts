@@ -1,12 +1,15 @@
 /**
  * What only a real kubelet can show about the worker pods the operator makes: the pod security
- * context is enforced on the running container, and `kubectl delete pod` delivers SIGTERM, the
+ * context is enforced on the running container; `kubectl delete pod` delivers SIGTERM, the
  * worker takes its final checkpoint within the grace period and the replacement restores from
- * it; the output is audited record by record.
+ * it; the kubelet and then containerd killed and started again (a node's service manager does
+ * that; the stack's supervisor here) leave the job running. The output is audited each time.
  */
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
+import { isAlive } from '../../../stack/process-group.ts'
 import { containerPid, tailContainerLogs } from '../../../stack/real-node/pod-inspect.ts'
 import { createTopic, kafkaFor } from '../../../stack/topics.ts'
 import { waitFor } from '../../../stack/wait.ts'
@@ -111,5 +114,40 @@ describe('worker pods under the real kubelet', () => {
     expect((JSON.parse(restored!) as { nextCheckpointId: number }).nextCheckpointId).toBe(finalCheckpoint + 1)
     await words.feed(200)
     await words.audit()
+  })
+
+  it('the kubelet killed and started again, then containerd: the workers keep running and the output is exact', async () => {
+    const pidOf = (name: string) => Number(readFileSync(join(stack.dir, 'pids', `${name}.pid`), 'utf8'))
+    const workersBefore = await Promise.all([runningWorker(0), runningWorker(1)])
+    const nodeReady = async () => {
+      const node = await h.core.readNode({ name: stack.kube!.nodeName })
+      return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined
+    }
+    for (const component of ['kubelet', 'containerd']) {
+      await words.feed(150)
+      const old = pidOf(component)
+      process.kill(old, 'SIGKILL')
+      const restarted = await waitFor(
+        `${component} is started again`,
+        async () => {
+          try {
+            const pid = pidOf(component)
+            return pid !== old && isAlive(pid) ? pid : undefined
+          } catch {
+            return undefined
+          }
+        },
+        30_000,
+      )
+      await waitFor('the node is Ready', nodeReady, 60_000)
+      process.stdout.write(`[node] ${component} ${old} killed, ${restarted} runs\n`)
+    }
+    // A node restart without pod loss: the same worker containers, with the same processes.
+    const workersAfter = await Promise.all([runningWorker(0), runningWorker(1)])
+    expect(workersAfter.map((p) => p.metadata!.name)).toEqual(workersBefore.map((p) => p.metadata!.name))
+    expect(workersAfter.map((p) => containerPid(p))).toEqual(workersBefore.map((p) => containerPid(p)))
+    await words.feed(150)
+    await words.audit()
+    expect((await h.readJob(JOB)).status?.phase).toBe('Running')
   })
 })
