@@ -21,6 +21,7 @@ import type { JobDurations } from '../model/job-durations.ts'
 import { desiredNetworkPolicy, type NetworkPolicySettings } from '../model/network-policy.ts'
 import { desiredWorkerPod, type PodSettings } from '../model/worker-pod.ts'
 import type { Draft } from './draft.ts'
+import { workerFailureWords } from './failure-words.ts'
 import { isTerminated, type Observed, type ObservedPod } from './observed.ts'
 import { restartBackoffMs } from './restart-policy.ts'
 
@@ -121,8 +122,7 @@ function decideSlot(job: StreamJob, s: SlotState, settings: SlotSettings, now: n
       createAttempt(job, s, s.attempt + 1, settings, draft)
       return 'recovering'
     case 'Failed': {
-      const reason = pod.terminationReason ?? 'Error'
-      const detail = `${pod.name} failed: exit code ${pod.exitCode ?? 'unknown'} (${reason})`
+      const { reason, message: detail } = workerFailureWords(pod, job)
       if (pod.exitCode === EXIT_NEEDS_A_PERSON) {
         failJob(
           draft,
@@ -134,7 +134,7 @@ function decideSlot(job: StreamJob, s: SlotState, settings: SlotSettings, now: n
         )
         return 'failed'
       }
-      return restart(job, s, settings, now, draft, 'WorkerFailed', detail, pod.finishedAt ?? pod.startedAt ?? 0)
+      return restart(job, s, settings, now, draft, reason, detail, pod.finishedAt ?? pod.startedAt ?? 0)
     }
   }
 }

@@ -3,7 +3,8 @@
  * context is enforced on the running container; `kubectl delete pod` delivers SIGTERM, the
  * worker takes its final checkpoint within the grace period and the replacement restores from
  * it; the kubelet and then containerd killed and started again (a node's service manager does
- * that; the stack's supervisor here) leave the job running. The output is audited each time.
+ * that; the stack's supervisor here) leave the job running; a worker killed by its memory limit
+ * is reported as such, with the fix. The output is audited each time.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -57,7 +58,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client.close()
-  const problems = await h.cleanup([JOB])
+  const problems = await h.cleanup([JOB, 'hungry'])
   if (problems.length > 0) process.stderr.write(`cleanup: ${problems.join('\n')}\n`)
 })
 
@@ -149,5 +150,40 @@ describe('worker pods under the real kubelet', () => {
     await words.feed(150)
     await words.audit()
     expect((await h.readJob(JOB)).status?.phase).toBe('Running')
+  })
+
+  it('a worker killed by its memory limit: the status says OOMKilled with the limit and the fix, it is replaced, and raised, the output is exact', async () => {
+    const name = 'hungry'
+    const topics = {
+      input: await createTopic(kafka, 'hungry-in', 2),
+      output: await createTopic(kafka, 'hungry-out', 2),
+    }
+    const hungryWait = <T>(what: string, check: () => Promise<T | undefined>) => h.waitFor(what, name, check, 120_000)
+    const hungry = new WordCountTopics(kafka, stack.kafka!.bootstrap, client, topics, hungryWait)
+    await hungry.feed(200)
+    const manifest = wordCountJob(h, name, topics.input, topics.output, 50)
+    // Less than a Node process with the runtime loaded needs: the kernel kills it as it starts up.
+    manifest.spec.resources = { requests: { cpu: '50m', memory: '32Mi' }, limits: { memory: '40Mi' } }
+    await h.createJob(manifest)
+    const killed = await hungryWait('a worker was OOMKilled and replaced', async () => {
+      const job = await h.readJob(name)
+      return job.status?.lastFailure?.reason === 'WorkerOOMKilled' && (job.status.restarts ?? 0) >= 1 ? job : undefined
+    })
+    expect(killed.status?.lastFailure?.message).toMatch(
+      /^hungry-g1-s\d-a\d+ was killed by the kernel for going over its memory limit of 40Mi \(OOMKilled, exit code 137\)\. .*raise spec\.resources\.limits\.memory/,
+    )
+    const degraded = killed.status?.conditions?.find((c) => c.type === 'Degraded')
+    expect(degraded?.message).toContain('memory limit of 40Mi (OOMKilled')
+    expect(
+      await h.core.listNamespacedEvent({ namespace: h.namespace, fieldSelector: `involvedObject.name=${name}` }),
+    ).toSatisfy((events: { items: { reason?: string }[] }) => events.items.some((e) => e.reason === 'WorkerOOMKilled'))
+
+    await h.patchJob(name, { spec: { resources: { requests: { memory: '96Mi' }, limits: { memory: '1Gi' } } } })
+    await hungryWait('hungry is Running', async () =>
+      (await h.readJob(name)).status?.phase === 'Running' ? true : undefined,
+    )
+    await hungry.feed(100)
+    await hungry.audit()
+    await h.deleteJob(name)
   })
 })

@@ -1,0 +1,34 @@
+/**
+ * A failed worker described for a person: which pod, how it ended, and, where the cause is known
+ * from the pod alone, what to change. Pure.
+ */
+import type { StreamJob } from '../api/streamjob-types.ts'
+import { DEFAULT_RESOURCES } from '../model/worker-pod.ts'
+import type { ObservedPod } from './observed.ts'
+
+export interface FailureWords {
+  /** status.lastFailure.reason and the Warning Event's reason. */
+  reason: string
+  message: string
+}
+
+export function workerFailureWords(pod: ObservedPod, job: StreamJob): FailureWords {
+  const how = pod.terminationReason ?? 'Error'
+  const exit = `exit code ${pod.exitCode ?? 'unknown'}`
+  if (how === 'OOMKilled') {
+    // The pod's limit: the spec's resources as a whole, or the defaults when the spec sets none.
+    const resources = job.spec.resources ?? DEFAULT_RESOURCES.worker
+    const limit = resources.limits?.memory
+    const over = limit
+      ? `for going over its memory limit of ${limit}`
+      : 'when its node ran out of memory (the worker has no memory limit of its own)'
+    return {
+      reason: 'WorkerOOMKilled',
+      message:
+        `${pod.name} was killed by the kernel ${over} (OOMKilled, ${exit}). A worker holds its tasks' keyed ` +
+        'state in memory: raise spec.resources.limits.memory (and requests.memory) to cover it, or spread the ' +
+        'state over more workers with spec.parallelism',
+    }
+  }
+  return { reason: 'WorkerFailed', message: `${pod.name} failed: ${exit} (${how})` }
+}
