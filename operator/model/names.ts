@@ -11,6 +11,8 @@ const MAX_NAME = 63
 export const FINALIZER = 'exactly.dev/stop-cleanly'
 export const PAUSE_ANNOTATION = 'exactly.dev/pause-reconciliation'
 export const REVISION_ANNOTATION = 'exactly.dev/revision'
+/** The worker's or recover pod's configuration (JSON), mounted into the pod as a file (worker-pod.ts). */
+export const CONFIG_ANNOTATION = 'exactly.dev/config'
 export const FIELD_MANAGER = 'exactly-operator'
 
 export function workerPodName(job: string, generation: number, slot: number, attempt: number): string {

@@ -2,7 +2,9 @@
  * The pods the operator creates: one worker per slot and attempt, and the short-lived recover pod
  * of a layout change. Pure: spec and ids in, a V1Pod out (Strimzi's `generateDeployment`).
  *
- * Both run the one image with `exactly <command>`; `restartPolicy: Never`, because the operator
+ * Both run the one image with `exactly <command> --config /etc/exactly/config.json`: the
+ * configuration travels in a pod annotation, mounted as that file by a downwardAPI volume (an
+ * environment variable would cap it at 128 KiB, the kernel's limit for one). `restartPolicy: Never`, because the operator
  * decides every restart (a new attempt number is what fences a zombie); the restricted Pod
  * Security Standard; no service account token (workers need no Kubernetes API); an owner
  * reference to the StreamJob, so deleting it garbage-collects whatever is left.
@@ -12,12 +14,15 @@ import { WORKER_PORT } from '../../contract/defaults.ts'
 import type { StreamJob } from '../api/streamjob-types.ts'
 import type { JobDurations } from './job-durations.ts'
 import { type PodRole, podLabels } from './labels.ts'
-import { REVISION_ANNOTATION, recoverPodName, workerPodName } from './names.ts'
+import { CONFIG_ANNOTATION, REVISION_ANNOTATION, recoverPodName, workerPodName } from './names.ts'
 import { controllerReference } from './owner-reference.ts'
 import { desiredRecoverConfig, desiredWorkerConfig, type RecoverLayout } from './worker-config.ts'
 
 /** Where the image keeps the CLI; the Dockerfile puts the repository at /app. */
 export const EXACTLY_CLI = '/app/runtime/cli/exactly.ts'
+/** Where a pod finds its configuration (the CONFIG_ANNOTATION, mounted read-only). */
+export const CONFIG_DIR = '/etc/exactly'
+export const CONFIG_FILE = `${CONFIG_DIR}/config.json`
 
 /**
  * Resources of a pod whose StreamJob sets no `spec.resources`: a worker holds its tasks' keyed
@@ -48,7 +53,6 @@ export function desiredWorkerPod(
   const config = desiredWorkerConfig(job, ids, settings.durations, settings.stopKey)
   const container: V1Container = {
     ...baseContainer(job, 'worker', [
-      { name: 'EXACTLY_WORKER_CONFIG', value: JSON.stringify(config) },
       { name: 'EXACTLY_HTTP_HOST', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
     ]),
     ports: [{ name: 'http', containerPort: WORKER_PORT, protocol: 'TCP' }],
@@ -70,14 +74,15 @@ export function desiredWorkerPod(
     ids,
     container,
     settings,
+    JSON.stringify(config),
   )
 }
 
 export function desiredRecoverPod(job: StreamJob, layout: RecoverLayout, settings: PodSettings): V1Pod {
   const config = desiredRecoverConfig(job, layout, settings.durations)
-  const container = baseContainer(job, 'recover', [{ name: 'EXACTLY_RECOVER_CONFIG', value: JSON.stringify(config) }])
+  const container = baseContainer(job, 'recover', [])
   const name = recoverPodName(job.metadata.name, layout.generation, layout.nextGeneration)
-  return pod(job, name, 'recover', { generation: layout.generation }, container, settings)
+  return pod(job, name, 'recover', { generation: layout.generation }, container, settings, JSON.stringify(config))
 }
 
 function baseContainer(job: StreamJob, command: 'worker' | 'recover', env: V1EnvVar[]): V1Container {
@@ -92,7 +97,8 @@ function baseContainer(job: StreamJob, command: 'worker' | 'recover', env: V1Env
   return {
     name: command,
     image: spec.image,
-    command: ['node', EXACTLY_CLI, command],
+    command: ['node', EXACTLY_CLI, command, '--config', CONFIG_FILE],
+    volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
     env: [...env, ...credentials, ...((spec.podTemplate?.env ?? []) as V1EnvVar[])],
     resources: (spec.resources as V1Container['resources'] | undefined) ?? DEFAULT_RESOURCES[command],
     securityContext: {
@@ -112,6 +118,8 @@ function pod(
   ids: { generation: number; slot?: number; attempt?: number },
   container: V1Container,
   settings: PodSettings,
+  /** The worker's or recover pod's configuration, as JSON. */
+  config: string,
 ): V1Pod {
   const template = job.spec.podTemplate
   return {
@@ -121,7 +129,11 @@ function pod(
       name,
       namespace: job.metadata.namespace,
       labels: { ...(template?.labels ?? {}), ...podLabels(job.metadata.name, role, ids) },
-      annotations: { ...(template?.annotations ?? {}), [REVISION_ANNOTATION]: settings.revision },
+      annotations: {
+        ...(template?.annotations ?? {}),
+        [REVISION_ANNOTATION]: settings.revision,
+        [CONFIG_ANNOTATION]: config,
+      },
       ownerReferences: [controllerReference(job)],
     },
     spec: {
@@ -135,6 +147,36 @@ function pod(
       terminationGracePeriodSeconds: settings.terminationGracePeriodSeconds,
       securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } },
       containers: [container],
+      volumes: [
+        {
+          name: 'config',
+          downwardAPI: {
+            items: [{ path: 'config.json', fieldRef: { fieldPath: `metadata.annotations['${CONFIG_ANNOTATION}']` } }],
+          },
+        },
+      ],
     },
   }
+}
+
+/**
+ * Room for spec.job.config in a pod: Kubernetes allows 256 KiB of annotations in all (the user's
+ * own included), and the rest of the configuration takes a few KiB.
+ */
+export const JOB_CONFIG_MAX_BYTES = 200 * 1024
+
+/** Why the spec's job.config cannot reach its pods, or undefined when it can. */
+export function jobConfigProblem(job: StreamJob): string | undefined {
+  const bytes = Buffer.byteLength(JSON.stringify(job.spec.job.config ?? {}))
+  if (bytes <= JOB_CONFIG_MAX_BYTES) return undefined
+  return (
+    `spec.job.config is ${Math.ceil(bytes / 1024)} KiB as JSON, more than the ${JOB_CONFIG_MAX_BYTES / 1024} KiB ` +
+    'a pod can carry (it reaches each worker in a pod annotation, mounted as a file). Keep large data ' +
+    '(lookup tables, models) in a ConfigMap, a Secret or object storage, and put its name in spec.job.config'
+  )
+}
+
+/** The configuration a pod this module built carries (its CONFIG_ANNOTATION), as JSON. */
+export function podConfig(pod: V1Pod): string | undefined {
+  return pod.metadata?.annotations?.[CONFIG_ANNOTATION]
 }

@@ -19,6 +19,7 @@ import { jobDurations } from '../model/job-durations.ts'
 import { FINALIZER, PAUSE_ANNOTATION } from '../model/names.ts'
 import type { NetworkPolicySettings } from '../model/network-policy.ts'
 import { specRevision } from '../model/revision.ts'
+import { jobConfigProblem } from '../model/worker-pod.ts'
 import { decideSlots, type SlotSettings } from './decide-slots.ts'
 import {
   decideTransition,
@@ -175,6 +176,17 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
     return finish('Deleting', 'No worker was running; letting the StreamJob go')
   }
 
+  // A spec the pods cannot carry fails the generation before any pod exists (none is lost):
+  // the next spec change starts the usual upgrade from the last restore point.
+  const invalid = jobConfigProblem(job)
+  if (invalid && job.spec.state !== 'suspended' && livePods(observed, current.generation).length === 0) {
+    const again = previous.lastFailure?.reason === R.InvalidSpec && previous.lastFailure.message === invalid
+    if (!again) draft.event('Warning', R.InvalidSpec, invalid)
+    const time = again ? previous.lastFailure!.time : new Date(now).toISOString()
+    draft.status = { ...draft.status, lastFailure: { time, reason: R.InvalidSpec, message: invalid } }
+    draft.status = withLayout(draft.status, current, undefined)
+    return finish('Failed', invalid, current)
+  }
   if (!current.running) {
     if (job.spec.state === 'suspended') {
       for (const name of leftoverPods(observed, -1)) draft.act({ kind: 'deletePod', name, reason: 'suspended' })

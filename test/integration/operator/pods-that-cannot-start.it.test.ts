@@ -3,6 +3,8 @@
  * one whose resources no node can hold. Each shows Ready=False and Degraded=True naming the cause
  * in the kubelet's or the scheduler's words with the fix, and a Warning Event (not an endless
  * "Starting"); corrected, each runs, and its output is audited record by record: nothing lost.
+ * And spec.job.config: past what one environment variable holds it reaches the workers as a file;
+ * past what a pod can carry the job fails before any pod exists, saying so.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { StreamJob } from '../../../operator/api/streamjob-types.ts'
@@ -25,7 +27,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client.close()
-  const problems = await h.cleanup(['no-image', 'too-big'])
+  const problems = await h.cleanup(['no-image', 'too-big', 'big-config', 'huge-config'])
   if (problems.length > 0) process.stderr.write(`cleanup: ${problems.join('\n')}\n`)
 })
 
@@ -99,6 +101,33 @@ describe('pods that cannot start', () => {
     })
     const fixed = await running()
     expect(condition(fixed, 'Degraded')).toMatchObject({ status: 'False' })
+    await words.feed(100)
+    await words.audit()
+  })
+
+  it('a job.config of 150 KiB, more than one environment variable can hold, reaches the workers as a file', async () => {
+    const { words, running } = await blockedJob('big-config', (spec) => {
+      ;(spec.job as { config?: unknown }).config = { table: 'x'.repeat(150 * 1024) }
+    })
+    await running()
+    await words.feed(100)
+    await words.audit()
+  })
+
+  it('a job.config over 200 KiB: Failed with InvalidSpec naming the field and the fix, no pod; shrunk, the output is exact', async () => {
+    const { words, degraded, running } = await blockedJob('huge-config', (spec) => {
+      ;(spec.job as { config?: unknown }).config = { table: 'x'.repeat(250 * 1024) }
+    })
+    const job = await degraded('InvalidSpec')
+    expect(job.status?.phase).toBe('Failed')
+    expect(condition(job, 'Degraded')?.message).toMatch(
+      /^spec\.job\.config is 251 KiB as JSON, more than the 200 KiB a pod can carry .* put its name in spec\.job\.config$/,
+    )
+    expect(await h.jobPods('huge-config')).toEqual([])
+    expect(await warningEvents('huge-config')).toContainEqual(expect.stringMatching(/^InvalidSpec: spec\.job\.config/))
+
+    await h.patchJob('huge-config', { spec: { job: { config: { table: 'in object storage' } } } })
+    await running()
     await words.feed(100)
     await words.audit()
   })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { parseRecoverConfig } from '../../../../contract/recover-config.ts'
 import { parseWorkerConfig } from '../../../../contract/worker-config.ts'
 import { jobDurations } from '../../../../operator/model/job-durations.ts'
-import { desiredRecoverPod, desiredWorkerPod } from '../../../../operator/model/worker-pod.ts'
+import { desiredRecoverPod, desiredWorkerPod, podConfig } from '../../../../operator/model/worker-pod.ts'
 import { recoverLayout, streamJob } from '../fixtures.ts'
 
 const settings = { revision: 'abc', terminationGracePeriodSeconds: 150, durations: jobDurations(streamJob().spec) }
@@ -51,8 +51,27 @@ describe('desiredWorkerPod()', () => {
     expect(pod.spec?.containers[0]?.readinessProbe?.httpGet?.path).toBe('/readyz')
   })
 
-  it('hands the worker a configuration its own parser accepts, and credentials from the secret', () => {
-    const config = parseWorkerConfig(env(pod, 'EXACTLY_WORKER_CONFIG')?.value ?? '')
+  it('hands the worker a configuration its own parser accepts, as a file from an annotation, and credentials from the secret', () => {
+    expect(pod.spec?.containers[0]?.command).toEqual([
+      'node',
+      '/app/runtime/cli/exactly.ts',
+      'worker',
+      '--config',
+      '/etc/exactly/config.json',
+    ])
+    expect(pod.spec?.containers[0]?.volumeMounts).toEqual([
+      { name: 'config', mountPath: '/etc/exactly', readOnly: true },
+    ])
+    expect(pod.spec?.volumes).toEqual([
+      {
+        name: 'config',
+        downwardAPI: {
+          items: [{ path: 'config.json', fieldRef: { fieldPath: "metadata.annotations['exactly.dev/config']" } }],
+        },
+      },
+    ])
+    expect(env(pod, 'EXACTLY_WORKER_CONFIG')).toBeUndefined()
+    const config = parseWorkerConfig(podConfig(pod) ?? '')
     expect(config).toMatchObject({
       slot: 1,
       parallelism: 2,
@@ -81,8 +100,14 @@ describe('desiredWorkerPod()', () => {
       settings,
     )
     expect(recover.metadata?.name).toBe('counts-g2-recover-g3')
-    expect(recover.spec?.containers[0]?.command).toEqual(['node', '/app/runtime/cli/exactly.ts', 'recover'])
-    const config = parseRecoverConfig(env(recover, 'EXACTLY_RECOVER_CONFIG')?.value ?? '')
+    expect(recover.spec?.containers[0]?.command).toEqual([
+      'node',
+      '/app/runtime/cli/exactly.ts',
+      'recover',
+      '--config',
+      '/etc/exactly/config.json',
+    ])
+    const config = parseRecoverConfig(podConfig(recover) ?? '')
     expect(config).toMatchObject({ generation: 2, parallelism: 2, nextGeneration: 3 })
   })
 })

@@ -1,5 +1,7 @@
 /** What the decide() tests read from a plan, and the jobs and pods they start from. */
+
 import type { StreamJob, StreamJobStatus } from '../../../../operator/api/streamjob-types.ts'
+import { podConfig } from '../../../../operator/model/worker-pod.ts'
 import { decide } from '../../../../operator/reconcile/decide.ts'
 import type { ObservedPod } from '../../../../operator/reconcile/observed.ts'
 import type { Plan } from '../../../../operator/reconcile/plan.ts'
@@ -34,9 +36,8 @@ export function recoverPod(name: string, over: Partial<ObservedPod> = {}): Obser
   return { ...workerPod(0, 1), name, role: 'recover', slot: undefined, attempt: undefined, ...over }
 }
 
-/** The EXACTLY_RECOVER_CONFIG of the first pod the plan creates ({} when it creates none). */
+/** The configuration of the first pod the plan creates ({} when it creates none). */
 export function recoverConfig(plan: Plan) {
   const pod = plan.actions.find((a) => a.kind === 'createPod')
-  const env = pod?.kind === 'createPod' ? pod.pod.spec?.containers[0]?.env : []
-  return JSON.parse(env?.find((e) => e.name === 'EXACTLY_RECOVER_CONFIG')?.value ?? '{}')
+  return JSON.parse((pod?.kind === 'createPod' ? podConfig(pod.pod) : undefined) ?? '{}')
 }

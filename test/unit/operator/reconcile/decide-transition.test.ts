@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { LayoutTransition, RuntimeLayout } from '../../../../operator/api/streamjob-types.ts'
 import { jobDurations } from '../../../../operator/model/job-durations.ts'
+import { podConfig } from '../../../../operator/model/worker-pod.ts'
 import {
   decideTransition,
   jobKey,
@@ -49,8 +50,7 @@ function step(pods: ObservedPod[], transition: LayoutTransition, now = T0 + 1000
 }
 const recoverConfig = (plan: Plan) => {
   const create = plan.actions.find((a) => a.kind === 'createPod')
-  const env = create?.kind === 'createPod' ? create.pod.spec?.containers[0]?.env : []
-  return JSON.parse(env?.find((e) => e.name === 'EXACTLY_RECOVER_CONFIG')?.value ?? '{}')
+  return JSON.parse((create?.kind === 'createPod' ? podConfig(create.pod) : undefined) ?? '{}')
 }
 
 describe('startTransition()', () => {
