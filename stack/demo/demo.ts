@@ -1,6 +1,6 @@
 /**
  * `make demo`: the whole system as a new user meets it, on a local stack of its own. It starts
- * Kafka, an S3 server and Kubernetes (a node agent runs pods as local processes), installs the
+ * Kafka, an S3 server and Kubernetes (a real kubelet runs pods as containers), installs the
  * operator with helm, applies examples/bank-transfers/streamjob.yaml with kubectl, feeds it bank
  * commands, kills a worker and then the leading operator with SIGKILL, narrates what the
  * StreamJob's status says meanwhile, and ends with `exactly verify`: every event exactly once,
@@ -90,7 +90,9 @@ async function demo(): Promise<void> {
   if (!kafka || !s3 || !kube) throw new Error('The stack came up without Kafka, S3 or Kubernetes')
   const tools = await kubeTools({ stateDir: dir, kubeconfig: kube.kubeconfig })
   const chaos = makeChaos(kube.kubeconfig)
-  say.note('There is no Docker here: the node agent runs each pod as a local process with its own 127.0.x.y address.')
+  say.note(
+    `Every pod runs as a container of ${kube.image} (the Dockerfile, built here) under a real kubelet and containerd, in its own network namespace on a bridge at ${stack.info.host}.`,
+  )
 
   // 2. The operator.
   say.step('Installing the operator with Helm')

@@ -80,6 +80,48 @@ describe('worker pods under the real kubelet', () => {
     }
   })
 
+  it('a pod that is not the operator cannot stop a worker: its POST /stop is refused and the worker runs on', async () => {
+    const worker = await runningWorker(1)
+    const pid = containerPid(worker)
+    const url = `http://${worker.status!.podIP}:8080/stop`
+    await h.core.createNamespacedPod({
+      namespace: h.namespace,
+      body: {
+        metadata: { name: 'intruder' },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [
+            {
+              name: 'main',
+              image: 'exactly:dev',
+              command: [
+                'node',
+                '-e',
+                `fetch('${url}', { method: 'POST' }).then(async (r) => console.log('answer', r.status, await r.text()))`,
+              ],
+            },
+          ],
+        },
+      },
+    })
+    const done = await waitFor(
+      'the intruder pod ends',
+      async () => {
+        const pod = await h.core.readNamespacedPod({ namespace: h.namespace, name: 'intruder' })
+        return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed' ? pod : undefined
+      },
+      60_000,
+    )
+    expect(done.status?.phase).toBe('Succeeded')
+    expect(tailContainerLogs(h.namespace, { pod: 'intruder' })).toMatch(
+      /answer 401 .*must carry x-exactly-stop-signature/,
+    )
+    await h.core.deleteNamespacedPod({ namespace: h.namespace, name: 'intruder' })
+    const after = await runningWorker(1)
+    expect(after.metadata!.name).toBe(worker.metadata!.name)
+    expect(containerPid(after)).toBe(pid)
+  })
+
   it('kubectl delete pod: SIGTERM, a final checkpoint within the grace period, and the replacement restores from it', async () => {
     await words.feed(300)
     const pod = await runningWorker(0)
