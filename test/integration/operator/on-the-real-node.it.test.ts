@@ -1,10 +1,16 @@
 /**
- * What only a real kubelet can show about the worker pods the operator makes: the pod security
- * context is enforced on the running container; `kubectl delete pod` delivers SIGTERM, the
- * worker takes its final checkpoint within the grace period and the replacement restores from
- * it; the kubelet and then containerd killed and started again (a node's service manager does
- * that; the stack's supervisor here) leave the job running; a worker killed by its memory limit
- * is reported as such, with the fix. The output is audited each time.
+ * What only a real scheduler and kubelet show about the pods the operator makes, each case ending
+ * with the output audited record by record:
+ * - the pod security context is enforced on the running container; a pod that is not the
+ *   operator cannot stop a worker; `kubectl delete pod` delivers SIGTERM, the worker takes its
+ *   final checkpoint within the grace period and the replacement restores from it; the kubelet
+ *   and then containerd killed and started again (a node's service manager does that; the stack's
+ *   supervisor here) leave the same containers running; a worker killed by its memory limit is
+ *   reported as such, with the fix;
+ * - bad input: an image that does not exist, resources no node can hold, a job.config too large
+ *   for a pod say so in Degraded with the fix (not an endless "Starting"), and lose nothing when
+ *   corrected; a job.config past what one environment variable holds reaches the workers as a file.
+ * One helm install for all of them (each costs about 20 s of a run).
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -12,33 +18,18 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { isAlive } from '../../../stack/process-group.ts'
 import { containerPid, tailContainerLogs } from '../../../stack/real-node/pod-inspect.ts'
-import { createTopic, kafkaFor } from '../../../stack/topics.ts'
+import { kafkaFor } from '../../../stack/topics.ts'
 import { waitFor } from '../../../stack/wait.ts'
 import { OperatorHarness } from '../helpers/operator-harness.ts'
-import { WordCountTopics, wordCountJob } from './word-count-job.ts'
+import { condition, type NodeJob, nodeJob, warningEvents } from './node-jobs.ts'
 
 const stack = inject('stack')
 if (!stack.kafka || !stack.s3 || !stack.kube) throw new Error('The integration stack lacks Kafka, S3 or Kubernetes')
 const h = new OperatorHarness(stack, 'node')
 const kafka = kafkaFor(stack.kafka.bootstrap)
 const client = new KafkajsClient({ brokers: [stack.kafka.bootstrap] })
-const JOB = 'counts'
-let words: WordCountTopics
-
-const wait = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000) =>
-  h.waitFor(what, JOB, check, timeoutMs)
-
-async function runningWorker(slot: number) {
-  return wait(`a ready worker of slot ${slot}`, async () => {
-    const pods = await h.jobPods(JOB)
-    return pods.find(
-      (p) =>
-        p.metadata?.labels?.['exactly.dev/slot'] === String(slot) &&
-        !p.metadata.deletionTimestamp &&
-        p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-    )
-  })
-}
+const JOBS = ['counts', 'hungry', 'no-image', 'too-big', 'big-config', 'huge-config']
+let counts: NodeJob
 
 /** `kubectl exec` into a worker: the API server reaches the kubelet, which runs it in the container. */
 const exec = (pod: string, script: string) =>
@@ -47,24 +38,19 @@ const exec = (pod: string, script: string) =>
 beforeAll(async () => {
   await h.install()
   await client.connect()
-  const topics = {
-    input: await createTopic(kafka, 'node-words', 2),
-    output: await createTopic(kafka, 'node-counts', 2),
-  }
-  words = new WordCountTopics(kafka, stack.kafka!.bootstrap, client, topics, wait)
-  await h.createJob(wordCountJob(h, JOB, topics.input, topics.output, 5))
-  await wait('the job is Running', async () => ((await h.readJob(JOB)).status?.phase === 'Running' ? true : undefined))
+  counts = await nodeJob(h, kafka, client, { name: 'counts', words: 0, maxRestarts: 5 })
+  await counts.running()
 }, 240_000)
 
 afterAll(async () => {
   await client.close()
-  const problems = await h.cleanup([JOB, 'hungry'])
+  const problems = await h.cleanup(JOBS)
   if (problems.length > 0) process.stderr.write(`cleanup: ${problems.join('\n')}\n`)
 })
 
 describe('worker pods under the real kubelet', () => {
   it('run as uid 10001 with no capabilities, no privilege escalation, seccomp, and a read-only root filesystem', async () => {
-    const pod = await runningWorker(0)
+    const pod = await counts.worker(0)
     const pid = containerPid(pod)
     expect(pid, 'the worker container has a process').toBeGreaterThan(0)
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -81,7 +67,7 @@ describe('worker pods under the real kubelet', () => {
   })
 
   it('a pod that is not the operator cannot stop a worker: its POST /stop is refused and the worker runs on', async () => {
-    const worker = await runningWorker(1)
+    const worker = await counts.worker(1)
     const pid = containerPid(worker)
     const url = `http://${worker.status!.podIP}:8080/stop`
     await h.core.createNamespacedPod({
@@ -117,14 +103,14 @@ describe('worker pods under the real kubelet', () => {
       /answer 401 .*must carry x-exactly-stop-signature/,
     )
     await h.core.deleteNamespacedPod({ namespace: h.namespace, name: 'intruder' })
-    const after = await runningWorker(1)
+    const after = await counts.worker(1)
     expect(after.metadata!.name).toBe(worker.metadata!.name)
     expect(containerPid(after)).toBe(pid)
   })
 
   it('kubectl delete pod: SIGTERM, a final checkpoint within the grace period, and the replacement restores from it', async () => {
-    await words.feed(300)
-    const pod = await runningWorker(0)
+    await counts.words.feed(300)
+    const pod = await counts.worker(0)
     const name = pod.metadata!.name!
     const grace = pod.spec!.terminationGracePeriodSeconds!
     // The kubelet removes a deleted pod's log with the pod: collect it while the worker stops.
@@ -148,26 +134,26 @@ describe('worker pods under the real kubelet', () => {
     expect(finalCheckpoint).toBeGreaterThan(0)
     expect(stopMs).toBeLessThan(grace * 1000)
 
-    const replacement = await runningWorker(0)
+    const replacement = await counts.worker(0)
     expect(replacement.metadata!.name).not.toBe(name)
     const restored = tailContainerLogs(h.namespace, { pod: replacement.metadata!.name!, lines: 200 })
       .split('\n')
       .find((l) => l.includes('slot restored and running'))
     expect(restored, 'the replacement logged its restore').toBeDefined()
     expect((JSON.parse(restored!) as { nextCheckpointId: number }).nextCheckpointId).toBe(finalCheckpoint + 1)
-    await words.feed(200)
-    await words.audit()
+    await counts.words.feed(200)
+    await counts.words.audit()
   })
 
   it('the kubelet killed and started again, then containerd: the workers keep running and the output is exact', async () => {
     const pidOf = (name: string) => Number(readFileSync(join(stack.dir, 'pids', `${name}.pid`), 'utf8'))
-    const workersBefore = await Promise.all([runningWorker(0), runningWorker(1)])
+    const workersBefore = await Promise.all([counts.worker(0), counts.worker(1)])
     const nodeReady = async () => {
       const node = await h.core.readNode({ name: stack.kube!.nodeName })
       return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined
     }
     for (const component of ['kubelet', 'containerd']) {
-      await words.feed(150)
+      await counts.words.feed(150)
       const old = pidOf(component)
       process.kill(old, 'SIGKILL')
       const restarted = await waitFor(
@@ -186,46 +172,121 @@ describe('worker pods under the real kubelet', () => {
       process.stdout.write(`[node] ${component} ${old} killed, ${restarted} runs\n`)
     }
     // A node restart without pod loss: the same worker containers, with the same processes.
-    const workersAfter = await Promise.all([runningWorker(0), runningWorker(1)])
+    const workersAfter = await Promise.all([counts.worker(0), counts.worker(1)])
     expect(workersAfter.map((p) => p.metadata!.name)).toEqual(workersBefore.map((p) => p.metadata!.name))
     expect(workersAfter.map((p) => containerPid(p))).toEqual(workersBefore.map((p) => containerPid(p)))
-    await words.feed(150)
-    await words.audit()
-    expect((await h.readJob(JOB)).status?.phase).toBe('Running')
+    await counts.words.feed(150)
+    await counts.words.audit()
+    expect((await h.readJob('counts')).status?.phase).toBe('Running')
   })
 
   it('a worker killed by its memory limit: the status says OOMKilled with the limit and the fix, it is replaced, and raised, the output is exact', async () => {
-    const name = 'hungry'
-    const topics = {
-      input: await createTopic(kafka, 'hungry-in', 2),
-      output: await createTopic(kafka, 'hungry-out', 2),
-    }
-    const hungryWait = <T>(what: string, check: () => Promise<T | undefined>) => h.waitFor(what, name, check, 120_000)
-    const hungry = new WordCountTopics(kafka, stack.kafka!.bootstrap, client, topics, hungryWait)
-    await hungry.feed(200)
-    const manifest = wordCountJob(h, name, topics.input, topics.output, 50)
-    // Less than a Node process with the runtime loaded needs: the kernel kills it as it starts up.
-    manifest.spec.resources = { requests: { cpu: '50m', memory: '32Mi' }, limits: { memory: '40Mi' } }
-    await h.createJob(manifest)
-    const killed = await hungryWait('a worker was OOMKilled and replaced', async () => {
-      const job = await h.readJob(name)
+    const hungry = await nodeJob(h, kafka, client, {
+      name: 'hungry',
+      maxRestarts: 50,
+      // Less than a Node process with the runtime loaded needs: the kernel kills it as it starts up.
+      edit: (spec) => {
+        spec.resources = { requests: { cpu: '50m', memory: '32Mi' }, limits: { memory: '40Mi' } }
+      },
+    })
+    const killed = await hungry.wait('a worker was OOMKilled and replaced', async () => {
+      const job = await h.readJob('hungry')
       return job.status?.lastFailure?.reason === 'WorkerOOMKilled' && (job.status.restarts ?? 0) >= 1 ? job : undefined
     })
     expect(killed.status?.lastFailure?.message).toMatch(
       /^hungry-g1-s\d-a\d+ was killed by the kernel for going over its memory limit of 40Mi \(OOMKilled, exit code 137\)\. .*raise spec\.resources\.limits\.memory/,
     )
-    const degraded = killed.status?.conditions?.find((c) => c.type === 'Degraded')
-    expect(degraded?.message).toContain('memory limit of 40Mi (OOMKilled')
-    expect(
-      await h.core.listNamespacedEvent({ namespace: h.namespace, fieldSelector: `involvedObject.name=${name}` }),
-    ).toSatisfy((events: { items: { reason?: string }[] }) => events.items.some((e) => e.reason === 'WorkerOOMKilled'))
+    expect(condition(killed, 'Degraded')?.message).toContain('memory limit of 40Mi (OOMKilled')
+    expect(await warningEvents(h, 'hungry')).toContainEqual(expect.stringMatching(/^WorkerOOMKilled: hungry-g1/))
 
-    await h.patchJob(name, { spec: { resources: { requests: { memory: '96Mi' }, limits: { memory: '1Gi' } } } })
-    await hungryWait('hungry is Running', async () =>
-      (await h.readJob(name)).status?.phase === 'Running' ? true : undefined,
+    await h.patchJob('hungry', { spec: { resources: { requests: { memory: '96Mi' }, limits: { memory: '1Gi' } } } })
+    await hungry.running()
+    await hungry.words.feed(100)
+    await hungry.words.audit()
+    await h.deleteJob('hungry')
+  })
+})
+
+describe('pods that cannot start', () => {
+  it('an image that does not exist: ImageUnavailable naming the image and spec.image; corrected, the output is exact', async () => {
+    const job = await nodeJob(h, kafka, client, {
+      name: 'no-image',
+      edit: (spec) => {
+        spec.image = 'exactly:does-not-exist'
+      },
+    })
+    const blocked = await job.degraded('ImageUnavailable')
+    const message = condition(blocked, 'Degraded')!.message
+    expect(message).toMatch(/^Pod no-image-g1-s\d-a1 cannot start: (ErrImagePull|ImagePullBackOff)/)
+    expect(message).toContain('exactly:does-not-exist')
+    expect(message).toContain('Set spec.image to an image the nodes can pull')
+    expect(condition(blocked, 'Ready')).toMatchObject({ status: 'False', reason: 'ImageUnavailable' })
+    expect(blocked.status?.restarts ?? 0).toBe(0)
+    expect(await warningEvents(h, 'no-image')).toContainEqual(
+      expect.stringMatching(/^ImageUnavailable: Pod no-image-g1/),
     )
-    await hungry.feed(100)
-    await hungry.audit()
-    await h.deleteJob(name)
+
+    await h.patchJob('no-image', { spec: { image: 'exactly:dev' } })
+    expect(condition(await job.running(), 'Degraded')).toMatchObject({ status: 'False' })
+    await job.words.feed(100)
+    await job.words.audit()
+    await h.deleteJob('no-image')
+  })
+
+  it('resources no node can hold: PodUnschedulable in the scheduler words with the fix; lowered, the output is exact', async () => {
+    const job = await nodeJob(h, kafka, client, {
+      name: 'too-big',
+      edit: (spec) => {
+        spec.resources = { requests: { cpu: '64', memory: '96Mi' }, limits: { memory: '1Gi' } }
+      },
+    })
+    const message = condition(await job.degraded('PodUnschedulable'), 'Degraded')!.message
+    expect(message).toMatch(/^Pod too-big-g1-s\d-a1 cannot start: 0\/1 nodes are available: 1 Insufficient cpu/)
+    expect(message).toContain('Lower spec.resources.requests')
+    expect(message).toContain('1 more pod(s) of this job are blocked too')
+    expect(await warningEvents(h, 'too-big')).toContainEqual(expect.stringMatching(/^PodUnschedulable: Pod too-big-g1/))
+
+    const lowered = { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '1Gi' } }
+    await h.patchJob('too-big', { spec: { resources: lowered } })
+    expect(condition(await job.running(), 'Degraded')).toMatchObject({ status: 'False' })
+    await job.words.feed(100)
+    await job.words.audit()
+    await h.deleteJob('too-big')
+  })
+
+  it('a job.config of 150 KiB, more than one environment variable can hold, reaches the workers as a file', async () => {
+    const job = await nodeJob(h, kafka, client, {
+      name: 'big-config',
+      edit: (spec) => {
+        spec.job.config = { table: 'x'.repeat(150 * 1024) }
+      },
+    })
+    await job.running()
+    await job.words.feed(100)
+    await job.words.audit()
+    await h.deleteJob('big-config')
+  })
+
+  it('a job.config over 200 KiB: Failed with InvalidSpec naming the field and the fix, no pod; shrunk, the output is exact', async () => {
+    const job = await nodeJob(h, kafka, client, {
+      name: 'huge-config',
+      edit: (spec) => {
+        spec.job.config = { table: 'x'.repeat(250 * 1024) }
+      },
+    })
+    const failed = await job.degraded('InvalidSpec')
+    expect(failed.status?.phase).toBe('Failed')
+    expect(condition(failed, 'Degraded')?.message).toMatch(
+      /^spec\.job\.config is 251 KiB as JSON, more than the 200 KiB a pod can carry .* put its name in spec\.job\.config$/,
+    )
+    expect(await h.jobPods('huge-config')).toEqual([])
+    expect(await warningEvents(h, 'huge-config')).toContainEqual(
+      expect.stringMatching(/^InvalidSpec: spec\.job\.config/),
+    )
+
+    await h.patchJob('huge-config', { spec: { job: { config: { table: 'in object storage' } } } })
+    await job.running()
+    await job.words.feed(100)
+    await job.words.audit()
   })
 })
