@@ -56,9 +56,11 @@ export function desiredWorkerPod(
       { name: 'EXACTLY_HTTP_HOST', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
     ]),
     ports: [{ name: 'http', containerPort: WORKER_PORT, protocol: 'TCP' }],
+    // Every second: a replacement is Ready (and the job with it) within a second of restoring,
+    // which is most of the time from a worker's SIGKILL to the job Ready again (docs/real-node.md).
     readinessProbe: {
       httpGet: { path: '/readyz', port: WORKER_PORT },
-      periodSeconds: 2,
+      periodSeconds: 1,
       failureThreshold: 3,
     },
     livenessProbe: {
