@@ -57,13 +57,14 @@ test-unit: deps
 test-integration: setup
 	npx vitest run --project integration
 
-# The chaos suite alone (200k bank commands through kills, a broker restart, a rescale and an
+# The chaos suite alone (150k bank commands through kills, a broker restart, a rescale and an
 # upgrade; also part of `make test`). CHAOS_SEED=<n> replays a run.
 chaos: setup
 	npx vitest run --project integration test/e2e
 
 # All tests; prints one closing line "tests: N passed, N failed".
-test: setup typecheck lint
+test: setup
+	@$(MAKE) --no-print-directory -j2 typecheck lint
 	node test/run-all.ts
 
 demo: setup
