@@ -14,7 +14,7 @@ export default defineConfig({
           name: 'integration',
           // test/e2e holds the chaos suite (also alone: `make chaos`).
           include: ['test/integration/**/*.it.test.ts', 'test/e2e/**/*.e2e.test.ts'],
-          // Starts real Kafka, SeaweedFS, etcd, kube-apiserver, kube-controller-manager and the node agent.
+          // Starts real Kafka, SeaweedFS, etcd, kube-apiserver, kube-controller-manager and the real node.
           globalSetup: ['stack/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,

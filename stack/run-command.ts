@@ -2,7 +2,7 @@
  * Runs a program to its end and hands back what it printed: the one way the stack, the tests and
  * the benchmark run a short-lived command (openssl, an install script, kubectl, helm, `exactly
  * verify`, weed shell). Long-lived processes are not run here: the stack's components are
- * ManagedProcesses, pods are the node agent's.
+ * ManagedProcesses, pods are the kubelet's.
  */
 import { spawn } from 'node:child_process'
 import { basename, join } from 'node:path'

@@ -124,8 +124,8 @@ export async function runWorker(args: readonly string[], env: NodeJS.ProcessEnv)
     log.info({ reason }, 'stop requested: taking a final checkpoint')
     runner.requestStop()
   }
-  // The operator sets EXACTLY_HTTP_HOST to the pod IP: pods that share a network namespace
-  // (the local node agent gives each pod its own loopback address) must not all bind 0.0.0.0.
+  // The operator sets EXACTLY_HTTP_HOST to the pod IP: the worker listens there only, not on
+  // every interface of whatever network namespace it runs in.
   const http = { ...config.http, host: env.EXACTLY_HTTP_HOST || config.http.host }
   let server: Server | undefined
   try {

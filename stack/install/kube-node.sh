@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The node side of Kubernetes, from the same module and version as the control plane (kube.sh):
-# kubelet, kube-scheduler and kube-proxy. Not used by the stack yet: the real node (containerd,
-# runc, CNI from Debian, a locally built image) replaces the node agent step by step.
+# kubelet, kube-scheduler and kube-proxy, which the stack's real node runs (stack/real-node/,
+# docs/real-node.md) with containerd, runc and the CNI plugins from Debian.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/kube-lib.sh"
 KUBE_VERSION="${KUBE_VERSION:-1.36.3}"

@@ -12,7 +12,7 @@
  *
  * The bounds, from the test's StreamJob and the worker's deadlines:
  * - REACT_MS (10 s): the operator restarts a killed worker after its backoff (1 s doubling to
- *   5 s, spec.restartPolicy.backoff) plus at most 5 s for the node agent to report the exit and
+ *   5 s, spec.restartPolicy.backoff) plus at most 5 s for the kubelet to report the exit and
  *   the operator to act. A kill not replaced must have landed at most this long before the test
  *   patched the spec to close its generation (the layout change then stops the generation and
  *   a recover pod settles its slots instead), or, when the leading operator was down, at most this

@@ -1,13 +1,13 @@
 /**
  * The operator end to end on the real API server, installed the way users install it: `helm
- * install` of charts/exactly, two replicas on the node agent, each running under the chart's
- * ServiceAccount token (so a missing RBAC rule fails this test). Worker pods run as real `exactly
- * worker` processes against the real broker and S3 server. A StreamJob is created, a worker
+ * install` of charts/exactly, two replicas on the real node, each running under the chart's
+ * ServiceAccount token (so a missing RBAC rule fails this test). Worker pods run as containers of
+ * the image against the real broker and S3 server. A StreamJob is created, a worker
  * process is killed (the operator replaces it with attempt + 1), the job is rescaled 2 → 3 while
  * the leading operator is killed mid-change (the other replica takes the Lease and finishes it),
  * and deleted (no pod and no open transaction left). The output is audited record by record.
  * The job's NetworkPolicy, made by the operator under the chart's RBAC, is read back from the API
- * server (the node agent does not enforce it: that is a network plugin's work).
+ * server (the CNI bridge here does not enforce it: that is a network plugin's work).
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { WORKER_PORT } from '../../../contract/defaults.ts'
@@ -162,7 +162,7 @@ describe('exactly operator', () => {
 
     const victim = (await jobPods()).find((p) => p.metadata?.name === 'counts-g1-s1-a1')!
     const pid = containerPid(victim)
-    expect(pid, 'the node agent reports the pid in containerID').toBeGreaterThan(0)
+    expect(pid, "the worker's container has a running process").toBeGreaterThan(0)
     process.kill(pid!, 'SIGKILL')
 
     const recovered = await waitFor('slot 1 runs again as attempt 2', async () => {
