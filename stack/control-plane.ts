@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { type ControlPlaneCerts, createControlPlaneCerts, kubeconfigYaml } from './certs.ts'
 import { componentDir } from './components.ts'
 import type { Launch, ManagedProcess } from './managed-process.ts'
-import { freePort, portIsFree } from './ports.ts'
+import { claimPort, freePort } from './ports.ts'
 
 export interface ControlPlane {
   server: string
@@ -123,7 +123,7 @@ export async function startControlPlane(
 async function apiServerPort(dir: string, host: string): Promise<number> {
   const file = join(dir, 'api-port')
   const previous = existsSync(file) ? Number(await readFile(file, 'utf8')) : undefined
-  const port = previous && (await portIsFree(host, previous)) ? previous : await freePort(host)
+  const port = previous && (await claimPort(host, previous)) ? previous : await freePort(host)
   await writeFile(file, `${port}\n`)
   return port
 }

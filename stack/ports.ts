@@ -20,13 +20,13 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   throw new Error(`Cannot allocate a free port on ${host}: the kernel kept offering ports already handed out`)
 }
 
-/** One port the kernel offers now. Another process may take it before we bind it, rarely. */
-function listenOnce(host: string): Promise<number> {
+/** Binds `port` (0: one the kernel picks) for a moment and says which it was; rejects when it is taken. */
+function listenOnce(host: string, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.unref()
     server.on('error', reject)
-    server.listen(0, host, () => {
+    server.listen(port, host, () => {
       const address = server.address()
       server.close(() => {
         if (address && typeof address === 'object') resolve(address.port)
@@ -36,12 +36,17 @@ function listenOnce(host: string): Promise<number> {
   })
 }
 
-/** Whether `port` on `host` can be bound now. */
-export function portIsFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.unref()
-    server.once('error', () => resolve(false))
-    server.listen(port, host, () => server.close(() => resolve(true)))
-  })
+/**
+ * Takes `port` on `host` for this process if it can be bound now, like freePort() does for the
+ * ports it hands out, so a freePort() running alongside never returns it too.
+ */
+export async function claimPort(host: string, port: number): Promise<boolean> {
+  const free = await listenOnce(host, port).then(
+    () => true,
+    () => false,
+  )
+  // Checked after the bind, as freePort() does: whoever records the port first has it.
+  if (!free || handedOut.has(port)) return false
+  handedOut.add(port)
+  return true
 }
