@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type ControlPlane, startControlPlane } from './control-plane.ts'
+import { startControlPlane } from './control-plane.ts'
 import { type KafkaBroker, restartKafka, startKafka } from './kafka.ts'
 import { ManagedProcess } from './managed-process.ts'
 import { isAlive, signalGroup } from './process-group.ts'
@@ -88,7 +88,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   let kafka: KafkaBroker | undefined
   let s3: S3Server | undefined
-  let plane: ControlPlane | undefined
   const started = Date.now()
   /** Set when the stack stops: the node's supervised processes are not started again then. */
   let stopping = false
@@ -123,7 +122,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     options.kube &&
       (async () => {
         say('starting etcd, kube-apiserver and kube-controller-manager…')
-        plane = await startControlPlane(join(dir, 'kube'), launch, { host, nodeName: REAL_NODE_NAME })
+        const plane = await startControlPlane(join(dir, 'kube'), launch, { host, nodeName: REAL_NODE_NAME })
         say(`Kubernetes API ready at ${plane.server} (${seconds(started)}); starting the real node…`)
         const node = await startRealNode(plane, launch, () => stopping)
         info.kube = { server: plane.server, kubeconfig: plane.kubeconfig, nodeName: node.nodeName, image: node.image }

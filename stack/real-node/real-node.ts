@@ -17,7 +17,7 @@ import type { Launch, ManagedProcess } from '../managed-process.ts'
 import { cleanUpNode } from './cleanup.ts'
 import { importImage, startContainerd, tagImage } from './containerd.ts'
 import { startNodeProcesses } from './kubelet.ts'
-import { ensureBridge, keepInside, NODE_NETWORK } from './network.ts'
+import { ensureBridge, keepInside } from './network.ts'
 import { NODE_PATHS } from './paths.ts'
 
 export const REAL_NODE_NAME = 'exactly-node-1'
@@ -25,11 +25,8 @@ const LOCAL_IMAGE_ALIAS = 'docker.io/library/exactly:dev'
 
 export interface RealNode {
   nodeName: string
-  /** The address pods reach the host's servers at (and host processes may use too). */
-  hostIP: string
   /** The exactly image as pods name it (imported into containerd, never pulled). */
   image: string
-  processes: ManagedProcess[]
 }
 
 /** The stack directory whose stack runs the real node, if one claimed it and has not released it. */
@@ -65,7 +62,7 @@ export async function startRealNode(
 ): Promise<RealNode> {
   const launch = supervised(plainLaunch, stopping)
   const [binDir, image, pause] = await Promise.all([componentDir('kube-node'), buildImage(), pauseImage()])
-  const containerd = await startContainerd(launch, pause.ref)
+  await startContainerd(launch, pause.ref)
   await Promise.all([importImage(pause.ref, pause.archive), importImage(image.ref, image.archive)])
   // Manifests in tests, the demo and the docs say `exactly:dev`: on this node that is the image
   // built from this tree (the CRI reads the short name as docker.io/library/exactly:dev).
@@ -83,12 +80,7 @@ export async function startRealNode(
     90_000,
   )
   await keepInside()
-  return {
-    nodeName: REAL_NODE_NAME,
-    hostIP: NODE_NETWORK.hostIP,
-    image: image.ref,
-    processes: [containerd, node.kubelet, node.scheduler, node.proxy],
-  }
+  return { nodeName: REAL_NODE_NAME, image: image.ref }
 }
 
 const SUPERVISED: ReadonlySet<string> = new Set(['containerd', 'kubelet', 'kube-proxy'])
