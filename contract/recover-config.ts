@@ -29,7 +29,14 @@ export const recoverConfigSchema = z.object({
     .regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be letters, digits, . _ -')
     .optional(),
   kafka: worker.kafka
-    .pick({ bootstrapServers: true, sourceTopics: true, startFrom: true, transactionTimeoutMs: true })
+    .pick({
+      bootstrapServers: true,
+      sourceTopics: true,
+      startFrom: true,
+      transactionTimeoutMs: true,
+      security: true,
+      transactionalIdPrefix: true,
+    })
     .extend({
       /** The sink topic and the dead-letter topic, if any: recovery closes hanging transactions there. */
       outputTopics: z.array(worker.kafka.shape.sinkTopic).min(1),

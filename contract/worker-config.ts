@@ -1,7 +1,7 @@
 /**
  * The configuration of one worker process, as the operator writes it into the pod: JSON in the
  * environment variable EXACTLY_WORKER_CONFIG (or a file named by `exactly worker --config F`).
- * Secrets never appear here: S3 credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+ * Secrets never appear here: Kafka's are files named in `kafka.security`; S3 credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
  * (or the SDK's other sources), set by the pod spec from `checkpoint.storage.credentialsSecretRef`.
  * The format is documented in docs/worker.md; change both together.
  */
@@ -9,6 +9,7 @@ import { z } from 'zod'
 import { BROKER_ADDRESS_PATTERN, BROKER_ADDRESS_RULE } from './broker-address.ts'
 import { DEFAULT_CHAIN_LIMITS, DEFAULT_READ, WORKER_PORT } from './defaults.ts'
 import { parseJsonConfig } from './json-config.ts'
+import { kafkaSecuritySchema } from './kafka-security.ts'
 
 const topicName = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a Kafka topic name (letters, digits, . _ -)')
 const hostPort = z.string().regex(new RegExp(BROKER_ADDRESS_PATTERN), BROKER_ADDRESS_RULE)
@@ -46,6 +47,16 @@ export const workerConfigSchema = z.object({
      */
     delivery: z.enum(['exactly-once', 'at-least-once']).default('exactly-once'),
     clientId: z.string().optional(),
+    /** TLS and SASL settings, as file paths (contract/kafka-security.ts); `{}` is plaintext. */
+    security: kafkaSecuritySchema,
+    /**
+     * Put in front of every transactional id (`<prefix><job uid>-g…`), so a prefixed ACL can be
+     * granted before the job exists (docs/kafka-security.md).
+     */
+    transactionalIdPrefix: z
+      .string()
+      .regex(/^[a-zA-Z0-9._-]{0,120}$/, 'must be at most 120 letters, digits, . _ -')
+      .default(''),
     /**
      * How the slot reads its sources (runtime/source/source-reader.ts): fetches of up to
      * `maxBytesPerPartition` per partition, processed `sliceRecords` at a time with a barrier

@@ -3,6 +3,8 @@
  * the API server's serving certificate and the client certificates, and a key pair that signs
  * service-account tokens. Mirrors what controller-runtime's envtest generates.
  */
+
+import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runCommand } from './run-command.ts'
@@ -35,17 +37,43 @@ async function ecKey(dir: string, file: string): Promise<void> {
   await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', file], dir)
 }
 
-/** Signs a certificate for `subject` with the CA; `extensions` is an openssl extension section. */
-async function signed(dir: string, base: string, subject: string, extensions: string): Promise<ClientCert> {
+const serial = () => `0x${randomBytes(12).toString('hex')}`
+
+/** A self-signed CA in `dir` (`ca.key`, `ca.crt`), to sign with `signed`. */
+export async function createCa(dir: string, commonName: string): Promise<string> {
+  await ecKey(dir, 'ca.key')
+  await openssl(
+    ['req', '-x509', '-new', '-key', 'ca.key', '-subj', `/CN=${commonName}`, '-days', '365', '-out', 'ca.crt'],
+    dir,
+  )
+  return join(dir, 'ca.crt')
+}
+
+export const CLIENT_AUTH = 'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n'
+
+/**
+ * Signs a certificate for `subject` with the CA in `dir` (createCa); `extensions` is an openssl
+ * extension section. The key is PKCS#8, the one PEM form Kafka's keystores read.
+ */
+export async function signed(
+  dir: string,
+  base: string,
+  subject: string,
+  extensions: string,
+  /** -1 makes a certificate that expired yesterday (for tests of an expired client certificate). */
+  days = 365,
+): Promise<ClientCert> {
   const keyFile = join(dir, `${base}.key`)
   const certFile = join(dir, `${base}.crt`)
-  await ecKey(dir, keyFile)
+  await ecKey(dir, `${base}.sec1.key`)
+  await openssl(['pkcs8', '-topk8', '-nocrypt', '-in', `${base}.sec1.key`, '-out', keyFile], dir)
   await openssl(['req', '-new', '-key', keyFile, '-subj', subject, '-out', `${base}.csr`], dir)
   await writeFile(join(dir, `${base}.ext`), extensions)
   await openssl(
-    ['x509', '-req', '-in', `${base}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial'].concat([
+    // A random serial, not -CAcreateserial: certificates may be signed concurrently.
+    ['x509', '-req', '-in', `${base}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', serial()].concat([
       '-days',
-      '365',
+      String(days),
       '-sha256',
       '-extfile',
       `${base}.ext`,
@@ -59,11 +87,7 @@ async function signed(dir: string, base: string, subject: string, extensions: st
 
 /** `host`: the address the API server listens on; `nodeName`: the node whose kubelet gets a certificate. */
 export async function createControlPlaneCerts(dir: string, host: string, nodeName: string): Promise<ControlPlaneCerts> {
-  await ecKey(dir, 'ca.key')
-  await openssl(
-    ['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=exactly-test-ca', '-days', '365', '-out', 'ca.crt'],
-    dir,
-  )
+  await createCa(dir, 'exactly-test-ca')
   const serving = await signed(
     dir,
     'apiserver',
@@ -71,18 +95,8 @@ export async function createControlPlaneCerts(dir: string, host: string, nodeNam
     // 10.0.0.1 is the `kubernetes` Service IP of --service-cluster-ip-range=10.0.0.0/24.
     `subjectAltName=IP:127.0.0.1,IP:${host},DNS:localhost,IP:10.0.0.1,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n`,
   )
-  const admin = await signed(
-    dir,
-    'admin',
-    '/O=system:masters/CN=exactly-admin',
-    'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n',
-  )
-  const node = await signed(
-    dir,
-    'node',
-    `/O=system:nodes/CN=system:node:${nodeName}`,
-    'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n',
-  )
+  const admin = await signed(dir, 'admin', '/O=system:masters/CN=exactly-admin', CLIENT_AUTH)
+  const node = await signed(dir, 'node', `/O=system:nodes/CN=system:node:${nodeName}`, CLIENT_AUTH)
   await openssl(['genrsa', '-out', 'sa.key', '2048'], dir)
   await openssl(['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir)
   return {

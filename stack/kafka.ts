@@ -4,32 +4,55 @@
  * state log fits one broker, and transaction.max.timeout.ms is raised so jobs may use long
  * transaction timeouts (the broker rejects a producer asking for more than this maximum).
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { componentDir } from './components.ts'
+import {
+  type KafkaSecurityInfo,
+  prepareKafkaSecurity,
+  type SecuredPorts,
+  scramFormatArgs,
+  securedBrokerProperties,
+} from './kafka-security.ts'
 import type { Launch, ManagedProcess } from './managed-process.ts'
 import { freePort } from './ports.ts'
 
 export interface KafkaBroker {
+  /** The PLAINTEXT listener (its clients are User:ANONYMOUS, a super user). */
   bootstrap: string
+  /** The secured listeners and what their clients need (kafka-security.ts). */
+  security: KafkaSecurityInfo
   process: ManagedProcess
+}
+
+interface BrokerPorts extends SecuredPorts {
+  plaintext: number
+  controller: number
 }
 
 // A fixed cluster id keeps the storage format step deterministic; each stack has its own data dir.
 const CLUSTER_ID = 'ZXhhY3RseS1sb2NhbC0x0A'
 
 /** `host`: the address the broker binds and advertises (the real node's bridge address, for pods). */
-export function brokerProperties(dir: string, port: number, controllerPort: number, host = '127.0.0.1'): string {
+export function brokerProperties(
+  dir: string,
+  ports: BrokerPorts,
+  host: string,
+  security: Omit<KafkaSecurityInfo, 'saslSsl' | 'mtls'>,
+): string {
+  const secured = securedBrokerProperties(host, ports, security)
+  const listeners = [`PLAINTEXT://${host}:${ports.plaintext}`, ...secured.listeners]
   return [
     'process.roles=broker,controller',
     'node.id=1',
-    `controller.quorum.bootstrap.servers=${host}:${controllerPort}`,
-    `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
+    `controller.quorum.bootstrap.servers=${host}:${ports.controller}`,
+    `listeners=${[...listeners, `CONTROLLER://${host}:${ports.controller}`].join(',')}`,
+    `advertised.listeners=${[...listeners, `CONTROLLER://${host}:${ports.controller}`].join(',')}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `listener.security.protocol.map=${['CONTROLLER:PLAINTEXT', 'PLAINTEXT:PLAINTEXT', ...secured.protocols].join(',')}`,
+    ...secured.lines,
     `log.dirs=${join(dir, 'data')}`,
     'num.partitions=1',
     'auto.create.topics.enable=false',
@@ -68,14 +91,27 @@ logger.txnstate.name = org.apache.kafka.coordinator.transaction
 logger.txnstate.level = info
 `
 
-export async function startKafka(dir: string, launch: Launch, host = '127.0.0.1', port?: number): Promise<KafkaBroker> {
+export async function startKafka(
+  dir: string,
+  launch: Launch,
+  host = '127.0.0.1',
+  kept?: Omit<BrokerPorts, 'controller'>,
+): Promise<KafkaBroker> {
   const libs = await componentDir('kafka')
   await mkdir(dir, { recursive: true })
-  const brokerPort = port ?? (await freePort(host))
-  const controllerPort = await freePort(host)
+  const ports: BrokerPorts = {
+    plaintext: kept?.plaintext ?? (await freePort(host)),
+    saslSsl: kept?.saslSsl ?? (await freePort(host)),
+    mtls: kept?.mtls ?? (await freePort(host)),
+    controller: await freePort(host),
+  }
+  const { fresh, ...tls } = await prepareKafkaSecurity(dir, host)
+  // SCRAM users are created when the storage is formatted: storage formatted before they existed
+  // (a `make up` stack from an older tree) is formatted again; a stack's data is disposable.
+  if (fresh) await rm(join(dir, 'data'), { recursive: true, force: true })
   const props = join(dir, 'server.properties')
   const log4j = join(dir, 'log4j2.properties')
-  await writeFile(props, brokerProperties(dir, brokerPort, controllerPort, host))
+  await writeFile(props, brokerProperties(dir, ports, host, tls))
   await writeFile(log4j, LOG4J2)
   const jvm = [
     '-Xms256m',
@@ -100,14 +136,16 @@ export async function startKafka(dir: string, launch: Launch, host = '127.0.0.1'
     CLUSTER_ID,
     '-c',
     props,
+    ...scramFormatArgs(tls.passwords),
   ])
   await format.exited
   if (format.child.exitCode !== 0) throw new Error(`Cannot format Kafka storage in ${dir}:\n${format.tail()}`)
 
   const broker = launch('kafka', 'java', [...jvm, ...classpath, 'kafka.Kafka', props])
-  const bootstrap = `${host}:${brokerPort}`
+  const bootstrap = `${host}:${ports.plaintext}`
   await broker.waitUntil('accepting requests', () => brokerResponds(bootstrap), 90_000)
-  return { bootstrap, process: broker }
+  const security = { ...tls, saslSsl: `${host}:${ports.saslSsl}`, mtls: `${host}:${ports.mtls}` }
+  return { bootstrap, security, process: broker }
 }
 
 /**
@@ -118,7 +156,12 @@ export async function startKafka(dir: string, launch: Launch, host = '127.0.0.1'
 export async function restartKafka(dir: string, broker: KafkaBroker, launch: Launch): Promise<KafkaBroker> {
   await broker.process.stop(90_000)
   const [host, port] = broker.bootstrap.split(':')
-  return startKafka(dir, launch, host, Number(port))
+  const portOf = (address: string) => Number(address.split(':')[1])
+  return startKafka(dir, launch, host, {
+    plaintext: Number(port),
+    saslSsl: portOf(broker.security.saslSsl),
+    mtls: portOf(broker.security.mtls),
+  })
 }
 
 async function brokerResponds(bootstrap: string): Promise<boolean> {

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startControlPlane } from './control-plane.ts'
 import { type KafkaBroker, restartKafka, startKafka } from './kafka.ts'
+import type { KafkaSecurityInfo } from './kafka-security.ts'
 import { ManagedProcess } from './managed-process.ts'
 import { isAlive, signalGroup } from './process-group.ts'
 import { NODE_NETWORK } from './real-node/network.ts'
@@ -21,7 +22,8 @@ export interface StackInfo {
   ownerPid: number
   /** A `make up` stack outlives the process that started it; a test stack does not. */
   persistent: boolean
-  kafka?: { bootstrap: string }
+  /** `bootstrap` is the PLAINTEXT listener; `security` the secured ones (stack/kafka-security.ts). */
+  kafka?: { bootstrap: string; security: KafkaSecurityInfo }
   s3?: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; bucket: string }
   kube?: {
     server: string
@@ -109,7 +111,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       (async () => {
         say('starting Kafka (KRaft, one node)…')
         kafka = await startKafka(join(dir, 'kafka'), launch, host)
-        info.kafka = { bootstrap: kafka.bootstrap }
+        info.kafka = { bootstrap: kafka.bootstrap, security: kafka.security }
         say(`Kafka ready at ${kafka.bootstrap} (${seconds(started)})`)
       })(),
     options.s3 &&

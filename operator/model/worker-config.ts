@@ -69,6 +69,8 @@ export function desiredWorkerConfig(
       delivery: 'exactly-once',
       transactionTimeoutMs: durations.transactionTimeoutMs,
       clientId: `exactly-${job.metadata.namespace}-${job.metadata.name}-s${ids.slot}`,
+      security: {},
+      transactionalIdPrefix: '',
       read: { ...DEFAULT_READ },
     },
     checkpoint: {
@@ -114,6 +116,8 @@ export function desiredRecoverConfig(job: StreamJob, layout: RecoverLayout, dura
       ],
       startFrom: spec.kafka.source.startFrom,
       transactionTimeoutMs: durations.transactionTimeoutMs,
+      security: {},
+      transactionalIdPrefix: '',
     },
     checkpoint: { storage: storage(job) },
   }

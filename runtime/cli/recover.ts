@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pino } from 'pino'
 import { parseRecoverConfig, type RecoverConfig } from '../../contract/recover-config.ts'
-import { KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
+import { aclHintsOf, KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
 import { recoverGeneration } from '../recovery/recover-generation.ts'
 import { s3StoreFromEnv } from '../storage/s3.ts'
 
@@ -35,10 +35,18 @@ export async function runRecover(args: readonly string[], env: NodeJS.ProcessEnv
     { base: { job: config.job.name, namespace: config.job.namespace, generation: config.generation } },
     stderr,
   )
-  const kafka = new KafkajsClient({
-    brokers: config.kafka.bootstrapServers,
-    clientId: `exactly-recover-${config.job.name}`,
-  })
+  let kafka: KafkajsClient
+  try {
+    kafka = new KafkajsClient({
+      brokers: config.kafka.bootstrapServers,
+      clientId: `exactly-recover-${config.job.name}`,
+      security: config.kafka.security,
+      aclHints: aclHintsOf(config),
+    })
+  } catch (error) {
+    log.error({ err: error }, (error as Error).message)
+    return 1
+  }
   const s3 = config.checkpoint.storage
   const store = s3StoreFromEnv(s3, env)
   try {
@@ -57,6 +65,7 @@ export async function runRecover(args: readonly string[], env: NodeJS.ProcessEnv
       outputTopics: config.kafka.outputTopics,
       startFrom: config.kafka.startFrom,
       transactionTimeoutMs: config.kafka.transactionTimeoutMs,
+      transactionalIdPrefix: config.kafka.transactionalIdPrefix,
       kafka,
       store,
       prefix: s3.prefix,

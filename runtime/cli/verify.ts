@@ -7,19 +7,23 @@
  *   exactly verify --bootstrap HOST:PORT --example word-count --input words --output counts [--json]
  */
 import { parseArgs } from 'node:util'
+import type { KafkaSecurity } from '../../contract/kafka-security.ts'
 import { EXPECTATIONS } from '../../examples/expectations.ts'
 import { compareOutput, type InputRecord, type VerifyReport } from '../../examples/verify-model.ts'
 import type { FetchedRecord } from '../kafka/kafka-client.ts'
 import { KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
 import { readToEnd } from '../kafka/read-to-end.ts'
+import { KAFKA_SECURITY_OPTIONS, KAFKA_SECURITY_USAGE, kafkaSecurityFromFlags } from './kafka-flags.ts'
 
 export const VERIFY_USAGE = `usage: exactly verify --bootstrap HOST:PORT --example NAME --input TOPIC[,TOPIC] --output TOPIC [--json]
+                     [Kafka security flags]
 
   --example   one of: ${Object.keys(EXPECTATIONS).join(', ')}
   --input     the job's external source topic(s), read in offset order per partition
   --output    the job's sink topic
   --json      print the report as JSON instead of a summary
-`
+
+${KAFKA_SECURITY_USAGE}`
 
 export interface VerifyResult {
   report: VerifyReport
@@ -37,6 +41,7 @@ export async function verifyTopics(options: {
   example: string
   inputTopics: string[]
   outputTopic: string
+  security?: KafkaSecurity
   progress?: (line: string) => void
 }): Promise<VerifyResult> {
   const model = EXPECTATIONS[options.example]
@@ -45,7 +50,11 @@ export async function verifyTopics(options: {
       `Cannot verify: unknown example "${options.example}"; use one of ${Object.keys(EXPECTATIONS).join(', ')}`,
     )
   }
-  const client = new KafkajsClient({ brokers: [options.bootstrap], clientId: 'exactly-verify' })
+  const client = new KafkajsClient({
+    brokers: [options.bootstrap],
+    clientId: 'exactly-verify',
+    ...(options.security ? { security: options.security } : {}),
+  })
   await client.connect()
   try {
     const input: FetchedRecord[] = []
@@ -117,6 +126,7 @@ export async function runVerify(args: string[]): Promise<number> {
         input: { type: 'string' },
         output: { type: 'string' },
         json: { type: 'boolean', default: false },
+        ...KAFKA_SECURITY_OPTIONS,
       },
     })
     for (const name of ['bootstrap', 'example', 'input', 'output'] as const) {
@@ -127,6 +137,7 @@ export async function runVerify(args: string[]): Promise<number> {
       example: values.example!,
       inputTopics: values.input!.split(','),
       outputTopic: values.output!,
+      security: kafkaSecurityFromFlags(values),
       progress: (line) => process.stderr.write(`verify: ${line}\n`),
     })
     process.stdout.write(

@@ -9,6 +9,8 @@
  * | UnknownTopicError       | EXACTLY_KAFKA_UNKNOWN_TOPIC          | fail the job: configuration           |
  * | OffsetOutOfRangeError   | EXACTLY_KAFKA_OFFSET_OUT_OF_RANGE    | fail the job: input lost to retention |
  * | KafkaRequestError       | EXACTLY_KAFKA_REQUEST                | fail: the broker refused the request  |
+ * | KafkaAuthenticationError| EXACTLY_KAFKA_AUTHENTICATION         | retry later: a person fixes a Secret  |
+ * | KafkaAccessDeniedError  | EXACTLY_KAFKA_ACCESS_DENIED          | retry later: a person grants an ACL   |
  */
 
 /** Kafka could not be reached, or kept answering with retriable errors until the deadline. */
@@ -62,5 +64,42 @@ export class KafkaRequestError extends Error {
   constructor(message: string, errorType: string, options?: ErrorOptions) {
     super(message, options)
     this.errorType = errorType
+  }
+}
+
+/**
+ * The client could not prove who it is, or could not trust the broker: SASL refused (wrong
+ * password, unknown user, bad token), a TLS handshake that failed (untrusted or expired
+ * certificate, a client certificate the broker rejects), or a Secret file that cannot be read.
+ */
+export class KafkaAuthenticationError extends Error {
+  override name = 'KafkaAuthenticationError'
+  readonly code = 'EXACTLY_KAFKA_AUTHENTICATION'
+  /** `SASL_AUTHENTICATION_FAILED`, the TLS error code (`CERT_HAS_EXPIRED`, …) or `SecretFileUnreadable`. */
+  readonly errorType: string
+
+  constructor(message: string, errorType: string, options?: ErrorOptions) {
+    super(message, options)
+    this.errorType = errorType
+  }
+}
+
+/** The ACL a refused request needed: what kafka-acls.sh calls operation and resource. */
+export interface MissingAcl {
+  operation: 'Read' | 'Write' | 'Describe' | 'Alter'
+  resource: { type: 'topic'; names: string[] } | { type: 'transactional-id'; name: string } | { type: 'cluster' }
+}
+
+/** The broker authenticated the client but its ACLs do not allow the request (`*_AUTHORIZATION_FAILED`). */
+export class KafkaAccessDeniedError extends Error {
+  override name = 'KafkaAccessDeniedError'
+  readonly code = 'EXACTLY_KAFKA_ACCESS_DENIED'
+  readonly errorType: string
+  readonly missing: MissingAcl
+
+  constructor(message: string, errorType: string, missing: MissingAcl, options?: ErrorOptions) {
+    super(message, options)
+    this.errorType = errorType
+    this.missing = missing
   }
 }

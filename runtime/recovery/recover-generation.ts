@@ -40,6 +40,8 @@ export interface RecoverGenerationOptions {
   startFrom: 'earliest' | 'latest'
   transactionTimeoutMs: number
   kafka: KafkaClient
+  /** spec.kafka.transactionalIdPrefix (runtime/sink/txn-ids.ts). */
+  transactionalIdPrefix?: string
   store: ObjectStore
   prefix: string
   log: Logger
@@ -101,7 +103,12 @@ export async function recoverGeneration(o: RecoverGenerationOptions): Promise<Ge
       retained: Number.MAX_SAFE_INTEGER,
       log,
     })
-    const pool = transactionalIdPool({ jobUid: o.job.uid, generation: o.generation, slot })
+    const pool = transactionalIdPool({
+      jobUid: o.job.uid,
+      prefix: o.transactionalIdPrefix ?? '',
+      generation: o.generation,
+      slot,
+    })
     const head = await storage.claimHead(pool)
     const restorePoint = head.checkpointId === null ? await storage.readRestorePoint() : undefined
     const plan = planRecoveryFromHead({

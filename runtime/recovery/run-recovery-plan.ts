@@ -6,9 +6,11 @@
  * keeps exactly-once is written once. What to restore is handed back: a slot builds its tasks
  * from it, `exactly recover` writes it into a restore point.
  */
+
 import type { Logger } from 'pino'
 import type { SlotStorage } from '../checkpoint/slot-storage.ts'
 import type { KafkaClient, ProducerIdentity } from '../kafka/kafka-client.ts'
+import type { KafkaAccessDeniedError } from '../kafka/kafka-errors.ts'
 import { abortByFencing, commitTransaction } from '../sink/committer.ts'
 import { closeHangingTransactions } from './close-hanging-transactions.ts'
 import type { HangingTransaction } from './hanging-transactions.ts'
@@ -32,6 +34,8 @@ export interface RecoveryRun {
   fenced: Map<string, ProducerIdentity>
   /** Transactions their coordinator had forgotten, closed here with a marker. */
   hangingClosed: HangingTransaction[]
+  /** The ACL refusal that kept recovery from looking for or closing hanging transactions. */
+  hangingDenied?: KafkaAccessDeniedError
   /** Where each task's state and offsets come from. */
   restore: readonly TaskOrigin[]
 }
@@ -64,6 +68,9 @@ export async function runRecoveryPlan(plan: RecoveryPlan, ports: RecoveryPorts):
           fenced: [...run.fenced.values()],
           promised: step.promised,
           log,
+          denied: (error) => {
+            run.hangingDenied = error
+          },
         })
         break
       case 'restore':

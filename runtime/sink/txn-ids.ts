@@ -1,6 +1,6 @@
 /**
  * Transactional ids of a worker slot: a fixed pool of three per (job, generation, slot),
- * `<job-uid>-g<generation>-s<slot>-<k mod 3>` for the transaction T(k) of checkpoint k.
+ * `<prefix><job-uid>-g<generation>-s<slot>-<k mod 3>` for the transaction T(k) of checkpoint k.
  *
  * Why three: T(k+3) reuses T(k)'s id and is opened at barrier k+2, which starts only after
  * checkpoint k+1 completed, so the slot head is already past k and no recovery will ever try to
@@ -16,6 +16,8 @@ export const POOL_SIZE = 3
 
 export interface SlotIdentity {
   jobUid: string
+  /** spec.kafka.transactionalIdPrefix: written before the job uid, so ACLs can name a fixed prefix. */
+  prefix?: string
   generation: number
   slot: number
 }
@@ -24,7 +26,7 @@ export function transactionalId(slot: SlotIdentity, checkpointId: number): strin
   if (!Number.isInteger(checkpointId) || checkpointId < 0) {
     throw new RangeError(`Cannot name a transaction: checkpoint id must be a non-negative integer, got ${checkpointId}`)
   }
-  return `${slot.jobUid}-g${slot.generation}-s${slot.slot}-${checkpointId % POOL_SIZE}`
+  return `${slot.prefix ?? ''}${slot.jobUid}-g${slot.generation}-s${slot.slot}-${checkpointId % POOL_SIZE}`
 }
 
 export function transactionalIdPool(slot: SlotIdentity): string[] {

@@ -26,6 +26,10 @@ export function reasonOf(error: Error & { code?: string }): string {
       return 'UnknownTopic'
     case 'EXACTLY_KAFKA_UNAVAILABLE':
       return 'KafkaUnavailable'
+    case 'EXACTLY_KAFKA_AUTHENTICATION':
+      return 'KafkaAuthenticationFailed'
+    case 'EXACTLY_KAFKA_ACCESS_DENIED':
+      return 'KafkaAccessDenied'
     case 'EXACTLY_STORAGE_UNAVAILABLE':
       return 'StorageUnavailable'
     case 'EXACTLY_KAFKA_PRODUCER_FENCED':

@@ -73,6 +73,11 @@ export async function recoverSlot(ctx: SlotRecoveryContext): Promise<RecoveredSl
     for (const h of run.hangingClosed)
       ctx.metrics.hangingTransactionsClosed.inc({ outcome: h.commit ? 'commit' : 'abort' })
   }
+  if (run.hangingDenied) {
+    // The job runs on; a person grants the ACL (the message says which and how).
+    const message = `Recovery could not look for or close hanging transactions: ${run.hangingDenied.message}`
+    ctx.status.alarms.push({ reason: 'HangingTransactionsUnchecked', message, since: new Date().toISOString() })
+  }
   const tasks = await Promise.all(run.restore.map((origin) => restoreTask(ctx, origin, topics)))
   return { tasks, partitions, nextCheckpointId: plan.nextCheckpointId, fenced: run.fenced }
 }

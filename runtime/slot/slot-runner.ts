@@ -92,7 +92,7 @@ export class SlotRunner {
 
   get #slotIdentity() {
     const c = this.#deps.config
-    return { jobUid: c.job.uid, generation: c.generation, slot: c.slot }
+    return { jobUid: c.job.uid, prefix: c.kafka.transactionalIdPrefix, generation: c.generation, slot: c.slot }
   }
 
   async #restore(): Promise<void> {

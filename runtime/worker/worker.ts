@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { pino } from 'pino'
+import { type Logger, pino } from 'pino'
 import { EXIT_FAILED, EXIT_NEEDS_A_PERSON, EXIT_STOPPED, EXIT_SUPERSEDED } from '../../contract/exit-codes.ts'
 import { serve } from '../../contract/serve-http.ts'
 import { refuseStopRequest } from '../../contract/stop-request.ts'
@@ -16,7 +16,8 @@ import { parseWorkerConfig, type WorkerConfig, WorkerConfigError } from '../../c
 import type { Job } from '../api/define-job.ts'
 import { CheckpointStore } from '../checkpoint/checkpoint-store.ts'
 import type { Failpoint } from '../checkpoint/failpoint.ts'
-import { KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
+import { aclHintsOf, KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
+import { reasonOf } from '../slot/slot-failures.ts'
 import { SlotRunner } from '../slot/slot-runner.ts'
 import { s3StoreFromEnv } from '../storage/s3.ts'
 import { failpointAction, parseFailpoints } from './failpoints.ts'
@@ -77,17 +78,14 @@ export async function runWorker(args: readonly string[], env: NodeJS.ProcessEnv)
     stdout,
   )
   const metrics = createWorkerMetrics({ job: config.job.name, namespace: config.job.namespace, slot: config.slot })
-  const kafka = new KafkajsClient({
-    brokers: config.kafka.bootstrapServers,
-    clientId: config.kafka.clientId ?? `exactly-${config.job.name}-s${config.slot}`,
-    // kafkajs logs every error answer of the broker at error level, including the retriable
-    // ones the adapter handles (CONCURRENT_TRANSACTIONS, NOT_COORDINATOR, …): those are debug,
-    // and the rest (connection failures it retries) at most warn. The adapter decides what fails.
-    log: (entry) => {
-      const routine = entry.namespace === 'Connection' && entry.message.startsWith('Response ')
-      log[routine ? 'debug' : 'warn']({ kafkajs: entry.namespace, ...entry.extra }, entry.message)
-    },
-  })
+  let kafka: KafkajsClient
+  try {
+    kafka = kafkaClientOf(config, log)
+  } catch (error) {
+    // A Secret file that cannot be read: the operator restarts the worker after a backoff.
+    log.error({ err: error, reason: reasonOf(error as Error) }, (error as Error).message)
+    return EXIT_FAILED
+  }
   const s3 = config.checkpoint.storage
   const objects = s3StoreFromEnv(s3, env)
   // A bare `step` fires once, even if the step is reached again (a `stop` is woken with SIGCONT).
@@ -171,4 +169,20 @@ export async function runWorker(args: readonly string[], env: NodeJS.ProcessEnv)
     // must exit (the operator restarts it), not hang here looking alive.
     await Promise.race([kafka.close().catch(() => {}), sleep(CLOSE_GRACE_MS)])
   }
+}
+
+function kafkaClientOf(config: WorkerConfig, log: Logger): KafkajsClient {
+  return new KafkajsClient({
+    brokers: config.kafka.bootstrapServers,
+    clientId: config.kafka.clientId ?? `exactly-${config.job.name}-s${config.slot}`,
+    security: config.kafka.security,
+    aclHints: aclHintsOf(config),
+    // kafkajs logs every error answer of the broker at error level, including the retriable
+    // ones the adapter handles (CONCURRENT_TRANSACTIONS, NOT_COORDINATOR, …): those are debug,
+    // and the rest (connection failures it retries) at most warn. The adapter decides what fails.
+    log: (entry) => {
+      const routine = entry.namespace === 'Connection' && entry.message.startsWith('Response ')
+      log[routine ? 'debug' : 'warn']({ kafkajs: entry.namespace, ...entry.extra }, entry.message)
+    },
+  })
 }

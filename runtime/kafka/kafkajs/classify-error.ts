@@ -21,6 +21,9 @@ const KAFKA_ERRORS: Readonly<Record<number, string>> = {
   16: 'NOT_COORDINATOR',
   19: 'NOT_ENOUGH_REPLICAS',
   20: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+  29: 'TOPIC_AUTHORIZATION_FAILED',
+  30: 'GROUP_AUTHORIZATION_FAILED',
+  31: 'CLUSTER_AUTHORIZATION_FAILED',
   45: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
   46: 'DUPLICATE_SEQUENCE_NUMBER',
   47: 'INVALID_PRODUCER_EPOCH',
@@ -31,6 +34,7 @@ const KAFKA_ERRORS: Readonly<Record<number, string>> = {
   52: 'TRANSACTION_COORDINATOR_FENCED',
   53: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
   56: 'KAFKA_STORAGE_ERROR',
+  58: 'SASL_AUTHENTICATION_FAILED',
   59: 'UNKNOWN_PRODUCER_ID',
   74: 'FENCED_LEADER_EPOCH',
   75: 'UNKNOWN_LEADER_EPOCH',
@@ -46,6 +50,8 @@ const KAFKA_ERRORS: Readonly<Record<number, string>> = {
  * - `invalidState`: the transaction is not in a state that allows the request;
  * - `duplicate`: the broker already has this batch (an idempotent retry): success;
  * - `unknownTopic`, `offsetOutOfRange`: as named;
+ * - `denied`: authenticated, but the ACLs do not allow it (`*_AUTHORIZATION_FAILED`);
+ * - `authentication`: SASL refused the credentials, or the TLS handshake failed;
  * - `fatal`: anything else; retrying will not help.
  */
 export type KafkaErrorKind =
@@ -58,6 +64,8 @@ export type KafkaErrorKind =
   | 'duplicate'
   | 'unknownTopic'
   | 'offsetOutOfRange'
+  | 'denied'
+  | 'authentication'
   | 'fatal'
 
 const KIND_BY_CODE: Readonly<Record<number, KafkaErrorKind>> = {
@@ -83,7 +91,32 @@ const KIND_BY_CODE: Readonly<Record<number, KafkaErrorKind>> = {
   49: 'fenced',
   90: 'fenced',
   48: 'invalidState',
+  29: 'denied',
+  30: 'denied',
+  31: 'denied',
+  53: 'denied',
+  58: 'authentication',
 }
+
+/**
+ * Node's TLS errors (`error.code`) that no retry fixes: the broker's certificate is not trusted,
+ * or the broker refused ours (alerts 42 bad certificate, 46 certificate unknown, 48 unknown CA).
+ */
+const TLS_ERROR_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN',
+  'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+])
 
 /** kafkajs errors that mean "the connection or the cluster view failed", not "the broker said no". */
 const NETWORK_ERROR_NAMES = new Set([
@@ -127,6 +160,14 @@ export function classifyKafkaError(error: unknown): KafkaErrorInfo {
   }
   for (const e of chain) {
     const name = typeof e.name === 'string' ? e.name : ''
+    if (name === 'KafkaJSSASLAuthenticationError') {
+      return { errorType: 'SASL_AUTHENTICATION_FAILED', kafkaCode: undefined, kind: 'authentication' }
+    }
+    const tls = tlsErrorCode(e)
+    if (tls) return { errorType: tls, kafkaCode: undefined, kind: 'authentication' }
+  }
+  for (const e of chain) {
+    const name = typeof e.name === 'string' ? e.name : ''
     if (NETWORK_ERROR_NAMES.has(name) || (typeof e.code === 'string' && NETWORK_ERROR_CODES.has(e.code))) {
       return { errorType: name || String(e.code), kafkaCode: undefined, kind: 'network' }
     }
@@ -165,4 +206,23 @@ function protocolCode(e: ErrorLike): number | undefined {
   if (e.type !== 'KAFKAJS_UNKNOWN_ERROR_CODE') return e.code
   const match = typeof e.message === 'string' ? /Unknown error code (-?\d+)/.exec(e.message) : null
   return match ? Number(match[1]) : undefined
+}
+
+/**
+ * kafkajs keeps a socket error's message but not its code: "Connection error: unable to verify
+ * the first certificate". The code is read where kept, else recognised from OpenSSL's words.
+ */
+function tlsErrorCode(e: ErrorLike): string | undefined {
+  if (typeof e.code === 'string' && TLS_ERROR_CODES.has(e.code)) return e.code
+  const message = typeof e.message === 'string' ? e.message : ''
+  if (/unable to verify the first certificate|unable to get (local )?issuer certificate/.test(message)) {
+    return 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
+  }
+  if (/self[- ]signed certificate/.test(message)) return 'SELF_SIGNED_CERT_IN_CHAIN'
+  if (/certificate has expired|alert certificate expired/.test(message)) return 'CERT_HAS_EXPIRED'
+  if (/alert bad certificate|alert certificate unknown|alert unknown ca/.test(message))
+    return 'CLIENT_CERTIFICATE_REJECTED'
+  if (/Hostname\/IP does not match certificate/.test(message)) return 'ERR_TLS_CERT_ALTNAME_INVALID'
+  if (/wrong version number|packet length too long/.test(message)) return 'ERR_SSL_WRONG_VERSION_NUMBER'
+  return undefined
 }

@@ -2,6 +2,8 @@
 
 import type { ConnectionOptions } from 'node:tls'
 import type { SASLOptions } from 'kafkajs'
+import type { KafkaSecurity } from '../../../contract/kafka-security.ts'
+import type { AclHints } from './access-errors.ts'
 import {
   Cluster,
   createLogger,
@@ -12,11 +14,16 @@ import {
   READ_COMMITTED,
 } from './internals.ts'
 import { withoutIdleTimers } from './request-queue-timers.ts'
+import { kafkajsSecurity } from './security.ts'
 
 export interface KafkajsClientOptions {
   /** Bootstrap brokers, `host:port`. */
   brokers: string[]
   clientId?: string
+  /** TLS and SASL from files (contract/kafka-security.ts); `ssl` and `sasl` below override it. */
+  security?: KafkaSecurity
+  /** Who this client is, for the kafka-acls.sh advice in access-denied errors. */
+  aclHints?: AclHints
   ssl?: ConnectionOptions | boolean
   sasl?: SASLOptions
   /** TCP connect timeout. Default 5000. */
@@ -41,6 +48,9 @@ export interface KafkajsClientOptions {
 }
 
 export function createCluster(options: KafkajsClientOptions): KafkajsCluster {
+  const fromFiles = options.security ? kafkajsSecurity(options.security) : {}
+  const ssl = options.ssl ?? fromFiles.ssl
+  const sasl = options.sasl ?? fromFiles.sasl
   const logCreator = () => (entry: KafkajsLogEntry) => {
     const { message, ...extra } = entry.log
     options.log?.({
@@ -54,8 +64,8 @@ export function createCluster(options: KafkajsClientOptions): KafkajsCluster {
     logger: createLogger({ level: options.log ? LOG_LEVELS.WARN : LOG_LEVELS.NOTHING, logCreator }),
     socketFactory: createSocketFactory(),
     brokers: options.brokers,
-    ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
-    ...(options.sasl !== undefined ? { sasl: options.sasl } : {}),
+    ...(ssl !== undefined ? { ssl } : {}),
+    ...(sasl !== undefined ? { sasl } : {}),
     clientId: options.clientId ?? 'exactly',
     connectionTimeout: options.connectionTimeoutMs ?? 5000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,

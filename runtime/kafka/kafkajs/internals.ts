@@ -131,6 +131,8 @@ export interface KafkajsBroker {
     producerEpoch: number
     transactionResult: boolean
   }): Promise<unknown>
+  /** FindCoordinator on this broker; throws the broker's error (the cluster's version swallows it). */
+  findGroupCoordinator(request: { groupId: string; coordinatorType: number }): Promise<unknown>
 }
 
 export interface ClusterOptions {
@@ -160,6 +162,7 @@ export interface KafkajsCluster {
   findTopicPartitionMetadata(topic: string): PartitionMetadata[]
   findBroker(options: { nodeId: number | string }): Promise<KafkajsBroker>
   findGroupCoordinator(options: { groupId: string; coordinatorType: number }): Promise<KafkajsBroker>
+  brokerPool: { findConnectedBroker(): Promise<KafkajsBroker> }
 }
 
 export const Cluster = require('kafkajs/src/cluster') as new (options: ClusterOptions) => KafkajsCluster

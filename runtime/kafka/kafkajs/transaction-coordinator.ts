@@ -136,12 +136,19 @@ export class TransactionCoordinator {
   async #coordinator(transactionalId: string): Promise<KafkajsBroker> {
     const cached = this.#coordinators.get(transactionalId)
     if (cached) return cached
-    const broker = await this.#cluster.findGroupCoordinator({
-      groupId: transactionalId,
-      coordinatorType: COORDINATOR_TYPE_TRANSACTION,
-    })
-    this.#coordinators.set(transactionalId, broker)
-    return broker
+    const request = { groupId: transactionalId, coordinatorType: COORDINATOR_TYPE_TRANSACTION }
+    try {
+      const broker = await this.#cluster.findGroupCoordinator(request)
+      this.#coordinators.set(transactionalId, broker)
+      return broker
+    } catch (error) {
+      // kafkajs drops each broker's answer and says "not found": ask one broker again to learn
+      // why (TRANSACTIONAL_ID_AUTHORIZATION_FAILED must reach the caller, not a timeout).
+      if ((error as Error).name !== 'KafkaJSGroupCoordinatorNotFound') throw error
+      const broker = await this.#cluster.brokerPool.findConnectedBroker()
+      await broker.findGroupCoordinator(request)
+      throw error
+    }
   }
 }
 

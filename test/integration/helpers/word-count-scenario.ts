@@ -17,6 +17,7 @@ import { createTopic, kafkaFor } from '../../../stack/topics.ts'
 import { waitFor } from '../../../stack/wait.ts'
 import { auditIndependently, differences } from './audit.ts'
 import { produceSlowly } from './kafka.ts'
+import { type SecuredKind, securedAccess } from './secured-access.ts'
 import { type JobSpec, startWorker, stopAllWorkers, type WorkerProcess, waitForExit } from './worker-process.ts'
 
 const WORDS = ['apple', 'banana', 'cherry', 'date', 'elder', 'fig', 'grape', 'hazel', 'iris', 'jade', 'kiwi']
@@ -77,10 +78,20 @@ export class WordCountScenario {
       delivery?: JobSpec['delivery']
       incremental?: JobSpec['incremental']
       stopKey?: string
+      /** Run the workers over a secured listener as `principal`, with exactly the job's ACLs. */
+      secured?: { kind: SecuredKind; principal: string }
     } = {},
   ): Promise<WordCountScenario> {
     const input = await createTopic(ctx.kafka, `${name}-in`, 2)
     const output = await createTopic(ctx.kafka, `${name}-out`, 2)
+    const secured = options.secured
+    const access =
+      secured &&
+      (await securedAccess(ctx.kafka, ctx.stack.kafka!.security, secured.kind, secured.principal, {
+        sourceTopics: [input],
+        sinkTopic: output,
+        ...(options.onError?.kind === 'dead-letter' ? { deadLetterTopic: options.onError.topic } : {}),
+      }))
     const job: JobSpec = {
       name,
       uid: randomUUID(),
@@ -95,6 +106,7 @@ export class WordCountScenario {
       ...(options.delivery ? { delivery: options.delivery } : {}),
       ...(options.incremental ? { incremental: options.incremental } : {}),
       ...(options.stopKey ? { stopKey: options.stopKey } : {}),
+      ...(access ? { access } : {}),
     }
     return new WordCountScenario(ctx, job, options.inputRecords ?? 1500, options.badEvery)
   }

@@ -3,6 +3,7 @@
  * the tests kill it with real signals, read its /status over HTTP and keep its log for the
  * failure message.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,6 +15,7 @@ import { REPO_ROOT } from '../../../stack/repo-root.ts'
 import { runExactly } from '../../../stack/run-command.ts'
 import type { StackInfo } from '../../../stack/stack.ts'
 import { waitFor } from '../../../stack/wait.ts'
+import type { SecuredAccess } from './secured-access.ts'
 
 const logDir = mkdtempSync(join(tmpdir(), 'exactly-workers-'))
 
@@ -31,6 +33,8 @@ export interface JobSpec {
   stopKey?: string
   sourceTopics: string[]
   sinkTopic: string
+  /** A secured listener instead of the stack's plaintext one (helpers/secured-access.ts). */
+  access?: SecuredAccess
   parallelism: number
   prefix: string
   intervalMs?: number
@@ -76,7 +80,8 @@ export async function startWorker(
     generation: options.generation ?? 1,
     attempt: options.attempt,
     kafka: {
-      bootstrapServers: [stack.kafka.bootstrap],
+      bootstrapServers: [job.access?.bootstrap ?? stack.kafka.bootstrap],
+      ...(job.access ? { security: job.access.security, transactionalIdPrefix: job.access.transactionalIdPrefix } : {}),
       sourceTopics: job.sourceTopics,
       startFrom: 'earliest',
       sinkTopic: job.sinkTopic,
@@ -188,7 +193,8 @@ export async function runRecover(
     ...(options.restore ? { restore: options.restore } : {}),
     ...(options.savepoint ? { savepoint: options.savepoint } : {}),
     kafka: {
-      bootstrapServers: [stack.kafka.bootstrap],
+      bootstrapServers: [job.access?.bootstrap ?? stack.kafka.bootstrap],
+      ...(job.access ? { security: job.access.security, transactionalIdPrefix: job.access.transactionalIdPrefix } : {}),
       sourceTopics: job.sourceTopics,
       outputTopics: [job.sinkTopic, ...(job.onError?.kind === 'dead-letter' ? [job.onError.topic] : [])],
       startFrom: 'earliest',

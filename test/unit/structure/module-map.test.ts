@@ -24,7 +24,7 @@ const SLOT_ROOMS = [
 const MAY_IMPORT: Record<string, readonly string[]> = {
   contract: [],
   'runtime/api': [],
-  'runtime/kafka': [],
+  'runtime/kafka': ['contract'],
   'runtime/storage': [],
   'runtime/state': ['runtime/api', 'contract'],
   'runtime/sink': ['runtime/kafka'],

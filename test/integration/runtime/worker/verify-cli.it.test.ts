@@ -2,8 +2,12 @@
  * `exactly verify` against the real broker: it passes exact output, and it catches a duplicate,
  * a loss and a transaction left open, each with a non-zero exit and the finding named.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, inject, it } from 'vitest'
 import { KafkajsClient } from '../../../../runtime/kafka/kafkajs/kafkajs-client.ts'
+import { grantAcls } from '../../../../stack/kafka-acls.ts'
 import { runExactly } from '../../../../stack/run-command.ts'
 import { createTopic, kafkaFor } from '../../../../stack/topics.ts'
 
@@ -74,6 +78,37 @@ describe('exactly verify', () => {
     expect(closed.stdout).toMatch(/^input records: +4$/m)
     expect(closed.stdout).toMatch(/missing:\s+0/)
     expect(closed.code).toBe(1)
+  })
+
+  it('reads over SASL_SSL as a principal with Read on both topics, and names a wrong password', async () => {
+    const input = await createTopic(kafka, 'verify-sec-in', 1)
+    const output = await createTopic(kafka, 'verify-sec-out', 1)
+    await send(input, [{ key: 'a', value: 'a' }])
+    await send(output, [{ key: 'a', value: '1' }])
+    // verify reads both topics and describes the output's open transactions: Read (and Describe) on each.
+    const acls = [input, output].flatMap((name) =>
+      (['Read', 'Describe'] as const).map((operation) => ({
+        operation,
+        resource: { type: 'topic' as const, name, pattern: 'literal' as const },
+      })),
+    )
+    const { security } = broker!
+    await grantAcls(kafka, 'job-e', acls)
+    const dir = mkdtempSync(join(tmpdir(), 'exactly-verify-'))
+    const secured = (password: string) => {
+      writeFileSync(join(dir, 'password'), password)
+      return runExactly(
+        ['verify', '--bootstrap', security.saslSsl, '--example', 'word-count', '--input', input, '--output', output]
+          .concat(['--tls-ca', security.caFile, '--sasl-mechanism', 'scram-sha-512', '--sasl-username', 'job-e'])
+          .concat(['--sasl-password-file', join(dir, 'password')]),
+        { timeoutMs: 60_000 },
+      )
+    }
+    const ok = await secured(security.passwords['job-e'])
+    expect(ok.stdout, ok.stderr).toContain('verify: OK')
+    const wrong = await secured('wrong')
+    expect(wrong.code).not.toBe(0)
+    expect(wrong.stderr).toContain('SASL_AUTHENTICATION_FAILED')
   })
 
   it('names a missing argument and prints its usage (exit 2)', async () => {

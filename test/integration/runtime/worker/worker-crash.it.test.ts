@@ -5,12 +5,17 @@
  * 4–5), the next attempt restores from the slot's head, and at the end the read_committed output
  * is compared with the expected output record by record: no duplicate, no loss, and no
  * transaction left open on the sink.
+ *
+ * The protocol-step scenarios run on the secured listener (SASL_SSL, SCRAM-SHA-512) as a
+ * principal holding exactly the job's ACLs (runtime/kafka/job-acls.ts): recovery's commits,
+ * fencing and DescribeProducers all work within that set.
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { useScenarioContext, WordCountScenario } from '../../helpers/word-count-scenario.ts'
 
 const ctx = useScenarioContext()
+const SCRAM = { kind: 'scram-sha-512', principal: 'job-a' } as const
 
 /**
  * Each scenario lists the failpoints of the attempts that crash, in order; one more attempt then
@@ -28,10 +33,12 @@ const SCENARIOS: Array<{ name: string; crashes: string[] }> = [
   { name: 'during a second restore', crashes: ['before-commit@2', 'during-restore', 'during-restore'] },
 ]
 
-describe('exactly worker under SIGKILL at each protocol step', () => {
+describe('exactly worker under SIGKILL at each protocol step, over SASL_SSL with least-privilege ACLs', () => {
   for (const scenario of SCENARIOS) {
     it(`a worker killed ${scenario.name} is replaced and the output stays exact`, async () => {
-      const run = await WordCountScenario.create(ctx, `crash-${scenario.crashes[0]!.replace(/@.*/, '')}`)
+      const run = await WordCountScenario.create(ctx, `crash-${scenario.crashes[0]!.replace(/@.*/, '')}`, {
+        secured: SCRAM,
+      })
       run.feed()
       let attempt = 1
       for (const failpoint of scenario.crashes) await run.crashAt(0, attempt++, failpoint)

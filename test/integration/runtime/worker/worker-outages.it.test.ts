@@ -109,7 +109,7 @@ describe('exactly worker during outages', () => {
       const bootstrap = own.info.kafka!.bootstrap
       const client = new KafkajsClient({ brokers: [bootstrap] })
       await client.connect()
-      const ctx = { stack: { ...stack, kafka: { bootstrap } }, kafka: kafkaFor(bootstrap), client }
+      const ctx = { stack: { ...stack, kafka: own.info.kafka! }, kafka: kafkaFor(bootstrap), client }
       try {
         const run = await WordCountScenario.create(ctx, 'broker-restart', { inputRecords: 3000 })
         run.feed(200)
