@@ -47,6 +47,8 @@ export const ConditionReason = {
   PodUnschedulable: 'PodUnschedulable',
   ImageUnavailable: 'ImageUnavailable',
   ContainerConfigInvalid: 'ContainerConfigInvalid',
+  /** A Secret or key that spec.kafka.tls or spec.kafka.authentication names does not exist. */
+  KafkaSecretMissing: 'KafkaSecretMissing',
   PausedByAnnotation: 'PausedByAnnotation',
   NotPaused: 'NotPaused',
 } as const

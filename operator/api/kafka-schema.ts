@@ -3,7 +3,8 @@
  * here, on the smallest object holding every topic they read.
  */
 import { BROKER_ADDRESS_PATTERN, BROKER_ADDRESS_RULE } from '../../contract/broker-address.ts'
-import { duration, immutable, list, localRef, matches, obj, type Schema, str } from './openapi.ts'
+import { KAFKA_SECURITY_RULES, kafkaAuthenticationSchema, kafkaTlsSchema } from './kafka-security-schema.ts'
+import { duration, immutable, list, matches, obj, type Schema, str } from './openapi.ts'
 
 const TOPIC_PATTERN = '^[a-zA-Z0-9._-]+$'
 
@@ -80,14 +81,28 @@ export const kafkaSchema: Schema = obj(
         "its records. At most the brokers' transaction.max.timeout.ms (15m by default).",
       '15m',
     ),
-    authSecretRef: localRef(
-      'Secret with the SASL and TLS settings of the Kafka clients; omit it for a plaintext cluster.',
-      'Secret',
+    tls: kafkaTlsSchema,
+    authentication: kafkaAuthenticationSchema,
+    transactionalIdPrefix: str(
+      'Put in front of every transactional id of the job, so a prefixed ACL can be granted before the job exists ' +
+        '(docs/kafka-security.md). Without it, the ids start with the job uid. Immutable: recovery finds ' +
+        "a generation's transactions by it.",
+      {
+        maxLength: 120,
+        pattern: '^[a-zA-Z0-9._-]*$',
+        'x-kubernetes-validations': [
+          immutable(
+            'spec.kafka.transactionalIdPrefix',
+            'recovery finds the transactions of a generation by their ids; create a new StreamJob to change it',
+          ),
+        ],
+      },
     ),
   },
   {
     required: ['bootstrapServers', 'source', 'sink'],
     'x-kubernetes-validations': [
+      ...KAFKA_SECURITY_RULES,
       {
         rule: '!(self.sink.topic in self.source.topics)',
         fieldPath: '.sink.topic',

@@ -55,6 +55,16 @@ export interface CheckpointStorage {
   credentialsSecretRef?: LocalObjectReference
 }
 
+/** spec.kafka.authentication (operator/api/kafka-security-schema.ts; CEL enforces which fields each type needs). */
+export interface KafkaAuthentication {
+  type: 'tls' | 'scram-sha-256' | 'scram-sha-512' | 'plain' | 'oauth'
+  username?: string
+  passwordSecret?: { secretName: string; password: string }
+  certificateAndKey?: { secretName: string; certificate: string; key: string }
+  accessToken?: { secretName: string; key: string }
+  allowPlaintext?: boolean
+}
+
 export interface StreamJobSpec {
   image: string
   job: { module: string; config?: Record<string, unknown>; onError: 'fail' | 'dead-letter' }
@@ -66,7 +76,9 @@ export interface StreamJobSpec {
     source: { topics: string[]; startFrom: 'earliest' | 'latest' }
     sink: { topic: string; deadLetterTopic?: string }
     transactionTimeout: Duration
-    authSecretRef?: LocalObjectReference
+    tls?: { trustedCertificates?: Array<{ secretName: string; certificate: string }> }
+    authentication?: KafkaAuthentication
+    transactionalIdPrefix?: string
   }
   checkpoint: { interval: Duration; timeout: Duration; retained: number; storage: CheckpointStorage }
   restartPolicy: { maxRestarts: number; backoff: { initial: Duration; max: Duration } }

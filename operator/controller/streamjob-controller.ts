@@ -15,7 +15,9 @@ import type { StreamJob } from '../api/streamjob-types.ts'
 import type { Clock } from '../clock.ts'
 import type { JobInformers } from '../kube/informers.ts'
 import type { KubeApi } from '../kube/kube-api.ts'
+import { SecretReader } from '../kube/secret-reader.ts'
 import { slimMetadata } from '../kube/slim-informer.ts'
+import { type KafkaSecretsState, kafkaAccess, kafkaSecretsState } from '../model/kafka-access.ts'
 import type { OperatorMetrics } from '../operator-metrics.ts'
 import { type DecideSettings, decide } from '../reconcile/decide.ts'
 import { type Observed, observePod } from '../reconcile/observed.ts'
@@ -46,9 +48,11 @@ export class StreamJobController {
   readonly #written = new Map<string, { superseded: readonly string[]; job: StreamJob }>()
   /** Keys whose next pass reads from the API server (after a failed pass). */
   readonly #refetch = new Set<string>()
+  readonly #secrets: SecretReader
 
   constructor(options: ControllerOptions) {
     this.#o = options
+    this.#secrets = new SecretReader(options.api)
     this.queue = new ReconcileQueue({
       handler: (key, id) => this.reconcile(key, id),
       log: options.log,
@@ -144,7 +148,17 @@ export class StreamJobController {
       else if (answer.kind === 'malformed') invalidReports.set(pod, answer.reason)
       // unreachable: in neither map, like a worker that is still starting or already gone.
     }
-    return { job, pods, workers, invalidReports }
+    return { job, pods, workers, invalidReports, kafkaSecrets: await this.#kafkaSecrets(job) }
+  }
+
+  async #kafkaSecrets(job: StreamJob): Promise<KafkaSecretsState> {
+    const uses = kafkaAccess(job.spec.kafka).secretKeys
+    if (uses.length === 0) return {}
+    const secrets = await this.#secrets.read(
+      job.metadata.namespace,
+      uses.map((u) => u.secretName),
+    )
+    return kafkaSecretsState(uses, secrets)
   }
 
   #countPhases(): void {

@@ -92,6 +92,16 @@ export class KubeApi {
     }
   }
 
+  /** A Secret's data (base64 values), or undefined when it does not exist. */
+  async readSecretData(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    try {
+      return (await this.core.readNamespacedSecret({ namespace, name })).data ?? {}
+    } catch (error) {
+      if (httpStatus(error) === 404) return undefined
+      throw error
+    }
+  }
+
   /** Replaces the finalizer list, guarded by resourceVersion (a concurrent change means retry). */
   async setFinalizers(job: StreamJob, finalizers: string[]): Promise<StreamJob> {
     return (await this.custom.patchNamespacedCustomObject(

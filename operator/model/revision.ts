@@ -4,13 +4,16 @@
  * operator stops the generation with a final checkpoint and starts the next one: a hash, not a
  * deep compare, as Strimzi's PodRevision does. `state`, `restartPolicy`, `savepointTrigger` and
  * `restoreFrom` are not part of it: they change what the operator does, not what a pod is.
+ * The values of the Kafka Secrets the pods mount are (kafkaSecretsHash, model/kafka-access.ts).
  */
 import { createHash } from 'node:crypto'
 import type { StreamJobSpec } from '../api/streamjob-types.ts'
 
-export function specRevision(spec: StreamJobSpec): string {
+export function specRevision(spec: StreamJobSpec, kafkaSecretsHash?: string): string {
   const { image, job, parallelism, resources, podTemplate, kafka, checkpoint } = spec
-  const layout = { image, job, parallelism, resources, podTemplate, kafka, checkpoint }
+  // The Secrets' values count too: a renewed certificate or a changed password rolls the job, as
+  // Strimzi does. Absent for a job without Secrets, so its revision is what it always was.
+  const layout = { image, job, parallelism, resources, podTemplate, kafka, checkpoint, kafkaSecretsHash }
   return createHash('sha256').update(canonicalJson(layout)).digest('hex').slice(0, 16)
 }
 

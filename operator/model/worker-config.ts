@@ -10,6 +10,7 @@ import type { RecoverConfig } from '../../contract/recover-config.ts'
 import type { WorkerConfig } from '../../contract/worker-config.ts'
 import type { StreamJob } from '../api/streamjob-types.ts'
 import type { JobDurations } from './job-durations.ts'
+import { kafkaAccess } from './kafka-access.ts'
 
 export interface StorageLocation {
   bucket: string
@@ -69,8 +70,8 @@ export function desiredWorkerConfig(
       delivery: 'exactly-once',
       transactionTimeoutMs: durations.transactionTimeoutMs,
       clientId: `exactly-${job.metadata.namespace}-${job.metadata.name}-s${ids.slot}`,
-      security: {},
-      transactionalIdPrefix: '',
+      security: kafkaAccess(spec.kafka).security,
+      transactionalIdPrefix: spec.kafka.transactionalIdPrefix ?? '',
       read: { ...DEFAULT_READ },
     },
     checkpoint: {
@@ -116,8 +117,8 @@ export function desiredRecoverConfig(job: StreamJob, layout: RecoverLayout, dura
       ],
       startFrom: spec.kafka.source.startFrom,
       transactionTimeoutMs: durations.transactionTimeoutMs,
-      security: {},
-      transactionalIdPrefix: '',
+      security: kafkaAccess(spec.kafka).security,
+      transactionalIdPrefix: spec.kafka.transactionalIdPrefix ?? '',
     },
     checkpoint: { storage: storage(job) },
   }

@@ -13,6 +13,7 @@ import type { V1Container, V1EnvVar, V1Pod } from '@kubernetes/client-node'
 import { WORKER_PORT } from '../../contract/defaults.ts'
 import type { StreamJob } from '../api/streamjob-types.ts'
 import type { JobDurations } from './job-durations.ts'
+import { kafkaAccess } from './kafka-access.ts'
 import { type PodRole, podLabels } from './labels.ts'
 import { CONFIG_ANNOTATION, REVISION_ANNOTATION, recoverPodName, workerPodName } from './names.ts'
 import { controllerReference } from './owner-reference.ts'
@@ -100,7 +101,7 @@ function baseContainer(job: StreamJob, command: 'worker' | 'recover', env: V1Env
     name: command,
     image: spec.image,
     command: ['node', EXACTLY_CLI, command, '--config', CONFIG_FILE],
-    volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
+    volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }, ...kafkaAccess(spec.kafka).mounts],
     env: [...env, ...credentials, ...((spec.podTemplate?.env ?? []) as V1EnvVar[])],
     resources: (spec.resources as V1Container['resources'] | undefined) ?? DEFAULT_RESOURCES[command],
     securityContext: {
@@ -156,6 +157,7 @@ function pod(
             items: [{ path: 'config.json', fieldRef: { fieldPath: `metadata.annotations['${CONFIG_ANNOTATION}']` } }],
           },
         },
+        ...kafkaAccess(job.spec.kafka).volumes,
       ],
     },
   }

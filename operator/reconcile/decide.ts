@@ -52,6 +52,7 @@ const EPISODE_EVENTS: ReadonlySet<string> = new Set([
   R.PodUnschedulable,
   R.ImageUnavailable,
   R.ContainerConfigInvalid,
+  R.KafkaSecretMissing,
 ])
 
 /** Seconds a worker gets between SIGTERM and SIGKILL, beyond checkpoint.timeout, to stop cleanly. */
@@ -59,7 +60,11 @@ const STOP_MARGIN_SECONDS = 30
 
 export function decide(observed: Observed, now: number, decideSettings: DecideSettings): Plan {
   const { job } = observed
-  const revision = specRevision(job.spec)
+  const secrets = observed.kafkaSecrets ?? {}
+  // While a Secret is missing its values are unknown: the running revision stands until it is back.
+  const revision = secrets.missing
+    ? (job.status?.current?.revision ?? specRevision(job.spec))
+    : specRevision(job.spec, secrets.hash)
   // Once per pass: every decision below, and the pods it builds, reads these numbers.
   const durations = jobDurations(job.spec)
   const settings = {
@@ -80,7 +85,9 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
     const phase = transitionJobPhase(previous.phase, next, jobKey(job))
     const live = layout?.running ? reportsOf(observed, layout.generation) : []
     const invalid = layout?.running ? invalidReportsOf(observed, layout.generation) : []
-    const blocked = blockedPods(observed.pods)
+    const blocked = secrets.missing
+      ? { reason: R.KafkaSecretMissing, message: secrets.missing }
+      : blockedPods(observed.pods)
     draft.status = buildConditions(draft.status, {
       phase,
       detail,
@@ -106,6 +113,13 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
   const hasFinalizer = job.metadata.finalizers?.includes(FINALIZER) ?? false
   if (deleting && !hasFinalizer) return { actions: [], status: undefined, events: [], requeueAfterMs: undefined }
   if (!deleting && !hasFinalizer) draft.act({ kind: 'addFinalizer' })
+  // A job that never ran waits for its Secrets before its first pod (a Strimzi KafkaUser Secret
+  // often appears a moment after the StreamJob); a running one keeps running on what it mounted.
+  // No watch tells of a Secret's creation: look again.
+  if (secrets.missing && !previous.current && !deleting) {
+    draft.requeue(decideSettings.statusPollMs)
+    return finish(previous.phase ?? 'Pending', secrets.missing)
+  }
 
   const restoreFrom = job.spec.restoreFrom
   const starting = !deleting && job.spec.state === 'running'

@@ -30,5 +30,23 @@ export function workerFailureWords(pod: ObservedPod, job: StreamJob): FailureWor
         'state over more workers with spec.parallelism',
     }
   }
+  const told = toldFailure(pod.terminationMessage)
+  if (told) return { reason: told.reason, message: `${pod.name} failed (${exit}): ${told.message}` }
   return { reason: 'WorkerFailed', message: `${pod.name} failed: ${exit} (${how})` }
+}
+
+/**
+ * The reason and message a worker wrote to its termination log, when it names one: Kafka
+ * refusals and the like say what to fix, which the exit code cannot.
+ */
+function toldFailure(text: string | undefined): FailureWords | undefined {
+  if (!text) return undefined
+  try {
+    const told = JSON.parse(text) as { reason?: unknown; message?: unknown }
+    if (typeof told.reason !== 'string' || !/^[A-Z][A-Za-z]{1,63}$/.test(told.reason)) return undefined
+    if (typeof told.message !== 'string' || told.message.length === 0) return undefined
+    return { reason: told.reason, message: told.message.slice(0, 2048) }
+  } catch {
+    return undefined
+  }
 }

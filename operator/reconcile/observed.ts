@@ -3,9 +3,11 @@
  * cache) and what each running worker reports at GET /status. Built by the controller; the
  * decisions read nothing else, so they are pure and replayable in unit tests.
  */
+
 import type { V1Pod } from '@kubernetes/client-node'
 import type { WorkerStatus } from '../../contract/worker-status.ts'
 import type { StreamJob } from '../api/streamjob-types.ts'
+import type { KafkaSecretsState } from '../model/kafka-access.ts'
 import { LABEL, type PodRole } from '../model/labels.ts'
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown'
@@ -24,6 +26,8 @@ export interface ObservedPod {
   /** When the container terminated: its exit code, reason and time (ms since the epoch). */
   exitCode: number | undefined
   terminationReason: string | undefined
+  /** What the worker wrote to its termination log when it failed (runtime/worker/termination-log.ts). */
+  terminationMessage?: string | undefined
   finishedAt: number | undefined
   startedAt: number | undefined
   /** Why the pod cannot start, as the scheduler or the kubelet says it; absent while nothing blocks it. */
@@ -57,6 +61,8 @@ export interface Observed {
    * says so in its Degraded condition. Absent: every answer was usable.
    */
   invalidReports?: ReadonlyMap<string, string>
+  /** The Secrets spec.kafka names: a hash of their values, or what is missing (model/kafka-access.ts). */
+  kafkaSecrets?: KafkaSecretsState
 }
 
 /** Reads a pod into ObservedPod; undefined for a pod without our labels. */
@@ -81,6 +87,7 @@ export function observePod(pod: V1Pod): ObservedPod | undefined {
     podIP: pod.status?.podIP,
     exitCode: terminated?.exitCode,
     terminationReason: terminated?.reason,
+    terminationMessage: terminated?.message,
     finishedAt: time(terminated?.finishedAt),
     startedAt: time(container?.state?.running?.startedAt ?? pod.status?.startTime),
     blocked: podBlock(pod),

@@ -81,7 +81,7 @@ export function buildConditions(status: StreamJobStatus, input: StatusInputs): S
   const failure = status.lastFailure
   const invalid = input.invalidReports ?? []
   if (phase === 'Failed') set(T.Degraded, true, failure?.reason ?? R.WorkerFailed, failure?.message ?? detail)
-  else if (phase === 'Recovering') set(T.Degraded, true, R.WorkerFailed, failure?.message ?? detail)
+  else if (phase === 'Recovering') set(T.Degraded, true, failure?.reason ?? R.WorkerFailed, failure?.message ?? detail)
   else if (blocked) set(T.Degraded, true, blocked.reason, blocked.message)
   else if (invalid.length > 0) set(T.Degraded, true, R.WorkerStatusInvalid, invalidReportMessage(invalid))
   else set(T.Degraded, false, R.NoFailures, 'No worker is failing')

@@ -11,7 +11,9 @@ import { pino } from 'pino'
 import { parseRecoverConfig, type RecoverConfig } from '../../contract/recover-config.ts'
 import { aclHintsOf, KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
 import { recoverGeneration } from '../recovery/recover-generation.ts'
+import { reasonOf } from '../slot/slot-failures.ts'
 import { s3StoreFromEnv } from '../storage/s3.ts'
+import { writeTerminationLog } from '../worker/termination-log.ts'
 
 function readConfig(args: readonly string[], env: NodeJS.ProcessEnv): RecoverConfig {
   const at = args.indexOf('--config')
@@ -78,6 +80,7 @@ export async function runRecover(args: readonly string[], env: NodeJS.ProcessEnv
     return 0
   } catch (error) {
     log.error({ err: error }, (error as Error).message)
+    writeTerminationLog(reasonOf(error as Error), (error as Error).message)
     return 1
   } finally {
     // kafkajs's disconnect can wait on a broker that is down: exit anyway after 5 s.

@@ -23,6 +23,7 @@ import { s3StoreFromEnv } from '../storage/s3.ts'
 import { failpointAction, parseFailpoints } from './failpoints.ts'
 import { workerHandler } from './handlers.ts'
 import { loadJob } from './job-module.ts'
+import { writeTerminationLog } from './termination-log.ts'
 import { createWorkerMetrics } from './worker-metrics.ts'
 
 /** Failures a restart would only repeat. */
@@ -84,6 +85,7 @@ export async function runWorker(args: readonly string[], env: NodeJS.ProcessEnv)
   } catch (error) {
     // A Secret file that cannot be read: the operator restarts the worker after a backoff.
     log.error({ err: error, reason: reasonOf(error as Error) }, (error as Error).message)
+    writeTerminationLog(reasonOf(error as Error), (error as Error).message)
     return EXIT_FAILED
   }
   const s3 = config.checkpoint.storage
@@ -153,6 +155,7 @@ export async function runWorker(args: readonly string[], env: NodeJS.ProcessEnv)
       return EXIT_SUPERSEDED
     }
     log.error({ err: e, reason: runner.status.failure?.reason }, e.message)
+    writeTerminationLog(runner.status.failure?.reason ?? reasonOf(e), runner.status.failure?.message ?? e.message)
     const code = e instanceof WorkerConfigError || NEEDS_A_PERSON.has(e.code ?? '') ? EXIT_NEEDS_A_PERSON : EXIT_FAILED
     // A failed worker must exit so the operator replaces it: a worker that logged its failure
     // and then hung in cleanup was seen once after a broker restart (cause not found).

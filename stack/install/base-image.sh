@@ -16,7 +16,7 @@ command -v debootstrap >/dev/null || die "debootstrap not found: run stack/insta
 debian_mirror() {
   local uri
   uri="$(grep -hoE '^(URIs:|deb) +https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null |
-    grep -oE 'https?://[^ ]+' | head -1)"
+    grep -oE 'https?://[^ ]+' | sed -n 1p)"
   [[ -n "$uri" ]] || die "no Debian mirror in /etc/apt/sources*: debootstrap needs one"
   echo "$uri"
 }

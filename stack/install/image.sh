@@ -62,6 +62,7 @@ mv "$archive.tmp" "$archive"
 ls -1t "$IMAGES"/exactly-*.oci.tar | tail -n +4 | xargs -r rm -f
 buildah images --noheading --format '{{.CreatedAtRaw}}|{{.Name}}:{{.Tag}}' | grep '|localhost/exactly:dev-' | sort -r |
   tail -n +4 | cut -d'|' -f2 | xargs -r -n1 buildah rmi >/dev/null 2>&1 || true
-size="$(buildah images --format "{{.Size}}" "$ref" | head -1)"
+# sed, not head: head exits at the first line and SIGPIPE fails the pipeline (pipefail) when buildah prints more.
+size="$(buildah images --format "{{.Size}}" "$ref" | sed -n 1p)"
 log "image $ref built in $((SECONDS - started))s; $size unpacked, $(du -m "$archive" | cut -f1) MB as a compressed archive"
 printf '%s\n%s\n' "$ref" "$archive"

@@ -78,6 +78,11 @@ docs/helm.md says why each verb is needed; test/integration/chart/ pins the list
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["get", "list", "watch", "create", "delete"]
+# The Secrets spec.kafka.tls and spec.kafka.authentication name: read (never listed or watched)
+# to tell a missing one and to roll a job when their values change. Values are only hashed.
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get"]
 # Events for every transition and failure (both APIs, as client libraries use either).
 - apiGroups: [""]
   resources: ["events"]

@@ -15,6 +15,7 @@ export const JOB_RULES: PolicyRule[] = [
   { apiGroups: ['exactly.dev'], resources: ['streamjobs/status'], verbs: ['get', 'update', 'patch'] },
   { apiGroups: ['exactly.dev'], resources: ['streamjobs/finalizers'], verbs: ['update'] },
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create'] },
   { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create'] },
 ]

@@ -151,6 +151,8 @@ describe('charts/exactly on the cluster', () => {
       ['watch', 'pods', '--all-namespaces'],
       ['create', 'events', ...jobs],
       ['create', 'networkpolicies.networking.k8s.io', ...jobs],
+      // The Secrets spec.kafka names, one by one: never listed or watched.
+      ['get', 'secrets', ...jobs],
       ['get', 'leases.coordination.k8s.io', ...own],
       ['create', 'leases.coordination.k8s.io', ...own],
       ['update', 'leases.coordination.k8s.io', ...own],
@@ -158,8 +160,9 @@ describe('charts/exactly on the cluster', () => {
     const no = [
       ['patch', 'events', ...jobs],
       ['create', 'events.events.k8s.io', ...jobs],
-      ['get', 'secrets', ...jobs],
       ['list', 'secrets', ...own],
+      ['list', 'secrets', ...jobs],
+      ['watch', 'secrets', ...jobs],
       ['create', 'streamjobs.exactly.dev', ...jobs],
       ['delete', 'streamjobs.exactly.dev', ...jobs],
       ['update', 'pods', ...jobs],
@@ -195,6 +198,7 @@ describe('charts/exactly on the cluster', () => {
       ['delete', 'pods', '-n', namespace],
       ['create', 'events', '-n', namespace],
       ['create', 'networkpolicies.networking.k8s.io', '-n', namespace],
+      ['get', 'secrets', '-n', namespace],
     ])
     yes.push(['update', 'leases.coordination.k8s.io', '-n', chart.releaseNamespace])
     const no = [
@@ -204,7 +208,8 @@ describe('charts/exactly on the cluster', () => {
       ['create', 'pods', '-n', 'default'],
       ['create', 'networkpolicies.networking.k8s.io', '-n', chart.releaseNamespace],
       ['watch', 'streamjobs.exactly.dev', '-n', 'default'],
-      ['get', 'secrets', '-n', chart.watched[0]],
+      ['get', 'secrets', '-n', 'default'],
+      ['list', 'secrets', '-n', chart.watched[0]],
       ['delete', 'streamjobs.exactly.dev', '-n', chart.watched[0]],
     ]
     expect(await chart.answers(narrowed, [...yes, ...no])).toEqual({ ...allowed(yes), ...denied(no) })

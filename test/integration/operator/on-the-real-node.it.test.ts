@@ -12,10 +12,13 @@
  *   corrected; a job.config past what one environment variable holds reaches the workers as a file.
  * One helm install for all of them (each costs about 20 s of a run).
  */
+import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { jobAcls } from '../../../runtime/kafka/job-acls.ts'
 import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
+import { grantAcls } from '../../../stack/kafka-acls.ts'
 import { isAlive } from '../../../stack/process-group.ts'
 import { containerPid, tailContainerLogs } from '../../../stack/real-node/pod-inspect.ts'
 import { kafkaFor } from '../../../stack/topics.ts'
@@ -28,7 +31,7 @@ if (!stack.kafka || !stack.s3 || !stack.kube) throw new Error('The integration s
 const h = new OperatorHarness(stack, 'node')
 const kafka = kafkaFor(stack.kafka.bootstrap)
 const client = new KafkajsClient({ brokers: [stack.kafka.bootstrap] })
-const JOBS = ['counts', 'hungry', 'no-image', 'too-big', 'big-config', 'huge-config']
+const JOBS = ['counts', 'hungry', 'no-image', 'too-big', 'big-config', 'huge-config', 'secured']
 let counts: NodeJob
 
 /** `kubectl exec` into a worker: the API server reaches the kubelet, which runs it in the container. */
@@ -204,6 +207,80 @@ describe('worker pods under the real kubelet', () => {
     await hungry.words.feed(100)
     await hungry.words.audit()
     await h.deleteJob('hungry')
+  })
+})
+
+describe('a job on a secured Kafka (SASL_SSL, SCRAM-SHA-512, exactly the job ACLs)', () => {
+  it('a missing CA Secret, then a wrong password, each named with the fix; corrected, and rolled onto a renewed CA, the output is exact', async () => {
+    const security = stack.kafka!.security
+    const ca = readFileSync(security.caFile, 'utf8')
+    const secret = (name: string, data: Record<string, string>) =>
+      h.core.createNamespacedSecret({ namespace: h.namespace, body: { metadata: { name }, stringData: data } })
+    const replaceSecret = (name: string, data: Record<string, string>) =>
+      h.core.replaceNamespacedSecret({ name, namespace: h.namespace, body: { metadata: { name }, stringData: data } })
+    // Shaped as Strimzi makes them: a KafkaUser Secret now, the cluster CA Secret later.
+    await secret('job-d', { password: 'not-the-password' })
+    const prefix = `secured-${randomUUID().slice(0, 6)}.`
+    const job = await nodeJob(h, kafka, client, {
+      name: 'secured',
+      maxRestarts: 50,
+      edit: (spec) => {
+        spec.kafka.bootstrapServers = [security.saslSsl]
+        spec.kafka.tls = { trustedCertificates: [{ secretName: 'kafka-cluster-ca-cert', certificate: 'ca.crt' }] }
+        spec.kafka.authentication = {
+          type: 'scram-sha-512',
+          username: 'job-d',
+          passwordSecret: { secretName: 'job-d', password: 'password' },
+        }
+        spec.kafka.transactionalIdPrefix = prefix
+        spec.restartPolicy.backoff = { initial: '1s', max: '2s' }
+      },
+    })
+    await grantAcls(
+      kafka,
+      'job-d',
+      jobAcls({ sourceTopics: [job.words.input], sinkTopic: job.words.output, transactionalIdPrefix: prefix }),
+    )
+
+    const waiting = await job.degraded('KafkaSecretMissing')
+    expect(condition(waiting, 'Ready')).toMatchObject({ status: 'False', reason: 'KafkaSecretMissing' })
+    expect(condition(waiting, 'Degraded')?.message).toContain(
+      'Secret "kafka-cluster-ca-cert" named by spec.kafka.tls.trustedCertificates[0] does not exist: create it',
+    )
+    expect(await h.jobPods('secured')).toEqual([])
+    await secret('kafka-cluster-ca-cert', { 'ca.crt': ca })
+
+    const refused = await job.wait('secured: a worker failed with KafkaAuthenticationFailed', async () => {
+      const j = await h.readJob('secured')
+      return j.status?.lastFailure?.reason === 'KafkaAuthenticationFailed' ? j : undefined
+    })
+    const message = refused.status!.lastFailure!.message
+    expect(message).toContain('SASL_AUTHENTICATION_FAILED')
+    expect(message).toContain('check the user name and the password (or token) Secret in spec.kafka.authentication')
+    const events = await warningEvents(h, 'secured')
+    expect(events).toContainEqual(expect.stringMatching(/^KafkaSecretMissing: Secret "kafka-cluster-ca-cert"/))
+    expect(events).toContainEqual(expect.stringMatching(/^KafkaAuthenticationFailed: secured-g1/))
+    // The pods carry Secret names and file paths, never a secret value.
+    const pods = JSON.stringify(await h.jobPods('secured'))
+    expect(pods).toContain('/etc/exactly-kafka/kafka-1/password')
+    expect(pods).not.toContain('not-the-password')
+    expect(pods).not.toContain(security.passwords['job-d'])
+
+    await replaceSecret('job-d', { password: security.passwords['job-d'] })
+    const runningJob = await job.running()
+    await job.words.feed(100)
+    await job.words.audit()
+
+    // A renewed CA bundle (here the same CA twice: new bytes, still valid) rolls the job onto it.
+    const before = runningJob.status!.current!.generation
+    await replaceSecret('kafka-cluster-ca-cert', { 'ca.crt': `${ca}${ca}` })
+    await job.wait('secured rolled onto the renewed CA (a new generation, Running)', async () => {
+      const j = await h.readJob('secured')
+      return (j.status?.current?.generation ?? 0) > before && j.status?.phase === 'Running' ? j : undefined
+    })
+    await job.words.feed(100)
+    await job.words.audit()
+    await h.deleteJob('secured')
   })
 })
 

@@ -118,7 +118,13 @@ describe('StreamJob CRD validation', () => {
         source: { topics: ['payments', 'refunds'], startFrom: 'latest' },
         sink: { topic: 'balances', deadLetterTopic: 'payments-dlq' },
         transactionTimeout: '1h',
-        authSecretRef: { name: 'kafka-client' },
+        tls: { trustedCertificates: [{ secretName: 'my-cluster-cluster-ca-cert', certificate: 'ca.crt' }] },
+        authentication: {
+          type: 'scram-sha-512',
+          username: 'payments',
+          passwordSecret: { secretName: 'payments', password: 'password' },
+        },
+        transactionalIdPrefix: 'payments.',
       },
       checkpoint: {
         interval: '1m30s',

@@ -39,6 +39,43 @@ const spec = (job: StreamJobObject): any => job.spec
 
 export const INVALID_CASES: InvalidCase[] = [
   {
+    what: 'SCRAM without TLS and without the plaintext opt-in',
+    edit: (j) =>
+      (spec(j).kafka.authentication = {
+        type: 'scram-sha-512',
+        username: 'job',
+        passwordSecret: { secretName: 'job', password: 'password' },
+      }),
+    message:
+      'spec.kafka.authentication without spec.kafka.tls would send credentials unencrypted: add spec.kafka.tls, or set spec.kafka.authentication.allowPlaintext: true',
+  },
+  {
+    what: 'SCRAM without a password Secret',
+    edit: (j) => {
+      spec(j).kafka.tls = {}
+      spec(j).kafka.authentication = { type: 'scram-sha-512', username: 'job' }
+    },
+    message:
+      'spec.kafka.authentication.username and passwordSecret are required for types scram-sha-256, scram-sha-512 and plain',
+  },
+  {
+    what: 'a client certificate without TLS',
+    edit: (j) =>
+      (spec(j).kafka.authentication = {
+        type: 'tls',
+        certificateAndKey: { secretName: 'job', certificate: 'user.crt', key: 'user.key' },
+      }),
+    message: 'spec.kafka.authentication type tls presents a client certificate, which needs spec.kafka.tls',
+  },
+  {
+    what: 'oauth without a token source',
+    edit: (j) => {
+      spec(j).kafka.tls = {}
+      spec(j).kafka.authentication = { type: 'oauth' }
+    },
+    message: 'spec.kafka.authentication.accessToken is required for type oauth',
+  },
+  {
     what: 'no image',
     edit: (j) => delete spec(j).image,
     message: 'spec.image: Required value',

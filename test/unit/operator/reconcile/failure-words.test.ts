@@ -31,4 +31,20 @@ describe('workerFailureWords()', () => {
       message: 'counts-g1-s0-a1 failed: exit code 1 (Error)',
     })
   })
+
+  it('uses the reason and message the worker wrote to its termination log, and ignores anything else there', () => {
+    const told = (terminationMessage: string) =>
+      workerFailureWords(
+        workerPod(0, 1, { phase: 'Failed', exitCode: 1, terminationReason: 'Error', terminationMessage }),
+        streamJob({}),
+      )
+    expect(told(JSON.stringify({ reason: 'KafkaAuthenticationFailed', message: 'check the password Secret' }))).toEqual(
+      {
+        reason: 'KafkaAuthenticationFailed',
+        message: 'counts-g1-s0-a1 failed (exit code 1): check the password Secret',
+      },
+    )
+    expect(told('panic: not json').reason).toBe('WorkerFailed')
+    expect(told(JSON.stringify({ reason: 'not a reason!', message: 'x' })).reason).toBe('WorkerFailed')
+  })
 })
