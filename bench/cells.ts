@@ -39,6 +39,7 @@ export const CELLS: Cell[] = [
   ours('alo', 1000, any),
   ours('eos', 10_000, (w) => mainWorkloads.has(w.id)),
   ours('alo', 10_000, (w) => mainWorkloads.has(w.id)),
+  ours('eos', 1000, (w) => mainWorkloads.has(w.id), true),
   {
     id: 'rawKafkajs.alo',
     system: 'rawKafkajs',
@@ -78,13 +79,14 @@ export const CELLS: Cell[] = [
   },
 ]
 
-function ours(mode: 'eos' | 'alo', intervalMs: number, byDefault: (w: Workload) => boolean): Cell {
+function ours(mode: 'eos' | 'alo', intervalMs: number, byDefault: (w: Workload) => boolean, saslSsl = false): Cell {
   const seconds = `${intervalMs / 1000}s`
+  const over = saslSsl ? ', over SASL_SSL (SCRAM-SHA-512, least-privilege ACLs)' : ''
   return {
-    id: `ours.${mode}.${seconds}`,
+    id: `ours.${mode}.${seconds}${saslSsl ? '.saslSsl' : ''}`,
     system: 'ours',
-    label: `ours, ${mode === 'eos' ? 'exactly-once' : 'at-least-once'}, checkpoint every ${seconds}`,
-    run: (ctx) => runOurs(ctx, { delivery: mode === 'eos' ? 'exactly-once' : 'at-least-once', intervalMs }),
+    label: `ours, ${mode === 'eos' ? 'exactly-once' : 'at-least-once'}, checkpoint every ${seconds}${over}`,
+    run: (ctx) => runOurs(ctx, { delivery: mode === 'eos' ? 'exactly-once' : 'at-least-once', intervalMs, saslSsl }),
     checked: true,
     appliesTo: any,
     byDefault,

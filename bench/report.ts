@@ -76,6 +76,12 @@ export function summarize(runs: readonly RunRecord[]): CellSummary[] {
 /** Ratios of medians: throughput (> 1: the first is faster) and CPU per record (> 1: the first costs more). */
 export const RATIOS = [
   {
+    id: 'oursSaslSslOverPlaintext.eos',
+    num: 'ours.eos.1s.saslSsl',
+    den: 'ours.eos.1s',
+    label: 'ours exactly-once over SASL_SSL (SCRAM-SHA-512) / the same over plaintext, 1 s checkpoints',
+  },
+  {
     id: 'oursEosOverOursAlo.1s',
     num: 'ours.eos.1s',
     den: 'ours.alo.1s',

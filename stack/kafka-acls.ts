@@ -3,8 +3,11 @@
  * the tests and benchmarks that run a job as a least-privileged principal. The plaintext listener
  * is a super user (stack/kafka-security.ts), so no credentials are needed here.
  */
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, type Kafka, ResourcePatternTypes } from 'kafkajs'
+import kafkajs, { type Kafka } from 'kafkajs'
 import type { AclEntry } from '../runtime/kafka/job-acls.ts'
+
+// kafkajs is CommonJS: its enums are properties of the default export under plain Node.
+const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs
 
 const OPERATIONS = {
   Read: AclOperationTypes.READ,

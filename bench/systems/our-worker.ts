@@ -4,11 +4,13 @@
  * benchmark turns: the checkpoint interval and the delivery mode. Parallelism 1: one slot owns
  * all four partitions, so one process does all the work and its CPU time is the system's.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { WorkerStatus } from '../../contract/worker-status.ts'
+import type { SecuredAccess } from '../../stack/kafka-credentials.ts'
 import { freePort } from '../../stack/ports.ts'
 import { OwnedGroups, signalChild } from '../../stack/process-group.ts'
 import { REPO_ROOT } from '../../stack/repo-root.ts'
@@ -31,6 +33,8 @@ export interface OurJob {
   delivery: Delivery
   /** `checkpoint.incremental` of the worker config (`maxDeltas: 0`: a full snapshot every time). */
   incremental?: { maxDeltas: number; maxDeltaRatio: number }
+  /** A secured listener and its credentials instead of plaintext (stack/kafka-credentials.ts). */
+  access?: SecuredAccess
 }
 
 export interface OurWorker {
@@ -64,7 +68,8 @@ export function workerConfig(stack: StackInfo, job: OurJob, port: number, attemp
     generation: 1,
     attempt,
     kafka: {
-      bootstrapServers: [stack.kafka.bootstrap],
+      bootstrapServers: [job.access?.bootstrap ?? stack.kafka.bootstrap],
+      ...(job.access ? { security: job.access.security, transactionalIdPrefix: job.access.transactionalIdPrefix } : {}),
       sourceTopics: job.sourceTopics,
       startFrom: 'earliest',
       sinkTopic: job.sinkTopic,

@@ -9,6 +9,8 @@ import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseWorkerConfig } from '../../contract/worker-config.ts'
+import { securedAccess } from '../../stack/kafka-credentials.ts'
+import { kafkaFor } from '../../stack/topics.ts'
 import { cpuMs, rssMb } from '../proc.ts'
 import type { JobKind } from '../workloads.ts'
 import { type Delivery, type OurJob, startOurWorker, waitRunning, workerConfig } from './our-worker.ts'
@@ -17,6 +19,8 @@ import { expectedCounts, type RunContext, type SystemRun, Unavailable, watchOutp
 export interface OurMode {
   delivery: Delivery
   intervalMs: number
+  /** Over the SASL_SSL listener as a SCRAM-SHA-512 user with exactly the job's ACLs, instead of plaintext. */
+  saslSsl?: boolean
 }
 
 const MODULES: Record<JobKind, string> = {
@@ -61,7 +65,17 @@ export async function runOurs(ctx: RunContext, mode: OurMode): Promise<SystemRun
     throw new Unavailable('this worker has no kafka.delivery "at-least-once" yet')
   }
   const expected = expectedCounts(ctx.workload, ctx.input)
-  const worker = await startOurWorker(ctx.stack, ourJob(ctx, mode), {
+  const job = ourJob(ctx, mode)
+  if (mode.saslSsl) {
+    const security = ctx.stack.kafka?.security
+    if (!security) throw new Unavailable('the benchmark broker has no SASL_SSL listener')
+    job.access = await securedAccess(kafkaFor(ctx.bootstrap), security, 'scram-sha-512', 'job-e', {
+      sourceTopics: job.sourceTopics,
+      sinkTopic: job.sinkTopic,
+      ...(ctx.creditsTopic ? { loopBackTopics: [ctx.creditsTopic] } : {}),
+    })
+  }
+  const worker = await startOurWorker(ctx.stack, job, {
     attempt: 1,
     logFile: join(ctx.logDir, `${ctx.runId}.log`),
   })

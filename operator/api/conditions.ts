@@ -40,6 +40,8 @@ export const ConditionReason = {
   NoCheckpointYet: 'NoCheckpointYet',
   TransactionsCommitted: 'TransactionsCommitted',
   TransactionExpired: 'TransactionExpired',
+  /** Recovery could not look for or close hanging transactions: the job lacks an ACL (docs/kafka-security.md). */
+  HangingTransactionsUnchecked: 'HangingTransactionsUnchecked',
   ProducerFenced: 'ProducerFenced',
   /** A worker answered GET /status with something the operator cannot use; it counts as not answering. */
   WorkerStatusInvalid: 'WorkerStatusInvalid',

@@ -104,6 +104,11 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
     if (degraded && EPISODE_EVENTS.has(degraded.reason) && degraded.reason !== wasReason) {
       draft.event('Warning', degraded.reason, degraded.message)
     }
+    const clean = findCondition(draft.status.conditions, ConditionType.TransactionsClean)
+    const wasClean = findCondition(previous.conditions, ConditionType.TransactionsClean)?.reason
+    if (clean?.reason === R.HangingTransactionsUnchecked && wasClean !== clean.reason) {
+      draft.event('Warning', clean.reason, clean.message)
+    }
     return draft.plan()
   }
 

@@ -102,10 +102,19 @@ export function buildConditions(status: StreamJobStatus, input: StatusInputs): S
   }
 
   // Sticky: a lost transaction stays visible until a person has seen it (a new generation).
-  const lost = reports.flatMap((r) => r.alarms.filter((a) => a.reason === 'TransactionExpired'))
-  const wasLost = status.conditions?.find((c) => c.type === T.TransactionsClean && c.status === 'False')
+  const lost = reports.flatMap((r) => r.alarms.filter((a) => a.reason === R.TransactionExpired))
+  const wasLost = status.conditions?.find(
+    (c) => c.type === T.TransactionsClean && c.status === 'False' && c.reason === R.TransactionExpired,
+  )
+  // A hanging transaction recovery could not look for or close (an ACL the job lacks): not lost,
+  // but readers may wait at it until a person grants the ACL the message names.
+  const unchecked = reports.flatMap((r) => r.alarms.filter((a) => a.reason === R.HangingTransactionsUnchecked))
   if (lost.length > 0) set(T.TransactionsClean, false, R.TransactionExpired, lost[0]!.message)
-  else if (!wasLost)
+  else if (wasLost) {
+    // Kept until a new generation: a person must have seen it.
+  } else if (unchecked.length > 0)
+    set(T.TransactionsClean, false, R.HangingTransactionsUnchecked, unchecked[0]!.message)
+  else if (reports.length > 0 || !wasUnchecked(status))
     set(T.TransactionsClean, true, R.TransactionsCommitted, 'Every pre-committed transaction was committed')
 
   set(
@@ -170,4 +179,12 @@ function readyReason(phase: JobPhase): string {
     default:
       return R.WorkersNotReady
   }
+}
+
+/** No report this pass (workers restarting) is no news: the last word on hanging transactions stands. */
+function wasUnchecked(status: StreamJobStatus): boolean {
+  return (
+    status.conditions?.some((c) => c.type === T.TransactionsClean && c.reason === R.HangingTransactionsUnchecked) ??
+    false
+  )
 }

@@ -99,7 +99,15 @@ export function feedAtRate(
 /** A bank-transfers StreamJob reading commands and credits, writing events (the shape a user applies). */
 export function bankJob(
   stack: StackInfo,
-  o: { name: string; namespace: string; bootstrap: string; topics: BankTopics; parallelism: number },
+  o: {
+    name: string
+    namespace: string
+    bootstrap: string
+    topics: BankTopics
+    parallelism: number
+    /** spec.kafka's security fields (test/integration/helpers/secured-job.ts). */
+    kafka?: Record<string, unknown>
+  },
 ) {
   return streamJobManifest(stack, {
     name: o.name,
@@ -113,5 +121,6 @@ export function bankJob(
     checkpointTimeout: '30s',
     maxRestarts: 200,
     storagePrefix: 'chaos',
+    ...(o.kafka ? { kafka: o.kafka } : {}),
   })
 }

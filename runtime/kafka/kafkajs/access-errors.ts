@@ -6,8 +6,11 @@
 import { KafkaAccessDeniedError, KafkaAuthenticationError, type MissingAcl } from '../kafka-errors.ts'
 import { classifyKafkaError, isExactlyError, kafkaErrorMessage } from './classify-error.ts'
 
-/** What a refused call needed, by the broker's error name (TOPIC_…, TRANSACTIONAL_ID_…, CLUSTER_…). */
-export type AclNeeds = (errorType: string) => MissingAcl | undefined
+/**
+ * What a refused call needed, by the broker's error name (TOPIC_…, TRANSACTIONAL_ID_…, CLUSTER_…)
+ * and the error itself, which may say which topic was refused.
+ */
+export type AclNeeds = (errorType: string, error?: unknown) => MissingAcl | undefined
 
 const TLS_FIXES: Readonly<Record<string, string>> = {
   UNABLE_TO_VERIFY_LEAF_SIGNATURE:
@@ -84,7 +87,7 @@ export function translateAccessError(error: unknown, action: string, needs: AclN
     )
   }
   if (info.kind !== 'denied') return error
-  const missing = needs(info.errorType)
+  const missing = needs(info.errorType, error)
   if (!missing) return error
   return new KafkaAccessDeniedError(
     `${action}: the broker denied it (${info.errorType}); the job's principal needs the ACL ${describeAcl(missing)}. Grant it: ${aclCommand(missing, hints)}`,
@@ -112,10 +115,20 @@ function isRequestError(error: unknown): boolean {
 
 export const topicNeed =
   (operation: 'Read' | 'Write' | 'Describe', topics: readonly string[]): AclNeeds =>
-  (errorType) =>
-    errorType === 'TOPIC_AUTHORIZATION_FAILED'
-      ? { operation, resource: { type: 'topic', names: [...new Set(topics)] } }
-      : undefined
+  (errorType, error) => {
+    if (errorType !== 'TOPIC_AUTHORIZATION_FAILED') return undefined
+    const refused = refusedTopic(error)
+    return { operation, resource: { type: 'topic', names: refused ? [refused] : [...new Set(topics)] } }
+  }
+
+/** The topic an error names (set where a per-partition answer was refused), wherever it is wrapped. */
+function refusedTopic(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 10; e = (e as Error).cause, depth++) {
+    const topic = (e as { topic?: unknown }).topic
+    if (typeof topic === 'string') return topic
+  }
+  return undefined
+}
 
 export const transactionalIdNeed =
   (transactionalId: string): AclNeeds =>
@@ -130,9 +143,9 @@ export const clusterNeed: AclNeeds = (errorType) =>
 /** The first of several needs that matches. */
 export const anyOf =
   (...needs: AclNeeds[]): AclNeeds =>
-  (errorType) => {
+  (errorType, error) => {
     for (const need of needs) {
-      const missing = need(errorType)
+      const missing = need(errorType, error)
       if (missing) return missing
     }
     return undefined

@@ -62,32 +62,36 @@ export function kafkajsSecurity(security: KafkaSecurity): KafkajsSecurityOptions
 
 /**
  * kafkajs takes a broker's refusal of a token for success and only sees the connection close
- * later, so a token that is not a JWT or has expired is refused here, with the file named.
+ * later, so what can be checked here is: an empty token file, and a JWT whose `exp` has passed.
+ * Other tokens (Amazon MSK IAM's are signed URLs, not JWTs) go to the broker as they are.
  */
 function checkedToken(token: string, file: string): string {
-  const parts = token.split('.')
-  let claims: { exp?: unknown } | undefined
-  try {
-    claims =
-      parts.length === 3
-        ? (JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { exp?: unknown })
-        : undefined
-  } catch {
-    claims = undefined
-  }
-  if (!claims || typeof claims !== 'object') {
+  if (token.length === 0) {
     throw new KafkaAuthenticationError(
-      `The OAuth token in ${file} is not a JWT (header.payload.signature): refresh the token Secret`,
+      `The OAuth token file ${file} is empty: whatever writes the token Secret has not written it yet`,
       'SASL_AUTHENTICATION_FAILED',
     )
   }
-  if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now()) {
+  const exp = jwtExpiry(token)
+  if (exp !== undefined && exp * 1000 < Date.now()) {
     throw new KafkaAuthenticationError(
-      `The OAuth token in ${file} expired at ${new Date(claims.exp * 1000).toISOString()}: whatever refreshes the token Secret has stopped`,
+      `The OAuth token in ${file} expired at ${new Date(exp * 1000).toISOString()}: whatever refreshes the token Secret has stopped`,
       'SASL_AUTHENTICATION_FAILED',
     )
   }
   return token
+}
+
+/** A JWT's `exp` claim (seconds), or undefined for a token that is not a JWT or has none. */
+function jwtExpiry(token: string): number | undefined {
+  const parts = token.split('.')
+  if (parts.length !== 3) return undefined
+  try {
+    const claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { exp?: unknown }
+    return typeof claims?.exp === 'number' ? claims.exp : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /**

@@ -43,7 +43,8 @@ export async function describeOpenTransactions(
           const broker = await cluster.findBroker({ nodeId: leader })
           const answer = await broker.connectionPool.send(describeProducersRequest(group))
           for (const p of answer) {
-            if (p.errorCode !== 0) throw createErrorFromCode(p.errorCode)
+            // The topic goes with the error: an ACL refusal names it (access-errors.ts).
+            if (p.errorCode !== 0) throw Object.assign(createErrorFromCode(p.errorCode), { topic: p.topic })
             open.push(...p.open)
           }
         }),
@@ -89,6 +90,7 @@ async function retryOrStop(cluster: KafkajsCluster, kind: string): Promise<'retr
 }
 
 interface DescribedPartition {
+  topic: string
   errorCode: number
   open: OpenTransaction[]
 }
@@ -159,7 +161,7 @@ function readDescribedTopic(d: KafkajsDecoder): DescribedPartition[] {
             startOffset: p.startOffset,
           }),
         )
-      return { errorCode, open }
+      return { topic, errorCode, open }
     }) ?? []
   d.readTaggedFields()
   return partitions

@@ -261,6 +261,8 @@ export interface TestJob {
   maxRestarts: number
   /** The checkpoints go under `<storagePrefix>-<random>/` in the stack's bucket. */
   storagePrefix: string
+  /** spec.kafka fields to set besides the topics (tls, authentication, …: helpers/secured-job.ts). */
+  kafka?: Record<string, unknown>
 }
 
 /**
@@ -283,6 +285,7 @@ export function streamJobManifest(stack: StackInfo, o: TestJob) {
         source: { topics: o.sources },
         sink: { topic: o.sink },
         transactionTimeout: '60s',
+        ...o.kafka,
       },
       checkpoint: {
         interval: '1s',

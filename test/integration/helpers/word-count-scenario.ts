@@ -9,15 +9,16 @@ import type { Kafka } from 'kafkajs'
 import { afterAll, beforeAll, expect, inject } from 'vitest'
 import type { VerifyReport } from '../../../examples/verify-model.ts'
 import { expectedWordCount } from '../../../examples/word-count/expected.ts'
+import type { AclEntry } from '../../../runtime/kafka/job-acls.ts'
 import type { KafkaClient } from '../../../runtime/kafka/kafka-client.ts'
 import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
 import { readToEnd } from '../../../runtime/kafka/read-to-end.ts'
+import { type SecuredKind, securedAccess } from '../../../stack/kafka-credentials.ts'
 import type { StackInfo } from '../../../stack/stack.ts'
 import { createTopic, kafkaFor } from '../../../stack/topics.ts'
 import { waitFor } from '../../../stack/wait.ts'
 import { auditIndependently, differences } from './audit.ts'
 import { produceSlowly } from './kafka.ts'
-import { type SecuredKind, securedAccess } from './secured-access.ts'
 import { type JobSpec, startWorker, stopAllWorkers, type WorkerProcess, waitForExit } from './worker-process.ts'
 
 const WORDS = ['apple', 'banana', 'cherry', 'date', 'elder', 'fig', 'grape', 'hazel', 'iris', 'jade', 'kiwi']
@@ -79,7 +80,7 @@ export class WordCountScenario {
       incremental?: JobSpec['incremental']
       stopKey?: string
       /** Run the workers over a secured listener as `principal`, with exactly the job's ACLs. */
-      secured?: { kind: SecuredKind; principal: string }
+      secured?: { kind: SecuredKind; principal: string; withhold?: (acl: AclEntry) => boolean }
     } = {},
   ): Promise<WordCountScenario> {
     const input = await createTopic(ctx.kafka, `${name}-in`, 2)
@@ -87,11 +88,18 @@ export class WordCountScenario {
     const secured = options.secured
     const access =
       secured &&
-      (await securedAccess(ctx.kafka, ctx.stack.kafka!.security, secured.kind, secured.principal, {
-        sourceTopics: [input],
-        sinkTopic: output,
-        ...(options.onError?.kind === 'dead-letter' ? { deadLetterTopic: options.onError.topic } : {}),
-      }))
+      (await securedAccess(
+        ctx.kafka,
+        ctx.stack.kafka!.security,
+        secured.kind,
+        secured.principal,
+        {
+          sourceTopics: [input],
+          sinkTopic: output,
+          ...(options.onError?.kind === 'dead-letter' ? { deadLetterTopic: options.onError.topic } : {}),
+        },
+        secured.withhold,
+      ))
     const job: JobSpec = {
       name,
       uid: randomUUID(),

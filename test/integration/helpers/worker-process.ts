@@ -9,13 +9,13 @@ import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { SecuredAccess } from '../../../stack/kafka-credentials.ts'
 import { freePort } from '../../../stack/ports.ts'
 import { OwnedGroups, signalChild } from '../../../stack/process-group.ts'
 import { REPO_ROOT } from '../../../stack/repo-root.ts'
 import { runExactly } from '../../../stack/run-command.ts'
 import type { StackInfo } from '../../../stack/stack.ts'
 import { waitFor } from '../../../stack/wait.ts'
-import type { SecuredAccess } from './secured-access.ts'
 
 const logDir = mkdtempSync(join(tmpdir(), 'exactly-workers-'))
 
@@ -33,7 +33,7 @@ export interface JobSpec {
   stopKey?: string
   sourceTopics: string[]
   sinkTopic: string
-  /** A secured listener instead of the stack's plaintext one (helpers/secured-access.ts). */
+  /** A secured listener instead of the stack's plaintext one (stack/kafka-credentials.ts). */
   access?: SecuredAccess
   parallelism: number
   prefix: string

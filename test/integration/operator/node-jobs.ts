@@ -7,8 +7,10 @@ import type { V1Pod } from '@kubernetes/client-node'
 import type { Kafka } from 'kafkajs'
 import type { StreamJob } from '../../../operator/api/streamjob-types.ts'
 import type { KafkaClient } from '../../../runtime/kafka/kafka-client.ts'
+import type { SecuredKind } from '../../../stack/kafka-credentials.ts'
 import { createTopic } from '../../../stack/topics.ts'
 import type { OperatorHarness } from '../helpers/operator-harness.ts'
+import { securedJobKafka } from '../helpers/secured-job.ts'
 import { WordCountTopics, wordCountJob } from './word-count-job.ts'
 
 export const condition = (job: StreamJob, type: string) => job.status?.conditions?.find((c) => c.type === type)
@@ -29,7 +31,14 @@ export async function nodeJob(
   h: OperatorHarness,
   kafka: Kafka,
   client: KafkaClient,
-  o: { name: string; words?: number; maxRestarts?: number; edit?: (spec: StreamJob['spec']) => void },
+  o: {
+    name: string
+    words?: number
+    maxRestarts?: number
+    edit?: (spec: StreamJob['spec']) => void
+    /** Run it on a secured listener as `principal`, with exactly its ACLs (helpers/secured-job.ts). */
+    secured?: { kind: SecuredKind; principal: string }
+  },
 ): Promise<NodeJob> {
   const { name } = o
   const topics = {
@@ -40,6 +49,19 @@ export async function nodeJob(
   const words = new WordCountTopics(kafka, h.stack.kafka!.bootstrap, client, topics, wait)
   await words.feed(o.words ?? 200)
   const manifest = wordCountJob(h, name, topics.input, topics.output, o.maxRestarts ?? 3)
+  if (o.secured) {
+    Object.assign(
+      manifest.spec.kafka,
+      await securedJobKafka({
+        core: h.core,
+        namespace: h.namespace,
+        admin: kafka,
+        security: h.stack.kafka!.security,
+        ...o.secured,
+        topics: { sourceTopics: [topics.input], sinkTopic: topics.output },
+      }),
+    )
+  }
   o.edit?.(manifest.spec as unknown as StreamJob['spec'])
   await h.createJob(manifest)
   const until = (what: string, holds: (job: StreamJob) => boolean) =>

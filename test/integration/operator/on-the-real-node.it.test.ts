@@ -41,7 +41,14 @@ const exec = (pod: string, script: string) =>
 beforeAll(async () => {
   await h.install()
   await client.connect()
-  counts = await nodeJob(h, kafka, client, { name: 'counts', words: 0, maxRestarts: 5 })
+  // Over mTLS: the worker tests below (kills, deletions, node restarts) audit a job that
+  // authenticates with a client certificate and holds exactly its ACLs.
+  counts = await nodeJob(h, kafka, client, {
+    name: 'counts',
+    words: 0,
+    maxRestarts: 5,
+    secured: { kind: 'mtls', principal: 'counts-cert' },
+  })
   await counts.running()
 }, 240_000)
 
@@ -226,7 +233,7 @@ describe('a job on a secured Kafka (SASL_SSL, SCRAM-SHA-512, exactly the job ACL
       maxRestarts: 50,
       edit: (spec) => {
         spec.kafka.bootstrapServers = [security.saslSsl]
-        spec.kafka.tls = { trustedCertificates: [{ secretName: 'kafka-cluster-ca-cert', certificate: 'ca.crt' }] }
+        spec.kafka.tls = { trustedCertificates: [{ secretName: 'secured-cluster-ca-cert', certificate: 'ca.crt' }] }
         spec.kafka.authentication = {
           type: 'scram-sha-512',
           username: 'job-d',
@@ -245,10 +252,10 @@ describe('a job on a secured Kafka (SASL_SSL, SCRAM-SHA-512, exactly the job ACL
     const waiting = await job.degraded('KafkaSecretMissing')
     expect(condition(waiting, 'Ready')).toMatchObject({ status: 'False', reason: 'KafkaSecretMissing' })
     expect(condition(waiting, 'Degraded')?.message).toContain(
-      'Secret "kafka-cluster-ca-cert" named by spec.kafka.tls.trustedCertificates[0] does not exist: create it',
+      'Secret "secured-cluster-ca-cert" named by spec.kafka.tls.trustedCertificates[0] does not exist: create it',
     )
     expect(await h.jobPods('secured')).toEqual([])
-    await secret('kafka-cluster-ca-cert', { 'ca.crt': ca })
+    await secret('secured-cluster-ca-cert', { 'ca.crt': ca })
 
     const refused = await job.wait('secured: a worker failed with KafkaAuthenticationFailed', async () => {
       const j = await h.readJob('secured')
@@ -258,7 +265,7 @@ describe('a job on a secured Kafka (SASL_SSL, SCRAM-SHA-512, exactly the job ACL
     expect(message).toContain('SASL_AUTHENTICATION_FAILED')
     expect(message).toContain('check the user name and the password (or token) Secret in spec.kafka.authentication')
     const events = await warningEvents(h, 'secured')
-    expect(events).toContainEqual(expect.stringMatching(/^KafkaSecretMissing: Secret "kafka-cluster-ca-cert"/))
+    expect(events).toContainEqual(expect.stringMatching(/^KafkaSecretMissing: Secret "secured-cluster-ca-cert"/))
     expect(events).toContainEqual(expect.stringMatching(/^KafkaAuthenticationFailed: secured-g1/))
     // The pods carry Secret names and file paths, never a secret value.
     const pods = JSON.stringify(await h.jobPods('secured'))
@@ -273,7 +280,7 @@ describe('a job on a secured Kafka (SASL_SSL, SCRAM-SHA-512, exactly the job ACL
 
     // A renewed CA bundle (here the same CA twice: new bytes, still valid) rolls the job onto it.
     const before = runningJob.status!.current!.generation
-    await replaceSecret('kafka-cluster-ca-cert', { 'ca.crt': `${ca}${ca}` })
+    await replaceSecret('secured-cluster-ca-cert', { 'ca.crt': `${ca}${ca}` })
     await job.wait('secured rolled onto the renewed CA (a new generation, Running)', async () => {
       const j = await h.readJob('secured')
       return (j.status?.current?.generation ?? 0) > before && j.status?.phase === 'Running' ? j : undefined
@@ -331,9 +338,10 @@ describe('pods that cannot start', () => {
     await h.deleteJob('too-big')
   })
 
-  it('a job.config of 150 KiB, more than one environment variable can hold, reaches the workers as a file', async () => {
+  it('a job.config of 150 KiB, more than one environment variable can hold, reaches the workers as a file (over OAUTHBEARER)', async () => {
     const job = await nodeJob(h, kafka, client, {
       name: 'big-config',
+      secured: { kind: 'oauthbearer', principal: 'big-config-oauth' },
       edit: (spec) => {
         spec.job.config = { table: 'x'.repeat(150 * 1024) }
       },

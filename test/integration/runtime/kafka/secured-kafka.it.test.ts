@@ -16,9 +16,9 @@ import {
   KafkaUnavailableError,
 } from '../../../../runtime/kafka/kafka-errors.ts'
 import { KafkajsClient } from '../../../../runtime/kafka/kafkajs/kafkajs-client.ts'
+import { credentials, type SecuredKind, securedAccess, unsecuredJwt } from '../../../../stack/kafka-credentials.ts'
 import { issueClientCertificate } from '../../../../stack/kafka-security.ts'
 import { createTopic, kafkaFor } from '../../../../stack/topics.ts'
-import { credentials, type SecuredKind, securedAccess, unsecuredJwt } from '../../helpers/secured-access.ts'
 
 const { kafka: broker } = inject('stack')
 if (!broker) throw new Error('The integration stack has no Kafka broker')
@@ -100,22 +100,24 @@ describe('KafkajsClient on secured listeners, with exactly the job ACLs', () => 
     }
   })
 
-  it('reads a rotated OAuth token file at the next connection', async () => {
+  it('refuses an expired OAuth token, and reads the rotated file at the next connection', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'exactly-token-'))
     const tokenFile = join(dir, 'token')
-    writeFileSync(tokenFile, 'not-a-token')
+    writeFileSync(tokenFile, unsecuredJwt('rotated-user', -60))
     const options: KafkaSecurity = {
       tls: { caFiles: [security.caFile] },
       sasl: { mechanism: 'oauthbearer', tokenFile },
     }
     const bad = await failure(() => connected(security.saslSsl, options))
     expect(bad).toBeInstanceOf(KafkaAuthenticationError)
+    expect(bad.message).toMatch(/The OAuth token in .* expired at .*: whatever refreshes the token Secret has stopped/)
     writeFileSync(tokenFile, unsecuredJwt('rotated-user'))
     await (await connected(security.saslSsl, options)).close()
   })
 })
 
-describe('KafkajsClient refusals name the cause and the fix', () => {
+// Concurrent: most of each case is kafkajs retrying a refused connection, which overlaps well.
+describe.concurrent('KafkajsClient refusals name the cause and the fix', () => {
   const tls = { caFiles: [security.caFile] }
 
   it('a wrong SCRAM password', async () => {

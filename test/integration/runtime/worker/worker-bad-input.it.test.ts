@@ -9,7 +9,7 @@ import { readToEnd } from '../../../../runtime/kafka/read-to-end.ts'
 import { S3ObjectStore } from '../../../../runtime/storage/s3.ts'
 import { createTopic } from '../../../../stack/topics.ts'
 import { useScenarioContext, WordCountScenario } from '../../helpers/word-count-scenario.ts'
-import { waitForExit } from '../../helpers/worker-process.ts'
+import { waitForExit, waitUntil } from '../../helpers/worker-process.ts'
 
 const ctx = useScenarioContext()
 const { stack } = ctx
@@ -29,6 +29,33 @@ describe('exactly worker and bad input', () => {
     expect(log).toMatch(/Cannot process record bad-fail-in-\w+\/\d+@\d+: empty word/)
     expect(log).toContain('set spec.job.onError to dead-letter')
     expect(log).toContain('"reason":"RecordFailed"')
+  })
+
+  it('without Read on its sink (DescribeProducers), recovery skips the hanging-transaction check, says which ACL, and the output stays exact', async () => {
+    const run = await WordCountScenario.create(ctx, 'no-describe', {
+      inputRecords: 600,
+      secured: {
+        kind: 'scram-sha-512',
+        principal: 'job-c',
+        withhold: (acl) =>
+          acl.operation === 'Read' && acl.resource.type === 'topic' && acl.resource.name.startsWith('no-describe-out'),
+      },
+    })
+    run.feed(40)
+    const worker = await run.start(0, 1)
+    type Alarm = { reason: string; message: string }
+    const alarms = async () => ((await worker.status()).alarms ?? []) as Alarm[]
+    await waitUntil(
+      async () => (await alarms()).length > 0,
+      30_000,
+      () => worker.tail(),
+    )
+    const alarm = (await alarms())[0]!
+    expect(alarm.reason).toBe('HangingTransactionsUnchecked')
+    expect(alarm.message).toContain(`Read on topic "${run.job.sinkTopic}"`)
+    expect(alarm.message).toContain(`--allow-principal User:job-c --operation Read --topic ${run.job.sinkTopic}`)
+    await run.runToEnd([worker])
+    await run.verify()
   })
 
   it('onError dead-letter: bad records land in the dead-letter topic with the error; the rest stays exact', async () => {

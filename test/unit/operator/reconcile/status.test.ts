@@ -115,6 +115,26 @@ describe('buildConditions()', () => {
     expect(condition(fresh, 'TransactionsClean')).toMatchObject({ status: 'True', reason: 'TransactionsCommitted' })
   })
 
+  it('sets TransactionsClean=False while a worker could not look for hanging transactions, and clears it with reports without the alarm', () => {
+    const alarm = {
+      reason: 'HangingTransactionsUnchecked',
+      message: 'Recovery could not look for or close hanging transactions: … Alter on the cluster',
+      since: new Date(T0).toISOString(),
+    }
+    const unchecked = buildConditions({}, input({ reports: [worker(0, { alarms: [alarm] })] }))
+    expect(condition(unchecked, 'TransactionsClean')).toMatchObject({
+      status: 'False',
+      reason: 'HangingTransactionsUnchecked',
+      message: alarm.message,
+    })
+    expect(condition(buildConditions(unchecked, input({ reports: [] })), 'TransactionsClean')?.reason).toBe(
+      'HangingTransactionsUnchecked',
+    )
+    expect(condition(buildConditions(unchecked, input({ reports: [worker(0)] })), 'TransactionsClean')).toMatchObject({
+      status: 'True',
+    })
+  })
+
   it('sets ReconciliationPaused from the annotation', () => {
     expect(condition(buildConditions({}, input({ paused: true })), 'ReconciliationPaused')).toMatchObject({
       status: 'True',

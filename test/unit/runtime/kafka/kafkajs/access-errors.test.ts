@@ -33,6 +33,15 @@ describe('translateAccessError', () => {
     )
   })
 
+  it('names only the refused topic when the answer said which', () => {
+    const refused = Object.assign(protocolError(29, 'TOPIC_AUTHORIZATION_FAILED'), { topic: 'out' })
+    const error = translateAccessError(refused, 'Cannot describe producers', topicNeed('Read', ['in', 'out']))
+    expect((error as KafkaAccessDeniedError).missing).toEqual({
+      operation: 'Read',
+      resource: { type: 'topic', names: ['out'] },
+    })
+  })
+
   it('uses the transactional-id prefix of the hints, and the cluster for WriteTxnMarkers', () => {
     const needs = anyOf(topicNeed('Write', ['out']), transactionalIdNeed('p.uid-g1-s0-0'), clusterNeed)
     const txn = translateAccessError(protocolError(53, 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED'), 'x', needs, {

@@ -1,5 +1,5 @@
 /**
- * A job's way into the stack's secured listeners (stack/kafka-security.ts): credentials written to
+ * A job's way into the stack's secured listeners (kafka-security.ts), for tests and benchmarks: credentials written to
  * files, as the operator mounts them from Secrets, and exactly the job's ACLs
  * (runtime/kafka/job-acls.ts) granted to its principal.
  */
@@ -8,10 +8,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Kafka } from 'kafkajs'
-import type { KafkaSecurity } from '../../../contract/kafka-security.ts'
-import { type JobAclInput, jobAcls } from '../../../runtime/kafka/job-acls.ts'
-import { grantAcls } from '../../../stack/kafka-acls.ts'
-import { issueClientCertificate, type KafkaSecurityInfo, type KafkaUser } from '../../../stack/kafka-security.ts'
+import type { KafkaSecurity } from '../contract/kafka-security.ts'
+import { type AclEntry, type JobAclInput, jobAcls } from '../runtime/kafka/job-acls.ts'
+import { grantAcls } from './kafka-acls.ts'
+import { issueClientCertificate, type KafkaSecurityInfo, type KafkaUser } from './kafka-security.ts'
 
 export type SecuredKind = 'scram-sha-512' | 'mtls' | 'oauthbearer'
 
@@ -71,9 +71,15 @@ export async function securedAccess(
   kind: SecuredKind,
   principal: string,
   job: Omit<JobAclInput, 'transactionalIdPrefix'>,
+  /** ACLs of the job's set not to grant (for tests of what a missing one does). */
+  withhold: (acl: AclEntry) => boolean = () => false,
 ): Promise<SecuredAccess> {
   const transactionalIdPrefix = `t-${randomUUID().slice(0, 8)}.`
   const access = await credentials(security, kind, principal)
-  await grantAcls(admin, principal, jobAcls({ ...job, transactionalIdPrefix }))
+  await grantAcls(
+    admin,
+    principal,
+    jobAcls({ ...job, transactionalIdPrefix }).filter((acl) => !withhold(acl)),
+  )
   return { ...access, transactionalIdPrefix }
 }
