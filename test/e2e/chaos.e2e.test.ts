@@ -100,7 +100,6 @@ beforeAll(async () => {
   // topic: a loop-back), over SASL_SSL; the feeder and the audit use the plaintext super user.
   // With the optional cluster Alter: the broker restart can leave hanging transactions, and only
   // that ACL lets recovery close them (docs/kafka-security.md).
-  const closeHangingTransactions = true
   securedKafka = await securedJobKafka({
     core: h.core,
     namespace: h.namespace,
@@ -112,11 +111,12 @@ beforeAll(async () => {
       sourceTopics: [topics.commands, topics.credits],
       sinkTopic: topics.events,
       loopBackTopics: [topics.credits],
+      closeHangingTransactions: true,
     },
   })
   say(`own broker at ${bootstrap} (logs in ${dir}/logs); topics ${Object.values(topics).join(', ')}`)
   say(
-    `the job connects to ${own.info.kafka!.security.saslSsl} (SASL_SSL, SCRAM-SHA-512 as job-a, least-privilege ACLs)`,
+    `the job connects to ${own.info.kafka!.security.saslSsl} (SASL_SSL, SCRAM-SHA-512 as job-a: its ACLs and cluster Alter)`,
   )
 }, 360_000)
 
