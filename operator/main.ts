@@ -5,6 +5,7 @@
  *   EXACTLY_METRICS_HOST (0.0.0.0), EXACTLY_LOG_LEVEL (info), EXACTLY_STOP_SIGNING_KEY, and the
  *   workers' NetworkPolicy: EXACTLY_NETWORK_POLICY, EXACTLY_OPERATOR_POD_LABELS,
  *   EXACTLY_NETWORK_POLICY_METRICS_FROM (model/network-policy-settings.ts).
+ *   workers' PodDisruptionBudget: EXACTLY_POD_DISRUPTION_BUDGET ("false" turns it off).
  */
 import { hostname } from 'node:os'
 import { pino } from 'pino'
@@ -47,6 +48,8 @@ export async function runOperator(env: NodeJS.ProcessEnv): Promise<number> {
     .filter(Boolean)
   // Read before anything starts: a setting the chart got wrong stops the operator with its name.
   const networkPolicy = parseNetworkPolicySettings(env)
+  // On unless the chart says "false" (podDisruptionBudget.enabled).
+  const podDisruptionBudget = env.EXACTLY_POD_DISRUPTION_BUDGET !== 'false'
   if (!networkPolicy)
     log.warn('EXACTLY_NETWORK_POLICY is not "true": no NetworkPolicy limits who reaches the workers\' port')
   // The chart keeps the key in a Secret, so every replica and restart signs alike. Without one,
@@ -60,7 +63,7 @@ export async function runOperator(env: NodeJS.ProcessEnv): Promise<number> {
     api,
     log,
     metrics,
-    settings: { ...DEFAULT_SETTINGS, stopKey: stopKeys.publicKeyPem, networkPolicy },
+    settings: { ...DEFAULT_SETTINGS, stopKey: stopKeys.publicKeyPem, networkPolicy, podDisruptionBudget },
     identity,
     clock,
     stopSigningKey: stopKeys.privateKey,

@@ -41,7 +41,10 @@ export interface CustomResourceDefinition {
       name: string
       served: boolean
       storage: boolean
-      subresources: { status: Record<string, never> }
+      subresources: {
+        status: Record<string, never>
+        scale: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath: string }
+      }
       additionalPrinterColumns: PrinterColumn[]
       schema: { openAPIV3Schema: Schema }
     }>
@@ -110,7 +113,17 @@ export const streamJobCrd: CustomResourceDefinition = {
         name: VERSION,
         served: true,
         storage: true,
-        subresources: { status: {} },
+        // The scale subresource: `kubectl scale sj/NAME --replicas=N` and an HPA or KEDA set
+        // spec.parallelism, and the disruption controller learns how many workers a job expects,
+        // which a PodDisruptionBudget with maxUnavailable needs.
+        subresources: {
+          status: {},
+          scale: {
+            specReplicasPath: '.spec.parallelism',
+            statusReplicasPath: '.status.replicas',
+            labelSelectorPath: '.status.selector',
+          },
+        },
         additionalPrinterColumns: PRINTER_COLUMNS,
         schema: { openAPIV3Schema: describeDefaults(streamJobSchema) },
       },

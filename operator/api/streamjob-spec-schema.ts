@@ -48,9 +48,16 @@ const restartPolicy = obj(
   'How the operator restarts failed workers.',
   {
     maxRestarts: int(
-      'Worker restarts within one generation (status.restarts) after which the job goes Failed instead of ' +
-        'trying again; a spec change starts a new generation and a new count. 0 never restarts.',
+      'Worker failures (status.restarts) after which the job goes Failed instead of trying again. The count ' +
+        'starts again once the job has been Ready with no failure for resetAfter, and with each new generation. ' +
+        'A worker taken by a disruption (kubectl delete pod, the Eviction API, a drain, preemption, a node ' +
+        'shutdown) is replaced without counting. 0 never restarts.',
       { default: 10, minimum: 0, maximum: 10000 },
+    ),
+    resetAfter: duration(
+      'spec.restartPolicy.resetAfter',
+      'How long the job must be Ready with no worker failing before status.restarts starts again from 0.',
+      '10m',
     ),
     backoff: obj(
       'Delay before a restart: doubles from initial after each consecutive failure, up to max.',

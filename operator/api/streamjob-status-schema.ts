@@ -164,7 +164,16 @@ export const statusSchema: Schema = obj('The observed state of the job, written 
   ),
   current: layout,
   transition,
-  restarts: int64('Worker restarts in the current generation; past spec.restartPolicy.maxRestarts the job is Failed.'),
+  replicas: int('Worker slots of the running generation (0 while none runs): the scale subresource reads it.', {
+    minimum: 0,
+  }),
+  selector: str("The label selector of the job's worker pods, for the scale subresource (HPA, KEDA).", {
+    maxLength: 512,
+  }),
+  restarts: int64(
+    'Worker failures since the job was last stable (Ready with no failure for spec.restartPolicy.resetAfter) ' +
+      'in the current generation; past spec.restartPolicy.maxRestarts the job is Failed. Disruptions are not counted.',
+  ),
   lastFailure: failure,
   savepoints: list('Savepoints taken by spec.savepointTrigger, oldest first.', savepoint, {
     'x-kubernetes-list-type': 'map',

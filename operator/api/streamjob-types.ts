@@ -81,7 +81,7 @@ export interface StreamJobSpec {
     transactionalIdPrefix?: string
   }
   checkpoint: { interval: Duration; timeout: Duration; retained: number; storage: CheckpointStorage }
-  restartPolicy: { maxRestarts: number; backoff: { initial: Duration; max: Duration } }
+  restartPolicy: { maxRestarts: number; resetAfter: Duration; backoff: { initial: Duration; max: Duration } }
   upgradeMode: 'last-state' | 'stateless'
   state: 'running' | 'suspended'
   savepointTrigger?: string
@@ -148,6 +148,9 @@ export interface StreamJobStatus {
   lastCheckpoint?: CheckpointSummary & { slot?: number }
   current?: RuntimeLayout
   transition?: LayoutTransition
+  /** Worker slots of the running generation, and their pods' label selector (the scale subresource). */
+  replicas?: number
+  selector?: string
   restarts?: number
   lastFailure?: { time: string; slot?: number; pod?: string; attempt?: number; reason: string; message?: string }
   savepoints?: Array<{ name: string; trigger?: string; completedAt?: string; uri?: string }>

@@ -3,7 +3,7 @@
  * function per action kind, in the plan's order, then the status (once, only when it changed),
  * the Events, and last letting go of the object, which may vanish at once.
  *
- *   applyPlan: addFinalizer | ensureNetworkPolicy | createPod | deletePod | stopWorker (each action) → patchStatus
+ *   applyPlan: addFinalizer | ensureNetworkPolicy | ensurePodDisruptionBudget | createPod | deletePod | stopWorker (each action) → patchStatus
  *              → countRestarts → recordEvents → releaseFinalizer (when the plan removes it)
  *
  * A step that fails throws an ApplyError naming the step and carrying the status the pass meant
@@ -28,6 +28,7 @@ export interface ApplyContext {
     | 'setFinalizers'
     | 'patchStatus'
     | 'createNetworkPolicy'
+    | 'createPodDisruptionBudget'
     | 'createPod'
     | 'deletePod'
     | 'createEvent'
@@ -107,6 +108,12 @@ async function applyAction(ctx: ApplyContext, pass: Pass, action: Action): Promi
       return
     case 'ensureNetworkPolicy':
       return ensureNetworkPolicy(ctx, action)
+    case 'ensurePodDisruptionBudget': {
+      const outcome = await ctx.api.createPodDisruptionBudget(action.budget)
+      if (outcome === 'created')
+        ctx.log.info({ podDisruptionBudget: action.budget.metadata?.name }, 'created pod disruption budget')
+      return
+    }
     case 'createPod':
       return createPod(ctx, action)
     case 'deletePod':

@@ -11,10 +11,12 @@ import {
   type KubeConfig,
   NetworkingV1Api,
   PatchStrategy,
+  PolicyV1Api,
   setHeaderOptions,
   type V1Lease,
   type V1NetworkPolicy,
   type V1Pod,
+  type V1PodDisruptionBudget,
 } from '@kubernetes/client-node'
 import type { StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
 import { FIELD_MANAGER, PAUSE_ANNOTATION } from '../model/names.ts'
@@ -69,12 +71,14 @@ export class KubeApi {
   readonly custom: CustomObjectsApi
   readonly coordination: CoordinationV1Api
   readonly networking: NetworkingV1Api
+  readonly policy: PolicyV1Api
 
   constructor(kc: KubeConfig) {
     this.core = kc.makeApiClient(CoreV1Api)
     this.custom = kc.makeApiClient(CustomObjectsApi)
     this.coordination = kc.makeApiClient(CoordinationV1Api)
     this.networking = kc.makeApiClient(NetworkingV1Api)
+    this.policy = kc.makeApiClient(PolicyV1Api)
   }
 
   async getStreamJob(namespace: string, name: string): Promise<StreamJob | undefined> {
@@ -197,6 +201,20 @@ export class KubeApi {
       await this.networking.createNamespacedNetworkPolicy({
         namespace: policy.metadata!.namespace!,
         body: policy,
+        fieldManager: FIELD_MANAGER,
+      })
+      return 'created'
+    } catch (error) {
+      if (httpStatus(error) === 409) return 'exists'
+      throw error
+    }
+  }
+
+  async createPodDisruptionBudget(budget: V1PodDisruptionBudget): Promise<'created' | 'exists'> {
+    try {
+      await this.policy.createNamespacedPodDisruptionBudget({
+        namespace: budget.metadata!.namespace!,
+        body: budget,
         fieldManager: FIELD_MANAGER,
       })
       return 'created'

@@ -14,6 +14,7 @@ export interface JobDurations {
   /** restartPolicy.backoff: the first delay after a failure, and the cap as it doubles. */
   backoffInitialMs: number
   backoffMaxMs: number
+  restartResetAfterMs: number
 }
 
 export function jobDurations(spec: StreamJobSpec): JobDurations {
@@ -23,5 +24,6 @@ export function jobDurations(spec: StreamJobSpec): JobDurations {
     transactionTimeoutMs: parseDuration(spec.kafka.transactionTimeout, 'spec.kafka.transactionTimeout'),
     backoffInitialMs: parseDuration(spec.restartPolicy.backoff.initial, 'spec.restartPolicy.backoff.initial'),
     backoffMaxMs: parseDuration(spec.restartPolicy.backoff.max, 'spec.restartPolicy.backoff.max'),
+    restartResetAfterMs: parseDuration(spec.restartPolicy.resetAfter, 'spec.restartPolicy.resetAfter'),
   }
 }

@@ -36,6 +36,13 @@ export function workerPodSelector(job: string): Record<string, string> {
   return { [LABEL.managedBy]: 'exactly-operator', [LABEL.job]: job, [LABEL.component]: 'worker' }
 }
 
+/** The worker selector as a label-selector string (`k=v,k=v`), as the scale subresource reports it. */
+export function workerSelectorText(job: string): string {
+  return Object.entries(workerPodSelector(job))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')
+}
+
 export function podLabels(
   job: string,
   role: PodRole,

@@ -34,6 +34,11 @@ export function networkPolicyName(job: string, uid: string): string {
   return fit(job, uid ? `-workers-${uid.slice(0, 8)}` : '-workers')
 }
 
+/** The job's PodDisruptionBudget, like its NetworkPolicy: the uid keeps a re-created job's apart. */
+export function podDisruptionBudgetName(job: string, uid: string): string {
+  return fit(job, uid ? `-disruptions-${uid.slice(0, 8)}` : '-disruptions')
+}
+
 /** `<job><suffix>`, with the job part shortened and hashed when the whole would be too long. */
 function fit(job: string, suffix: string): string {
   if (job.length + suffix.length <= MAX_NAME) return `${job}${suffix}`

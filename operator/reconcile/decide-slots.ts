@@ -5,20 +5,29 @@
  * is Failed with the reason. Pure.
  *
  * Cases that can happen to a slot's latest pod, and what we do:
- * - none (never created, or deleted/evicted and gone): create the next attempt now;
+ * - none, never created: create attempt 1;
+ * - none, gone (`kubectl delete pod`, the Eviction API, a drain, preemption): a disruption, not a
+ *   failure: the worker took its final checkpoint on SIGTERM, so the next attempt starts at once
+ *   and is not counted as a restart;
  * - being deleted: wait until it is gone;
  * - Pending, or Running and ready: nothing;
- * - Running but not ready past the deadline: delete it (the replacement follows when it is gone);
+ * - Running but not ready past the deadline: a failure, counted now; delete it (the replacement
+ *   follows when it is gone);
  * - Succeeded (it stopped cleanly though the operator did not ask): start the next attempt at
  *   once, not counted as a restart: a clean stop commits its last checkpoint, nothing failed;
+ * - Failed with a DisruptionTarget condition (a node shutdown, a kubelet eviction): a disruption,
+ *   replaced at once and not counted;
  * - Failed with exit code 2 (invalid config, corrupt checkpoint): the job is Failed;
  * - Failed otherwise (crash, OOM kill, fenced, superseded): restart after the backoff.
+ * Restarts are counted until the job has been Ready with no failure for restartPolicy.resetAfter
+ * (decide.ts), not over a generation's life.
  * A pass that creates a worker first ensures the job's NetworkPolicy (when the operator makes one).
  */
 import { EXIT_NEEDS_A_PERSON } from '../../contract/exit-codes.ts'
 import type { CheckpointSummary, StreamJob, WorkerSlotStatus } from '../api/streamjob-types.ts'
 import type { JobDurations } from '../model/job-durations.ts'
 import { desiredNetworkPolicy, type NetworkPolicySettings } from '../model/network-policy.ts'
+import { desiredPodDisruptionBudget } from '../model/pod-disruption-budget.ts'
 import { desiredWorkerPod, type PodSettings } from '../model/worker-pod.ts'
 import type { Draft } from './draft.ts'
 import { workerFailureWords } from './failure-words.ts'
@@ -29,6 +38,8 @@ export interface SlotSettings {
   notReadyDeadlineMs: number
   /** Who may reach the workers' port; undefined: the operator makes no NetworkPolicy. */
   networkPolicy?: NetworkPolicySettings | undefined
+  /** Whether each job gets a PodDisruptionBudget for its workers (the chart's podDisruptionBudget.enabled). */
+  podDisruptionBudget?: boolean | undefined
   /** The spec's durations, parsed once per pass (the restart backoff). */
   durations: JobDurations
   pod: PodSettings
@@ -88,9 +99,7 @@ function decideSlot(job: StreamJob, s: SlotState, settings: SlotSettings, now: n
   const restarting = s.attempt > 1 ? 'recovering' : 'starting'
   if (!pod) {
     if (s.attempt > 0) {
-      // The pod is gone (deleted, evicted) without us replacing it: that is a restart too.
-      // No backoff: a deleted or evicted pod is not a crash loop.
-      return restart(job, s, settings, now, draft, 'WorkerGone', `attempt ${s.attempt} disappeared`, undefined)
+      return replaceDisrupted(job, s, settings, draft, `attempt ${s.attempt} of slot ${s.slot} was deleted or evicted`)
     }
     createAttempt(job, s, 1, settings, draft)
     return 'starting'
@@ -104,12 +113,11 @@ function decideSlot(job: StreamJob, s: SlotState, settings: SlotSettings, now: n
       if (pod.ready) return 'allReady'
       const since = pod.startedAt ?? now
       if (now - since > settings.notReadyDeadlineMs) {
+        // Counted here: once deleted, the pod is gone like a disrupted one, which is not counted.
+        const message = `Worker ${pod.name} was not ready for ${Math.round((now - since) / 1000)}s: replacing it`
+        if (countFailure(job, s, now, draft, pod, 'WorkerNotReady', message) === 'failed') return 'failed'
         draft.act({ kind: 'deletePod', name: pod.name, reason: 'not ready past the deadline' })
-        draft.event(
-          'Warning',
-          'WorkerNotReady',
-          `Worker ${pod.name} was not ready for ${Math.round((now - since) / 1000)}s: replacing it`,
-        )
+        draft.event('Warning', 'WorkerNotReady', message)
       } else draft.requeue(settings.notReadyDeadlineMs - (now - since))
       return restarting
     }
@@ -122,6 +130,15 @@ function decideSlot(job: StreamJob, s: SlotState, settings: SlotSettings, now: n
       createAttempt(job, s, s.attempt + 1, settings, draft)
       return 'recovering'
     case 'Failed': {
+      if (pod.disrupted) {
+        return replaceDisrupted(
+          job,
+          s,
+          settings,
+          draft,
+          `${pod.name} was stopped by a disruption (${pod.terminationReason ?? 'node'})`,
+        )
+      }
       const { reason, message: detail } = workerFailureWords(pod, job)
       if (pod.exitCode === EXIT_NEEDS_A_PERSON) {
         failJob(
@@ -188,6 +205,58 @@ function restart(
   return 'recovering'
 }
 
+/** A worker taken by a disruption: its next attempt now, with no count, no backoff and no lastFailure. */
+function replaceDisrupted(
+  job: StreamJob,
+  s: SlotState,
+  settings: SlotSettings,
+  draft: Draft,
+  what: string,
+): SlotsOutcome {
+  draft.event('Normal', 'WorkerDisrupted', `${what}; starting attempt ${s.attempt + 1} (not counted as a restart)`)
+  createAttempt(job, s, s.attempt + 1, settings, draft)
+  return 'recovering'
+}
+
+/** Counts a failure the operator itself acts on (a worker never ready): Failed past maxRestarts. */
+function countFailure(
+  job: StreamJob,
+  s: SlotState,
+  now: number,
+  draft: Draft,
+  pod: ObservedPod,
+  reason: string,
+  message: string,
+): 'failed' | 'counted' {
+  const restarts = draft.status.restarts ?? 0
+  const max = job.spec.restartPolicy.maxRestarts
+  if (restarts >= max) {
+    failJob(
+      draft,
+      now,
+      s,
+      pod,
+      'RestartLimitExceeded',
+      `${message}; the job restarted ${restarts} times (spec.restartPolicy.maxRestarts is ${max})`,
+    )
+    return 'failed'
+  }
+  draft.status = {
+    ...draft.status,
+    restarts: restarts + 1,
+    lastFailure: {
+      time: new Date(now).toISOString(),
+      slot: s.slot,
+      pod: pod.name,
+      attempt: s.attempt,
+      reason,
+      message,
+    },
+  }
+  s.failures += 1
+  return 'counted'
+}
+
 function createAttempt(job: StreamJob, s: SlotState, attempt: number, settings: SlotSettings, draft: Draft): void {
   s.attempt = attempt
   // Once per pass, before its first worker pod, so no worker starts reachable by every pod. Any
@@ -196,6 +265,10 @@ function createAttempt(job: StreamJob, s: SlotState, attempt: number, settings: 
   // someone deleted comes back with the next worker. No informer, no request on other passes.
   if (settings.networkPolicy && !draft.actions.some((a) => a.kind === 'ensureNetworkPolicy')) {
     draft.act({ kind: 'ensureNetworkPolicy', policy: desiredNetworkPolicy(job, settings.networkPolicy) })
+  }
+  // The same for the PodDisruptionBudget, which a drain reads before it evicts a worker.
+  if (settings.podDisruptionBudget && !draft.actions.some((a) => a.kind === 'ensurePodDisruptionBudget')) {
+    draft.act({ kind: 'ensurePodDisruptionBudget', budget: desiredPodDisruptionBudget(job) })
   }
   draft.act({
     kind: 'createPod',

@@ -16,6 +16,7 @@ import type { WorkerStatus } from '../../contract/worker-status.ts'
 import { ConditionType, findCondition, ConditionReason as R } from '../api/conditions.ts'
 import type { JobPhase, LayoutTransition, RuntimeLayout, StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
 import { jobDurations } from '../model/job-durations.ts'
+import { workerSelectorText } from '../model/labels.ts'
 import { FINALIZER, PAUSE_ANNOTATION } from '../model/names.ts'
 import type { NetworkPolicySettings } from '../model/network-policy.ts'
 import { specRevision } from '../model/revision.ts'
@@ -85,6 +86,12 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
     const phase = transitionJobPhase(previous.phase, next, jobKey(job))
     const live = layout?.running ? reportsOf(observed, layout.generation) : []
     const invalid = layout?.running ? invalidReportsOf(observed, layout.generation) : []
+    // For the scale subresource (kubectl scale, HPA, KEDA, the disruption controller).
+    draft.status = {
+      ...draft.status,
+      replicas: layout?.running ? layout.parallelism : 0,
+      selector: workerSelectorText(job.metadata.name),
+    }
     const blocked = secrets.missing
       ? { reason: R.KafkaSecretMissing, message: secrets.missing }
       : blockedPods(observed.pods)
@@ -238,8 +245,29 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
         current,
       )
     case 'allReady':
+      resetRestartsWhenStable(draft, now, durations.restartResetAfterMs)
       return finish('Running', 'Every worker is restored and processing', current)
   }
+}
+
+/**
+ * Restarts count failures in a row of instability, not over a generation's life: once the job is
+ * Ready and no worker has failed for restartPolicy.resetAfter, the count starts again from 0.
+ */
+function resetRestartsWhenStable(draft: Draft, now: number, resetAfterMs: number): void {
+  const restarts = draft.status.restarts ?? 0
+  const lastFailedAt = Date.parse(draft.status.lastFailure?.time ?? '')
+  if (restarts === 0) return
+  if (Number.isFinite(lastFailedAt) && now - lastFailedAt < resetAfterMs) {
+    draft.requeue(resetAfterMs - (now - lastFailedAt))
+    return
+  }
+  draft.status = { ...draft.status, restarts: 0 }
+  draft.event(
+    'Normal',
+    'RestartsReset',
+    `No worker failed for ${Math.round(resetAfterMs / 1000)}s: the restart count starts again from 0`,
+  )
 }
 
 function withLayout(status: StreamJobStatus, current: RuntimeLayout, transition: LayoutTransition | undefined) {

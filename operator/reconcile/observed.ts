@@ -30,6 +30,11 @@ export interface ObservedPod {
   terminationMessage?: string | undefined
   finishedAt: number | undefined
   startedAt: number | undefined
+  /**
+   * The pod was taken by a disruption (the Eviction API, a drain, preemption, a node shutdown):
+   * its DisruptionTarget condition is True. Not the worker's failure.
+   */
+  disrupted?: boolean
   /** Why the pod cannot start, as the scheduler or the kubelet says it; absent while nothing blocks it. */
   blocked?: PodBlock | undefined
 }
@@ -91,6 +96,7 @@ export function observePod(pod: V1Pod): ObservedPod | undefined {
     finishedAt: time(terminated?.finishedAt),
     startedAt: time(container?.state?.running?.startedAt ?? pod.status?.startTime),
     blocked: podBlock(pod),
+    disrupted: pod.status?.conditions?.some((c) => c.type === 'DisruptionTarget' && c.status === 'True') ?? false,
   }
 }
 

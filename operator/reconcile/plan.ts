@@ -2,7 +2,7 @@
  * What a reconcile pass decided: the actions to apply (in order), the status to write, the
  * Events to record and when to look again. Plain data; `controller/apply-plan.ts` carries it out.
  */
-import type { V1NetworkPolicy, V1Pod } from '@kubernetes/client-node'
+import type { V1NetworkPolicy, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node'
 import type { StreamJobStatus } from '../api/streamjob-types.ts'
 
 export type Action =
@@ -16,6 +16,7 @@ export type Action =
    * AlreadyExists means done. Never updated: the operator may only create it (docs/helm.md).
    */
   | { kind: 'ensureNetworkPolicy'; policy: V1NetworkPolicy }
+  | { kind: 'ensurePodDisruptionBudget'; budget: V1PodDisruptionBudget }
   /**
    * POST /stop, signed for this worker: a final checkpoint, its commit, exit 0. Idempotent, so
    * repeated while waiting.

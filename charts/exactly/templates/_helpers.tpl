@@ -87,6 +87,13 @@ docs/helm.md says why each verb is needed; test/integration/chart/ pins the list
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
+{{- if .Values.podDisruptionBudget.enabled }}
+# One PodDisruptionBudget per StreamJob (maxUnavailable 1), created before its first worker;
+# create only, like the NetworkPolicy (owned by the StreamJob: the garbage collector deletes it).
+- apiGroups: ["policy"]
+  resources: ["poddisruptionbudgets"]
+  verbs: ["create"]
+{{- end }}
 {{- if .Values.networkPolicy.enabled }}
 # One NetworkPolicy per StreamJob guards its workers' port; created only, never read or changed
 # (owned by the StreamJob: the garbage collector deletes it).

@@ -17,6 +17,7 @@ export const JOB_RULES: PolicyRule[] = [
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
   { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['create'] },
   { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create'] },
 ]
 export const LEADER_ELECTION_RULES: PolicyRule[] = [

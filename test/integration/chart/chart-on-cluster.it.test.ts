@@ -153,6 +153,7 @@ describe('charts/exactly on the cluster', () => {
       ['create', 'networkpolicies.networking.k8s.io', ...jobs],
       // The Secrets spec.kafka names, one by one: never listed or watched.
       ['get', 'secrets', ...jobs],
+      ['create', 'poddisruptionbudgets.policy', ...jobs],
       ['get', 'leases.coordination.k8s.io', ...own],
       ['create', 'leases.coordination.k8s.io', ...own],
       ['update', 'leases.coordination.k8s.io', ...own],
@@ -170,6 +171,7 @@ describe('charts/exactly on the cluster', () => {
       ['create', 'pods', '--subresource=exec', ...jobs],
       ['create', 'deployments.apps', ...jobs],
       ['get', 'networkpolicies.networking.k8s.io', ...jobs],
+      ['delete', 'poddisruptionbudgets.policy', ...jobs],
       ['update', 'networkpolicies.networking.k8s.io', ...jobs],
       ['delete', 'networkpolicies.networking.k8s.io', ...jobs],
       ['get', 'configmaps', ...jobs],

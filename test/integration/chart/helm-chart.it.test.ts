@@ -105,6 +105,7 @@ describe('charts/exactly', () => {
           '{"app.kubernetes.io/component":"operator","app.kubernetes.io/instance":"exactly","app.kubernetes.io/name":"exactly"}',
       },
       { name: 'EXACTLY_NETWORK_POLICY_METRICS_FROM', value: '[]' },
+      { name: 'EXACTLY_POD_DISRUPTION_BUDGET', value: 'true' },
       {
         name: 'EXACTLY_STOP_SIGNING_KEY',
         valueFrom: { secretKeyRef: { name: 'exactly-stop-key', key: 'private-key.pem' } },
@@ -196,6 +197,14 @@ describe('charts/exactly', () => {
     // Least privilege: no policy to make, no permission to make one.
     const withoutPolicies = JOB_RULES.filter((r) => !r.resources?.includes('networkpolicies'))
     expect(permissions(find(off, 'ClusterRole', 'exactly').rules)).toEqual(permissions(withoutPolicies))
+  })
+
+  it('podDisruptionBudget.enabled=false: the operator is told so and gets no permission to make budgets', async () => {
+    const off = await render('exactly', 'exactly-system', ['--set', 'podDisruptionBudget.enabled=false'])
+    const env = find(off, 'Deployment', 'exactly').spec.template.spec.containers[0].env
+    expect(env).toContainEqual({ name: 'EXACTLY_POD_DISRUPTION_BUDGET', value: 'false' })
+    const withoutBudgets = JOB_RULES.filter((r) => !r.resources?.includes('poddisruptionbudgets'))
+    expect(permissions(find(off, 'ClusterRole', 'exactly').rules)).toEqual(permissions(withoutBudgets))
   })
 
   it('renders a ServiceMonitor only when serviceMonitor.enabled, with its interval and labels', async () => {

@@ -151,6 +151,43 @@ describe('worker pods under the real kubelet', () => {
       .find((l) => l.includes('slot restored and running'))
     expect(restored, 'the replacement logged its restore').toBeDefined()
     expect((JSON.parse(restored!) as { nextCheckpointId: number }).nextCheckpointId).toBe(finalCheckpoint + 1)
+    // A deleted pod is a disruption, not a failure.
+    expect((await h.readJob('counts')).status?.restarts ?? 0).toBe(0)
+    await counts.words.feed(200)
+    await counts.words.audit()
+  })
+
+  it('evictions through the Eviction API (a drain) are disruptions: the budget lets one worker go at a time, no restart is counted, the output is exact', async () => {
+    const budgets = JSON.parse(
+      await h.kubectl('get', 'pdb', '-n', h.namespace, '-l', 'exactly.dev/job=counts', '-o', 'json'),
+    )
+    expect(budgets.items.map((b: { spec: unknown }) => b.spec)).toEqual([
+      expect.objectContaining({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow' }),
+    ])
+    const evict = (name: string) =>
+      h.core.createNamespacedPodEviction({
+        name,
+        namespace: h.namespace,
+        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: h.namespace } },
+      })
+    for (let i = 0; i < 3; i++) {
+      await counts.words.feed(100)
+      const [first, second] = await Promise.all([counts.worker(i % 2), counts.worker((i + 1) % 2)])
+      await evict(first.metadata!.name!)
+      // While the first is away, the budget refuses the second (429 Too Many Requests).
+      const refused = await evict(second.metadata!.name!).then(
+        () => undefined,
+        (error: { code?: number }) => error.code,
+      )
+      expect(refused, `evicting ${second.metadata!.name} with ${first.metadata!.name} gone`).toBe(429)
+      await counts.wait(`slot ${i % 2} replaced after the eviction of ${first.metadata!.name}`, async () => {
+        const now = await counts.worker(i % 2)
+        return now.metadata!.name !== first.metadata!.name ? now : undefined
+      })
+    }
+    const job = await h.readJob('counts')
+    expect(job.status?.restarts ?? 0).toBe(0)
+    expect(await warningEvents(h, 'counts')).not.toContainEqual(expect.stringMatching(/^WorkerGone/))
     await counts.words.feed(200)
     await counts.words.audit()
   })
@@ -276,7 +313,6 @@ describe('a job on a secured Kafka (SASL_SSL, SCRAM-SHA-512, exactly the job ACL
     await replaceSecret('job-d', { password: security.passwords['job-d'] })
     const runningJob = await job.running()
     await job.words.feed(100)
-    await job.words.audit()
 
     // A renewed CA bundle (here the same CA twice: new bytes, still valid) rolls the job onto it.
     const before = runningJob.status!.current!.generation

@@ -90,7 +90,7 @@ describe('StreamJob CRD validation', () => {
       job: { onError: 'fail' },
       kafka: { source: { topics: ['words'], startFrom: 'earliest' }, transactionTimeout: '15m' },
       checkpoint: { interval: '10s', timeout: '2m', retained: 3, storage: { region: 'us-east-1' } },
-      restartPolicy: { maxRestarts: 10, backoff: { initial: '10s', max: '5m' } },
+      restartPolicy: { maxRestarts: 10, resetAfter: '10m', backoff: { initial: '10s', max: '5m' } },
       state: 'running',
       upgradeMode: 'last-state',
     })
@@ -138,7 +138,7 @@ describe('StreamJob CRD validation', () => {
           credentialsSecretRef: { name: 's3-credentials' },
         },
       },
-      restartPolicy: { maxRestarts: 0, backoff: { initial: '1.5s', max: '1.5s' } },
+      restartPolicy: { maxRestarts: 0, resetAfter: '30m', backoff: { initial: '1.5s', max: '1.5s' } },
       upgradeMode: 'stateless',
       state: 'suspended',
       savepointTrigger: '2026-03-01',
@@ -234,6 +234,12 @@ describe('StreamJob status and kubectl', () => {
     expect(table).toMatch(/^NAME\s+PHASE\s+READY\s+PARALLELISM\s+LAST CHECKPOINT\s+RESTARTS\s+AGE\n/)
     expect(table).toMatch(/\nprinted\s+Running\s+True\s+1\s+\S+\s+2\s+\S+\n/)
     expect(await kubectl('get', 'exactly', '-n', namespace, '-o', 'name')).toContain('streamjob.exactly.dev/printed')
+  })
+
+  it('kubectl scale sets spec.parallelism through the scale subresource', async () => {
+    await create(minimalStreamJob('scaled'))
+    await kubectl('scale', 'sj/scaled', '-n', namespace, '--replicas=3')
+    expect((await read('scaled')).spec.parallelism).toBe(3)
   })
 
   it('kubectl explain prints the descriptions', async () => {

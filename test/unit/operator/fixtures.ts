@@ -38,7 +38,7 @@ export function streamJob(spec: Partial<StreamJobSpec> = {}, meta: Partial<Strea
         retained: 3,
         storage: { uri: 's3://bucket/jobs', endpoint: 'http://s3:8333', region: 'us-east-1' },
       },
-      restartPolicy: { maxRestarts: 3, backoff: { initial: '10s', max: '5m' } },
+      restartPolicy: { maxRestarts: 3, resetAfter: '10m', backoff: { initial: '10s', max: '5m' } },
       upgradeMode: 'last-state',
       state: 'running',
       ...spec,

@@ -46,6 +46,8 @@ function fakeContext(fail: Partial<Record<string, Error>> = {}) {
       patchStatus: (job, status, guard = 'resourceVersion') =>
         call(`patchStatus ${status.phase} ${guard}`, bump(job, { status })),
       createNetworkPolicy: (policy) => call(`createNetworkPolicy ${policy.metadata?.name}`, 'created' as const),
+      createPodDisruptionBudget: (budget) =>
+        call(`createPodDisruptionBudget ${budget.metadata?.name}`, 'created' as const),
       createPod: (pod) => call(`createPod ${pod.metadata?.name}`, 'created' as const),
       deletePod: (namespace, name) => call(`deletePod ${namespace}/${name}`, 'deleted' as const),
       createEvent: (_job, event) => call(`createEvent ${event.reason}`, undefined),

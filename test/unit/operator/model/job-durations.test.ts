@@ -10,6 +10,7 @@ describe('jobDurations()', () => {
       transactionTimeoutMs: 900_000,
       backoffInitialMs: 10_000,
       backoffMaxMs: 300_000,
+      restartResetAfterMs: 600_000,
     })
   })
 
@@ -18,7 +19,7 @@ describe('jobDurations()', () => {
     const spec = {
       ...base,
       checkpoint: { ...base.checkpoint, interval: '500ms', timeout: '1m30s' },
-      restartPolicy: { maxRestarts: 3, backoff: { initial: '250ms', max: '1h' } },
+      restartPolicy: { maxRestarts: 3, resetAfter: '30s', backoff: { initial: '250ms', max: '1h' } },
     }
     expect(jobDurations(spec)).toMatchObject({
       checkpointIntervalMs: 500,
@@ -30,7 +31,10 @@ describe('jobDurations()', () => {
 
   it('refuses a malformed duration, naming the field', () => {
     const base = streamJob().spec
-    const spec = { ...base, restartPolicy: { maxRestarts: 3, backoff: { initial: '10s', max: 'forever' } } }
+    const spec = {
+      ...base,
+      restartPolicy: { maxRestarts: 3, resetAfter: '10m', backoff: { initial: '10s', max: 'forever' } },
+    }
     expect(() => jobDurations(spec)).toThrow(RangeError)
     expect(() => jobDurations(spec)).toThrow(/spec\.restartPolicy\.backoff\.max "forever"/)
   })

@@ -9,7 +9,7 @@ describe('specRevision()', () => {
       specRevision({
         ...job.spec,
         state: 'suspended',
-        restartPolicy: { maxRestarts: 9, backoff: { initial: '1s', max: '1m' } },
+        restartPolicy: { maxRestarts: 9, resetAfter: '1m', backoff: { initial: '1s', max: '1m' } },
       }),
     ).toBe(specRevision(job.spec))
     expect(specRevision({ ...job.spec, parallelism: 3 })).not.toBe(specRevision(job.spec))

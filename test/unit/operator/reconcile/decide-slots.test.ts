@@ -166,17 +166,12 @@ describe('decideSlots()', () => {
     expect(second.plan.status.lastFailure).toEqual(first.plan.status.lastFailure)
   })
 
-  it('replaces a pod that disappeared at once, with the attempt after the one status remembers', () => {
+  it('replaces a pod that disappeared at once, with the attempt after the one status remembers, and counts nothing', () => {
     const { outcome, plan } = slots([], { now: T0, status: { workers: [worker(0, 2)] } })
     expect(outcome).toBe('recovering')
     expect(created(plan)).toEqual(['counts-g1-s0-a3'])
-    expect(plan.status.lastFailure).toEqual({
-      time: new Date(T0).toISOString(),
-      slot: 0,
-      attempt: 2,
-      reason: 'WorkerGone',
-      message: 'attempt 2 disappeared',
-    })
+    expect(plan.status.lastFailure).toBeUndefined()
+    expect(plan.status.restarts ?? 0).toBe(0)
   })
 
   it('ignores what status remembers of another generation', () => {

@@ -89,12 +89,45 @@ describe('decide()', () => {
     expect(plan.status?.lastFailure?.reason).toBe('WorkerFailedPermanently')
   })
 
-  it('replaces a pod that disappeared at once, counting a restart', () => {
+  it('replaces a pod that was deleted or evicted at once, as a disruption: no restart counted, no lastFailure', () => {
     const { job, pods } = running()
     const first = decide(observed(job, pods), T0, SETTINGS)
     const plan = decide(observed(after(job, first), [pods[0]!]), T0 + 1000, SETTINGS)
     expect(created(plan)).toEqual(['counts-g1-s1-a2'])
-    expect(plan.status?.restarts).toBe(1)
+    expect(plan.status?.restarts ?? 0).toBe(0)
+    expect(plan.status?.lastFailure).toBeUndefined()
+    expect(plan.events).toContainEqual(
+      expect.objectContaining({
+        type: 'Normal',
+        reason: 'WorkerDisrupted',
+        message: expect.stringContaining('not counted as a restart'),
+      }),
+    )
+  })
+
+  it('twenty disruptions in one generation leave a job with maxRestarts 1 Running', () => {
+    let { job, pods } = running(1)
+    job = { ...job, spec: { ...job.spec, restartPolicy: { ...job.spec.restartPolicy, maxRestarts: 1 } } }
+    let now = T0
+    for (let attempt = 1; attempt <= 20; attempt++) {
+      const ready = decide(observed(job, pods), (now += 1000), SETTINGS)
+      job = after(job, ready)
+      const gone = decide(observed(job, []), (now += 1000), SETTINGS)
+      expect(created(gone)).toEqual([`counts-g1-s0-a${attempt + 1}`])
+      job = after(job, gone)
+      pods = [workerPod(0, attempt + 1)]
+    }
+    expect(job.status?.restarts ?? 0).toBe(0)
+    expect(job.status?.phase).not.toBe('Failed')
+  })
+
+  it('replaces a worker failed by a disruption (DisruptionTarget: node shutdown) at once, without counting it', () => {
+    const { job, pods } = running(1)
+    const first = decide(observed(job, pods), T0, SETTINGS)
+    const shutdown = { ...failed(pods[0]!, 143, T0 + 500), disrupted: true, terminationReason: 'Error' }
+    const plan = decide(observed(after(job, first), [shutdown]), T0 + 1000, SETTINGS)
+    expect(created(plan)).toEqual(['counts-g1-s0-a2'])
+    expect(plan.status?.restarts ?? 0).toBe(0)
   })
 
   it('changes nothing but ReconciliationPaused while the pause annotation is "true"', () => {

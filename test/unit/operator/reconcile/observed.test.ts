@@ -46,6 +46,7 @@ describe('observePod()', () => {
       terminationReason: 'OOMKilled',
       finishedAt: T0,
       startedAt: T0 - 60_000,
+      disrupted: false,
     })
   })
 
