@@ -110,9 +110,11 @@ describe('decide()', () => {
     job = { ...job, spec: { ...job.spec, restartPolicy: { ...job.spec.restartPolicy, maxRestarts: 1 } } }
     let now = T0
     for (let attempt = 1; attempt <= 20; attempt++) {
-      const ready = decide(observed(job, pods), (now += 1000), SETTINGS)
+      now += 1000
+      const ready = decide(observed(job, pods), now, SETTINGS)
       job = after(job, ready)
-      const gone = decide(observed(job, []), (now += 1000), SETTINGS)
+      now += 1000
+      const gone = decide(observed(job, []), now, SETTINGS)
       expect(created(gone)).toEqual([`counts-g1-s0-a${attempt + 1}`])
       job = after(job, gone)
       pods = [workerPod(0, attempt + 1)]
