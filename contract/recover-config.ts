@@ -33,6 +33,7 @@ export const recoverConfigSchema = z.object({
       bootstrapServers: true,
       sourceTopics: true,
       startFrom: true,
+      startAt: true,
       transactionTimeoutMs: true,
       security: true,
       transactionalIdPrefix: true,

@@ -38,6 +38,18 @@ export const workerConfigSchema = z.object({
     bootstrapServers: z.array(hostPort).min(1),
     sourceTopics: z.array(topicName).min(1),
     startFrom: z.enum(['earliest', 'latest']).default('earliest'),
+    /**
+     * Refines startFrom for tasks that never checkpointed: `offsets` (`topic/partition` → decimal
+     * offset) for the partitions listed, else the first record at or after `timestampMs`.
+     */
+    startAt: z
+      .object({
+        timestampMs: z.number().int().min(0).optional(),
+        offsets: z
+          .record(z.string().regex(/^.+\/\d+$/, 'must be topic/partition'), z.string().regex(/^\d+$/))
+          .optional(),
+      })
+      .optional(),
     sinkTopic: topicName,
     transactionTimeoutMs: z.number().int().positive(),
     /**

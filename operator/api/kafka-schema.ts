@@ -4,9 +4,11 @@
  */
 import { BROKER_ADDRESS_PATTERN, BROKER_ADDRESS_RULE } from '../../contract/broker-address.ts'
 import { KAFKA_SECURITY_RULES, kafkaAuthenticationSchema, kafkaTlsSchema } from './kafka-security-schema.ts'
-import { duration, immutable, list, matches, obj, type Schema, str } from './openapi.ts'
+import { duration, immutable, int, list, matches, obj, type Schema, str, timestamp } from './openapi.ts'
 
 const TOPIC_PATTERN = '^[a-zA-Z0-9._-]+$'
+
+const int64Schema = (description: string): Schema => int(description, { format: 'int64', minimum: 0 })
 
 const topic = (path: string, description: string): Schema =>
   str(description, {
@@ -60,8 +62,52 @@ export const kafkaSchema: Schema = obj(
             '(records produced from now on). Ignored once a checkpoint exists.',
           { enum: ['earliest', 'latest'], default: 'earliest' },
         ),
+        startFromTimestamp: {
+          ...timestamp(
+            'Start each partition at its first record whose timestamp is at or after this time (RFC 3339), or at the ' +
+              'end of a partition with none yet. Used on the first start only, like startFrom; set at creation.',
+          ),
+          maxLength: 64,
+        },
+        startFromOffsets: list(
+          'Start these partitions exactly at these offsets; the others follow startFromTimestamp or startFrom. Used ' +
+            'on the first start only; set at creation. An offset the partition no longer holds fails the job with ' +
+            'OffsetOutOfRange.',
+          obj(
+            'One partition and its first offset.',
+            {
+              topic: str('A topic of spec.kafka.source.topics.', { minLength: 1, maxLength: 249 }),
+              partition: int('The partition.', { minimum: 0, maximum: 100000 }),
+              offset: int64Schema('The first offset to read.'),
+            },
+            { required: ['topic', 'partition', 'offset'] },
+          ),
+          { maxItems: 1024 },
+        ),
       },
-      { required: ['topics'] },
+      {
+        required: ['topics'],
+        'x-kubernetes-validations': [
+          {
+            rule: '!has(self.startFromOffsets) || self.startFromOffsets.all(o, o.topic in self.topics)',
+            fieldPath: '.startFromOffsets',
+            message:
+              'spec.kafka.source.startFromOffsets names a topic that is not in spec.kafka.source.topics; list offsets of source topics only',
+          },
+          {
+            rule: '!has(oldSelf.startFromTimestamp) || (has(self.startFromTimestamp) && self.startFromTimestamp == oldSelf.startFromTimestamp)',
+            fieldPath: '.startFromTimestamp',
+            message:
+              'spec.kafka.source.startFromTimestamp is used on the first start only and cannot change; create a new StreamJob to start elsewhere',
+          },
+          {
+            rule: '!has(oldSelf.startFromOffsets) || (has(self.startFromOffsets) && self.startFromOffsets == oldSelf.startFromOffsets)',
+            fieldPath: '.startFromOffsets',
+            message:
+              'spec.kafka.source.startFromOffsets is used on the first start only and cannot change; create a new StreamJob to start elsewhere',
+          },
+        ],
+      },
     ),
     sink: obj(
       'Where the job writes, transactionally: readers with isolation.level=read_committed see each result once.',

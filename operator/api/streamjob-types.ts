@@ -73,7 +73,12 @@ export interface StreamJobSpec {
   podTemplate?: PodTemplate
   kafka: {
     bootstrapServers: string[]
-    source: { topics: string[]; startFrom: 'earliest' | 'latest' }
+    source: {
+      topics: string[]
+      startFrom: 'earliest' | 'latest'
+      startFromTimestamp?: string
+      startFromOffsets?: Array<{ topic: string; partition: number; offset: number }>
+    }
     sink: { topic: string; deadLetterTopic?: string }
     transactionTimeout: Duration
     tls?: { trustedCertificates?: Array<{ secretName: string; certificate: string }> }

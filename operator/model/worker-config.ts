@@ -66,6 +66,7 @@ export function desiredWorkerConfig(
       bootstrapServers: spec.kafka.bootstrapServers,
       sourceTopics: spec.kafka.source.topics,
       startFrom: spec.kafka.source.startFrom,
+      ...startAt(spec.kafka.source),
       sinkTopic: spec.kafka.sink.topic,
       delivery: 'exactly-once',
       transactionTimeoutMs: durations.transactionTimeoutMs,
@@ -116,10 +117,28 @@ export function desiredRecoverConfig(job: StreamJob, layout: RecoverLayout, dura
           : []),
       ],
       startFrom: spec.kafka.source.startFrom,
+      ...startAt(spec.kafka.source),
       transactionTimeoutMs: durations.transactionTimeoutMs,
       security: kafkaAccess(spec.kafka).security,
       transactionalIdPrefix: spec.kafka.transactionalIdPrefix ?? '',
     },
     checkpoint: { storage: storage(job) },
+  }
+}
+
+/** startFromTimestamp and startFromOffsets in the runtime's terms (runtime/source/start-position.ts). */
+function startAt(source: StreamJob['spec']['kafka']['source']): {
+  startAt?: NonNullable<WorkerConfig['kafka']['startAt']>
+} {
+  const timestampMs = source.startFromTimestamp ? Date.parse(source.startFromTimestamp) : undefined
+  const offsets = source.startFromOffsets?.length
+    ? Object.fromEntries(source.startFromOffsets.map((o) => [`${o.topic}/${o.partition}`, String(o.offset)]))
+    : undefined
+  if (timestampMs === undefined && offsets === undefined) return {}
+  return {
+    startAt: {
+      ...(timestampMs !== undefined && Number.isFinite(timestampMs) ? { timestampMs } : {}),
+      ...(offsets ? { offsets } : {}),
+    },
   }
 }

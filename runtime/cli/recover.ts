@@ -66,6 +66,7 @@ export async function runRecover(args: readonly string[], env: NodeJS.ProcessEnv
       sourceTopics: config.kafka.sourceTopics,
       outputTopics: config.kafka.outputTopics,
       startFrom: config.kafka.startFrom,
+      startAt: config.kafka.startAt,
       transactionTimeoutMs: config.kafka.transactionTimeoutMs,
       transactionalIdPrefix: config.kafka.transactionalIdPrefix,
       kafka,

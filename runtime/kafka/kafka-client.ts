@@ -16,6 +16,9 @@ export interface TopicPartition {
 /** Offsets are int64 on the wire; bigint keeps them exact. */
 export type Offset = bigint
 
+/** Which offsets ListOffsets answers: the log start, the high watermark, or the first record at or after a time. */
+export type OffsetQuery = 'earliest' | 'latest' | { timestamp: number }
+
 export interface FetchRequest extends TopicPartition {
   /** The next offset to read. */
   offset: Offset
@@ -112,8 +115,11 @@ export interface KafkaClient {
   close(): Promise<void>
 
   partitionCount(topic: string): Promise<number>
-  /** Earliest or latest (high watermark) offsets of the given partitions. */
-  listOffsets(partitions: readonly TopicPartition[], which: 'earliest' | 'latest'): Promise<Map<string, Offset>>
+  /**
+   * Earliest or latest (high watermark) offsets of the given partitions, or for `{ timestamp }`
+   * (ms) the offset of each partition's first record at or after it: -1n where there is none.
+   */
+  listOffsets(partitions: readonly TopicPartition[], which: OffsetQuery): Promise<Map<string, Offset>>
   /** read_committed fetch of the given partitions, grouped per leader; no consumer group. */
   fetch(requests: readonly FetchRequest[], options: FetchOptions): Promise<FetchedPartition[]>
 

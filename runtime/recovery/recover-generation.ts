@@ -11,6 +11,7 @@
  * already done are skipped by the head's `committableDone`, fencing again changes nothing, and
  * an identical restore point is accepted.
  */
+
 import type { Logger } from 'pino'
 import { readSavepoint, writeRestorePoint, writeSavepoint } from '../checkpoint/checkpoint-documents.ts'
 import { CheckpointStore } from '../checkpoint/checkpoint-store.ts'
@@ -19,6 +20,7 @@ import { chainFormatVersion, type ManifestTask } from '../checkpoint/manifest.ts
 import type { KafkaClient } from '../kafka/kafka-client.ts'
 import { transactionalIdPool } from '../sink/txn-ids.ts'
 import { sourcePartitionCount, tasksOfSlot } from '../source/assignment.ts'
+import { startOffsets } from '../source/start-position.ts'
 import { encodeSnapshot } from '../state/snapshot-codec.ts'
 import type { ObjectStore } from '../storage/object-store.ts'
 import type { HangingTransaction } from './hanging-transactions.ts'
@@ -38,6 +40,8 @@ export interface RecoverGenerationOptions {
   /** The sink topic and the dead-letter topic, if any: where hanging transactions are looked for. */
   outputTopics: readonly string[]
   startFrom: 'earliest' | 'latest'
+  /** spec.kafka.source.startFromTimestamp / startFromOffsets (runtime/source/start-position.ts). */
+  startAt?: { timestampMs?: number | undefined; offsets?: Readonly<Record<string, string>> | undefined } | undefined
   transactionTimeoutMs: number
   kafka: KafkaClient
   /** spec.kafka.transactionalIdPrefix (runtime/sink/txn-ids.ts). */
@@ -233,7 +237,7 @@ async function freshTask(
   origin: { partition: number; startFrom: 'earliest' | 'latest' },
 ): Promise<ManifestTask> {
   const tps = o.sourceTopics.map((topic) => ({ topic, partition: origin.partition }))
-  const listed = await o.kafka.listOffsets(tps, origin.startFrom)
+  const listed = await startOffsets(o.kafka, tps, { ...o.startAt, startFrom: origin.startFrom })
   const offsets = Object.fromEntries(
     o.sourceTopics.map((topic) => [topic, (listed.get(`${topic}/${origin.partition}`) ?? 0n).toString()]),
   )

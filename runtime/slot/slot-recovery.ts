@@ -5,12 +5,14 @@
  * then restore each task's state and offsets. The slot runner then opens its first transaction
  * and starts the loop.
  */
+
 import type { WorkerStatus } from '../../contract/worker-status.ts'
 import type { KafkaClient, ProducerIdentity } from '../kafka/kafka-client.ts'
 import { planRecoveryFromHead, type TaskOrigin } from '../recovery/recovery-plan.ts'
 import { runRecoveryPlan } from '../recovery/run-recovery-plan.ts'
 import { type SlotIdentity, transactionalIdPool } from '../sink/txn-ids.ts'
 import { sourcePartitionCount, tasksOfSlot } from '../source/assignment.ts'
+import { startOffsets } from '../source/start-position.ts'
 import { KeyedState } from '../state/keyed-state.ts'
 import type { SlotChains } from '../state/task-snapshots.ts'
 import { Task } from '../task/task.ts'
@@ -97,7 +99,7 @@ async function restoreTask(ctx: SlotRecoveryContext, origin: TaskOrigin, topics:
     }
   } else {
     const tps = config.kafka.sourceTopics.map((topic) => ({ topic, partition: origin.partition }))
-    const listed = await kafka.listOffsets(tps, origin.startFrom)
+    const listed = await startOffsets(kafka, tps, { ...config.kafka.startAt, startFrom: origin.startFrom })
     for (const topic of config.kafka.sourceTopics) offsets.set(topic, listed.get(`${topic}/${origin.partition}`) ?? 0n)
   }
   return new Task({

@@ -194,6 +194,25 @@ export function kafkaClientConformance(name: string, fixture: KafkaClientFixture
       expect(atEnd?.nextOffset).toBe(6n)
     })
 
+    it('listOffsets() at a timestamp answers the first record (or marker) at or after it, and -1 past everything', async () => {
+      const topic = await fixture.createTopic('times', 1)
+      const tp = { topic, partition: 0 }
+      const writer = client.beginTransaction(await client.initProducerId(txnId(), TXN_TIMEOUT_MS))
+      const base = Date.now() - 60_000
+      await writer.send(['a', 'b', 'c'].map((v, i) => ({ ...records(topic, 0, [v])[0]!, timestamp: base + i * 1000 })))
+      await writer.flush()
+      await client.endTransaction(writer.identity, true)
+      const at = async (timestamp: number) => (await client.listOffsets([tp], { timestamp })).get(`${topic}/0`)
+      expect(await at(base - 1)).toBe(0n)
+      expect(await at(base + 1)).toBe(1n)
+      expect(await at(base + 2000)).toBe(2n)
+      // The commit marker is a record too, stamped with the commit time: a time after the last
+      // data record but before the commit answers the marker's offset (reading from there finds
+      // no data); a time after everything answers -1.
+      expect(await at(base + 5000)).toBe(3n)
+      expect(await at(Date.now() + 3_600_000)).toBe(-1n)
+    })
+
     it('a writer carries many records in batches, in order per partition, keys and headers intact', async () => {
       const topic = await fixture.createTopic('bulk', 4)
       const writer = client.beginTransaction(await client.initProducerId(txnId(), TXN_TIMEOUT_MS))

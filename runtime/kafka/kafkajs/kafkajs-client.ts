@@ -10,6 +10,7 @@ import type {
   FetchRequest,
   KafkaClient,
   Offset,
+  OffsetQuery,
   OpenTransaction,
   ProducerIdentity,
   TopicPartition,
@@ -110,7 +111,7 @@ export class KafkajsClient implements KafkaClient {
     )
   }
 
-  listOffsets(partitions: readonly TopicPartition[], which: 'earliest' | 'latest'): Promise<Map<string, Offset>> {
+  listOffsets(partitions: readonly TopicPartition[], which: OffsetQuery): Promise<Map<string, Offset>> {
     return this.#guard('Cannot list offsets', topicNeed('Describe', topicsOf(partitions)), () =>
       listOffsets(this.#cluster, partitions, which, this.#requestTimeoutMs),
     )

@@ -1,9 +1,10 @@
 /**
  * ListOffsets of chosen partitions, one request per leader. `latest` is the high watermark:
  * the request uses READ_UNCOMMITTED, because under READ_COMMITTED the broker answers the last
- * stable offset instead (Fetch reports that one as `lastStableOffset`).
+ * stable offset instead (Fetch reports that one as `lastStableOffset`). A `{ timestamp }` asks
+ * for the first record at or after it; the broker answers -1 where there is none.
  */
-import { type Offset, partitionKey, type TopicPartition } from '../kafka-client.ts'
+import { type Offset, type OffsetQuery, partitionKey, type TopicPartition } from '../kafka-client.ts'
 import { groupByTopic } from './group-by-leader.ts'
 import { EARLIEST_OFFSET, type KafkajsCluster, LATEST_OFFSET, READ_UNCOMMITTED } from './internals.ts'
 import { partitionsByLeader } from './metadata.ts'
@@ -12,15 +13,13 @@ import { retryUntilDeadline } from './retry.ts'
 export async function listOffsets(
   cluster: KafkajsCluster,
   partitions: readonly TopicPartition[],
-  which: 'earliest' | 'latest',
+  which: OffsetQuery,
   requestTimeoutMs: number,
 ): Promise<Map<string, Offset>> {
-  if (which !== 'earliest' && which !== 'latest') {
-    throw new TypeError(`Cannot list offsets: 'which' must be "earliest" or "latest", got "${String(which)}"`)
-  }
+  const timestamp = queryTimestamp(which)
   if (partitions.length === 0) return new Map()
-  const action = `Cannot list ${which} offsets of ${partitions.map((p) => `"${partitionKey(p)}"`).join(', ')}`
-  const timestamp = which === 'earliest' ? EARLIEST_OFFSET : LATEST_OFFSET
+  const what = typeof which === 'string' ? which : `at ${new Date(which.timestamp).toISOString()}`
+  const action = `Cannot list ${what} offsets of ${partitions.map((p) => `"${partitionKey(p)}"`).join(', ')}`
   return retryUntilDeadline(
     async () => {
       const offsets = new Map<string, Offset>()
@@ -51,5 +50,17 @@ export async function listOffsets(
         return info.kind === 'retriable' ? 'retry' : 'stop'
       },
     },
+  )
+}
+
+/** The ListOffsets timestamp of a query: -2 earliest, -1 latest, else a time in ms. */
+function queryTimestamp(which: OffsetQuery): number {
+  if (which === 'earliest') return EARLIEST_OFFSET
+  if (which === 'latest') return LATEST_OFFSET
+  if (typeof which === 'object' && which !== null && Number.isSafeInteger(which.timestamp) && which.timestamp >= 0) {
+    return which.timestamp
+  }
+  throw new TypeError(
+    `Cannot list offsets: 'which' must be "earliest", "latest" or { timestamp: ms >= 0 }, got ${JSON.stringify(which)}`,
   )
 }

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Kafka } from 'kafkajs'
 import { afterAll, beforeAll, expect, inject } from 'vitest'
-import type { VerifyReport } from '../../../examples/verify-model.ts'
+import type { ExpectedOutput, InputRecord, VerifyReport } from '../../../examples/verify-model.ts'
 import { expectedWordCount } from '../../../examples/word-count/expected.ts'
 import type { AclEntry } from '../../../runtime/kafka/job-acls.ts'
 import type { KafkaClient } from '../../../runtime/kafka/kafka-client.ts'
@@ -185,13 +185,11 @@ export class WordCountScenario {
    * topics are read by the independent reader (test/integration/helpers/committed-reader.ts), and
    * the runtime's own read (read-to-end.ts, what `exactly verify` uses) must see the same records.
    */
-  async audit(): Promise<{ report: VerifyReport; expected: number; openTransactions: unknown[] }> {
+  async audit(
+    model: (input: readonly InputRecord[]) => ExpectedOutput = expectedWordCount,
+  ): Promise<{ report: VerifyReport; expected: number; openTransactions: unknown[] }> {
     const topics = { input: [this.job.sourceTopics[0]!], output: this.job.sinkTopic }
-    const { input, output, report } = await auditIndependently(
-      this.#ctx.stack.kafka!.bootstrap,
-      expectedWordCount,
-      topics,
-    )
+    const { input, output, report } = await auditIndependently(this.#ctx.stack.kafka!.bootstrap, model, topics)
     const runtimeInput = await readToEnd(this.#ctx.client, topics.input[0]!)
     const runtimeOutput = await readToEnd(this.#ctx.client, topics.output)
     expect(
@@ -210,8 +208,8 @@ export class WordCountScenario {
   }
 
   /** The audit: output equal to the expected output record by record, and no open transaction. */
-  async verify(): Promise<void> {
-    const { report, expected, openTransactions } = await this.audit()
+  async verify(model?: (input: readonly InputRecord[]) => ExpectedOutput): Promise<void> {
+    const { report, expected, openTransactions } = await this.audit(model)
     expect(
       { duplicates: report.duplicates.slice(0, 5), missing: report.missing.slice(0, 5), unexpected: report.unexpected },
       `expected ${report.expected} records, read ${report.actual}`,

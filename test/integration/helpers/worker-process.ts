@@ -35,6 +35,8 @@ export interface JobSpec {
   sinkTopic: string
   /** A secured listener instead of the stack's plaintext one (stack/kafka-credentials.ts). */
   access?: SecuredAccess
+  /** `kafka.startAt`: where tasks without a checkpoint start (runtime/source/start-position.ts). */
+  startAt?: { timestampMs?: number; offsets?: Record<string, string> }
   parallelism: number
   prefix: string
   intervalMs?: number
@@ -84,6 +86,7 @@ export async function startWorker(
       ...(job.access ? { security: job.access.security, transactionalIdPrefix: job.access.transactionalIdPrefix } : {}),
       sourceTopics: job.sourceTopics,
       startFrom: 'earliest',
+      ...(job.startAt ? { startAt: job.startAt } : {}),
       sinkTopic: job.sinkTopic,
       transactionTimeoutMs: 60_000,
       ...(job.delivery ? { delivery: job.delivery } : {}),

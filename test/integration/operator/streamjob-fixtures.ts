@@ -39,6 +39,11 @@ const spec = (job: StreamJobObject): any => job.spec
 
 export const INVALID_CASES: InvalidCase[] = [
   {
+    what: 'a start offset for a topic the job does not read',
+    edit: (j) => (spec(j).kafka.source.startFromOffsets = [{ topic: 'elsewhere', partition: 0, offset: 5 }]),
+    message: 'spec.kafka.source.startFromOffsets names a topic that is not in spec.kafka.source.topics',
+  },
+  {
     what: 'SCRAM without TLS and without the plaintext opt-in',
     edit: (j) =>
       (spec(j).kafka.authentication = {

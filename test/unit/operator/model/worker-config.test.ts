@@ -30,6 +30,25 @@ describe('desiredWorkerConfig()', () => {
 })
 
 describe('desiredRecoverConfig()', () => {
+  it('passes startFromTimestamp and startFromOffsets to workers and recover pods as kafka.startAt', () => {
+    const job = streamJob()
+    job.spec.kafka.source = {
+      ...job.spec.kafka.source,
+      startFromTimestamp: '2026-12-06T10:00:00Z',
+      startFromOffsets: [{ topic: job.spec.kafka.source.topics[0]!, partition: 2, offset: 1234 }],
+    }
+    const expected = {
+      timestampMs: Date.parse('2026-12-06T10:00:00Z'),
+      offsets: { [`${job.spec.kafka.source.topics[0]}/2`]: '1234' },
+    }
+    const durations = jobDurations(job.spec)
+    expect(desiredWorkerConfig(job, { generation: 1, slot: 0, attempt: 1 }, durations).kafka.startAt).toEqual(expected)
+    expect(desiredRecoverConfig(job, recoverLayout('upgrade'), durations).kafka.startAt).toEqual(expected)
+    expect(
+      desiredWorkerConfig(streamJob(), { generation: 1, slot: 0, attempt: 1 }, durations).kafka.startAt,
+    ).toBeUndefined()
+  })
+
   it('lists the dead-letter topic among the outputs to fence only when the job uses one', () => {
     const base = streamJob()
     const layout = recoverLayout('upgrade')
