@@ -34,6 +34,7 @@ import { transitionJobPhase } from './job-phase.ts'
 import type { Observed } from './observed.ts'
 import type { Plan } from './plan.ts'
 import { blockedPods } from './pod-blocks.ts'
+import { resetRestartsWhenStable } from './restart-policy.ts'
 import { buildConditions, type InvalidReport } from './status.ts'
 
 export interface DecideSettings
@@ -248,26 +249,6 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
       resetRestartsWhenStable(draft, now, durations.restartResetAfterMs)
       return finish('Running', 'Every worker is restored and processing', current)
   }
-}
-
-/**
- * Restarts count failures in a row of instability, not over a generation's life: once the job is
- * Ready and no worker has failed for restartPolicy.resetAfter, the count starts again from 0.
- */
-function resetRestartsWhenStable(draft: Draft, now: number, resetAfterMs: number): void {
-  const restarts = draft.status.restarts ?? 0
-  const lastFailedAt = Date.parse(draft.status.lastFailure?.time ?? '')
-  if (restarts === 0) return
-  if (Number.isFinite(lastFailedAt) && now - lastFailedAt < resetAfterMs) {
-    draft.requeue(resetAfterMs - (now - lastFailedAt))
-    return
-  }
-  draft.status = { ...draft.status, restarts: 0 }
-  draft.event(
-    'Normal',
-    'RestartsReset',
-    `No worker failed for ${Math.round(resetAfterMs / 1000)}s: the restart count starts again from 0`,
-  )
 }
 
 function withLayout(status: StreamJobStatus, current: RuntimeLayout, transition: LayoutTransition | undefined) {
