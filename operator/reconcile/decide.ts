@@ -13,7 +13,7 @@
  *   closed, spec.state running ──▶ start the generation from its restore point
  */
 import type { WorkerStatus } from '../../contract/worker-status.ts'
-import { ConditionType, findCondition, ConditionReason as R } from '../api/conditions.ts'
+import { ConditionType, findCondition, ConditionReason as R, setCondition } from '../api/conditions.ts'
 import type { JobPhase, LayoutTransition, RuntimeLayout, StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
 import { jobDurations } from '../model/job-durations.ts'
 import { workerSelectorText } from '../model/labels.ts'
@@ -30,6 +30,7 @@ import {
   type TransitionSettings,
 } from './decide-transition.ts'
 import { Draft } from './draft.ts'
+import { recoveryFindings } from './failure-words.ts'
 import { transitionJobPhase } from './job-phase.ts'
 import type { Observed } from './observed.ts'
 import type { Plan } from './plan.ts'
@@ -179,6 +180,7 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
     }
     // The old generation is closed; its pods (and the recover pod) are history.
     for (const name of leftoverPods(observed, -1)) draft.act({ kind: 'deletePod', name, reason: 'generation closed' })
+    const closing = current.generation
     const restoredFrom = transition.restoreFrom ?? current.restoredFrom
     current = {
       generation: transition.toGeneration,
@@ -187,7 +189,34 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
       running: false,
       ...(restoredFrom ? { restoredFrom } : {}),
     }
-    draft.status = { ...draft.status, restarts: 0, ...savepointTaken(job, transition, now, draft) }
+    // TransactionsClean starts again with each generation: False only if closing the last one
+    // found lost output (the recover pod says so), kept False until the next generation.
+    const lost = recoveryFindings(observed.pods, closing)
+    if (lost) draft.event('Warning', lost.reason, lost.message)
+    draft.status = {
+      ...draft.status,
+      restarts: 0,
+      conditions: [
+        ...setCondition(
+          draft.status.conditions ?? [],
+          lost
+            ? {
+                type: ConditionType.TransactionsClean,
+                status: 'False',
+                reason: R.TransactionExpired,
+                message: lost.message,
+              }
+            : {
+                type: ConditionType.TransactionsClean,
+                status: 'True',
+                reason: R.TransactionsCommitted,
+                message: `Generation ${current.generation} started with every pre-committed transaction committed`,
+              },
+          new Date(now),
+        ),
+      ],
+      ...savepointTaken(job, transition, now, draft),
+    }
     transition = undefined
     if (deleting) {
       draft.act({ kind: 'removeFinalizer' })

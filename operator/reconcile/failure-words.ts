@@ -39,7 +39,7 @@ export function workerFailureWords(pod: ObservedPod, job: StreamJob): FailureWor
  * The reason and message a worker wrote to its termination log, when it names one: Kafka
  * refusals and the like say what to fix, which the exit code cannot.
  */
-function toldFailure(text: string | undefined): FailureWords | undefined {
+export function toldFailure(text: string | undefined): FailureWords | undefined {
   if (!text) return undefined
   try {
     const told = JSON.parse(text) as { reason?: unknown; message?: unknown }
@@ -49,4 +49,14 @@ function toldFailure(text: string | undefined): FailureWords | undefined {
   } catch {
     return undefined
   }
+}
+
+/**
+ * What the recover pod that closed `generation` found and the operator must show: a
+ * pre-committed transaction the broker had aborted (its output is lost). Undefined: a clean close.
+ */
+export function recoveryFindings(pods: readonly ObservedPod[], generation: number): FailureWords | undefined {
+  const recover = pods.find((p) => p.role === 'recover' && p.generation === generation && p.phase === 'Succeeded')
+  const told = toldFailure(recover?.terminationMessage)
+  return told?.reason === 'TransactionExpired' ? told : undefined
 }

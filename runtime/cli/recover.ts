@@ -78,6 +78,14 @@ export async function runRecover(args: readonly string[], env: NodeJS.ProcessEnv
     })
     process.stdout.write(`${JSON.stringify(result)}\n`)
     log.info({ restorePoint: result.restorePoint }, `generation ${config.generation} closed`)
+    // What the operator must show, not only log: lost output travels in the termination log.
+    const lost = result.slots.flatMap((s) => (s.lostTransaction ? [`slot ${s.slot}: ${s.lostTransaction}`] : []))
+    if (lost.length > 0) {
+      writeTerminationLog(
+        'TransactionExpired',
+        `Closing generation ${config.generation}, recovery found pre-committed transaction(s) the broker had already aborted (${lost.join('; ')}): their output is lost; raise spec.kafka.transactionTimeout`,
+      )
+    }
     return 0
   } catch (error) {
     log.error({ err: error }, (error as Error).message)
