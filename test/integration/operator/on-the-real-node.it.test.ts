@@ -157,41 +157,6 @@ describe('worker pods under the real kubelet', () => {
     await counts.words.audit()
   })
 
-  it('evictions through the Eviction API (a drain) are disruptions: the budget lets one worker go at a time, no restart is counted, the output is exact', async () => {
-    const budgets = JSON.parse(
-      await h.kubectl('get', 'pdb', '-n', h.namespace, '-l', 'exactly.dev/job=counts', '-o', 'json'),
-    )
-    expect(budgets.items.map((b: { spec: unknown }) => b.spec)).toEqual([
-      expect.objectContaining({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow' }),
-    ])
-    const evict = (name: string) =>
-      h.core.createNamespacedPodEviction({
-        name,
-        namespace: h.namespace,
-        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: h.namespace } },
-      })
-    for (let i = 0; i < 3; i++) {
-      await counts.words.feed(100)
-      const [first, second] = await Promise.all([counts.worker(i % 2), counts.worker((i + 1) % 2)])
-      await evict(first.metadata!.name!)
-      // While the first is away, the budget refuses the second (429 Too Many Requests).
-      const refused = await evict(second.metadata!.name!).then(
-        () => undefined,
-        (error: { code?: number }) => error.code,
-      )
-      expect(refused, `evicting ${second.metadata!.name} with ${first.metadata!.name} gone`).toBe(429)
-      await counts.wait(`slot ${i % 2} replaced after the eviction of ${first.metadata!.name}`, async () => {
-        const now = await counts.worker(i % 2)
-        return now.metadata!.name !== first.metadata!.name ? now : undefined
-      })
-    }
-    const job = await h.readJob('counts')
-    expect(job.status?.restarts ?? 0).toBe(0)
-    expect(await warningEvents(h, 'counts')).not.toContainEqual(expect.stringMatching(/^WorkerGone/))
-    await counts.words.feed(200)
-    await counts.words.audit()
-  })
-
   it('the kubelet killed and started again, then containerd: the workers keep running and the output is exact', async () => {
     const pidOf = (name: string) => Number(readFileSync(join(stack.dir, 'pids', `${name}.pid`), 'utf8'))
     const workersBefore = await Promise.all([counts.worker(0), counts.worker(1)])
@@ -251,6 +216,49 @@ describe('worker pods under the real kubelet', () => {
     await hungry.words.feed(100)
     await hungry.words.audit()
     await h.deleteJob('hungry')
+  })
+  it('evictions through the Eviction API (a drain) are disruptions: the budget lets one worker go at a time, no restart is counted, the output is exact', async () => {
+    type Budget = { spec: unknown; status?: { expectedPods?: number; disruptionsAllowed?: number } }
+    const budget = async () =>
+      (
+        JSON.parse(await h.kubectl('get', 'pdb', '-n', h.namespace, '-l', 'exactly.dev/job=counts', '-o', 'json'))
+          .items as Budget[]
+      )[0]
+    expect((await budget())?.spec).toEqual(
+      expect.objectContaining({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow' }),
+    )
+    // The disruption controller finds the expected count through the StreamJob's scale
+    // subresource; its discovery learns of a CRD installed after it started within about 30 s.
+    await counts.wait('the disruption budget synced (2 workers expected, 1 disruption allowed)', async () => {
+      const status = (await budget())?.status
+      return status?.expectedPods === 2 && status.disruptionsAllowed === 1 ? true : undefined
+    })
+    const evict = (name: string) =>
+      h.core.createNamespacedPodEviction({
+        name,
+        namespace: h.namespace,
+        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: h.namespace } },
+      })
+    for (let i = 0; i < 3; i++) {
+      await counts.words.feed(100)
+      const [first, second] = await Promise.all([counts.worker(i % 2), counts.worker((i + 1) % 2)])
+      await evict(first.metadata!.name!)
+      // While the first is away, the budget refuses the second (429 Too Many Requests).
+      const refused = await evict(second.metadata!.name!).then(
+        () => undefined,
+        (error: { code?: number }) => error.code,
+      )
+      expect(refused, `evicting ${second.metadata!.name} with ${first.metadata!.name} gone`).toBe(429)
+      await counts.wait(`slot ${i % 2} replaced after the eviction of ${first.metadata!.name}`, async () => {
+        const now = await counts.worker(i % 2)
+        return now.metadata!.name !== first.metadata!.name ? now : undefined
+      })
+    }
+    const job = await h.readJob('counts')
+    expect(job.status?.restarts ?? 0).toBe(0)
+    expect(await warningEvents(h, 'counts')).not.toContainEqual(expect.stringMatching(/^WorkerGone/))
+    await counts.words.feed(200)
+    await counts.words.audit()
   })
 })
 
