@@ -25,6 +25,17 @@ export const GROUP = 'exactly.dev'
 export const VERSION = 'v1alpha1'
 export const PLURAL = 'streamjobs'
 
+/** A create whose AlreadyExists (409) means an earlier pass did it: the name is the job's. */
+async function createOnce(create: () => Promise<unknown>): Promise<'created' | 'exists'> {
+  try {
+    await create()
+    return 'created'
+  } catch (error) {
+    if (httpStatus(error) === 409) return 'exists'
+    throw error
+  }
+}
+
 export function httpStatus(error: unknown): number | undefined {
   const e = error as { code?: number; statusCode?: number; response?: { statusCode?: number } }
   return e?.code ?? e?.statusCode ?? e?.response?.statusCode
@@ -181,47 +192,25 @@ export class KubeApi {
     )) as StreamJob
   }
 
-  async createPod(pod: V1Pod): Promise<'created' | 'exists'> {
-    try {
-      await this.core.createNamespacedPod({
-        namespace: pod.metadata!.namespace!,
-        body: pod,
-        fieldManager: FIELD_MANAGER,
-      })
-      return 'created'
-    } catch (error) {
-      if (httpStatus(error) === 409) return 'exists'
-      throw error
-    }
+  createPod(pod: V1Pod): Promise<'created' | 'exists'> {
+    const namespace = pod.metadata!.namespace!
+    return createOnce(() => this.core.createNamespacedPod({ namespace, body: pod, fieldManager: FIELD_MANAGER }))
   }
 
   /** Create only (the chart grants no other verb on NetworkPolicies): an existing one is left as it is. */
-  async createNetworkPolicy(policy: V1NetworkPolicy): Promise<'created' | 'exists'> {
-    try {
-      await this.networking.createNamespacedNetworkPolicy({
-        namespace: policy.metadata!.namespace!,
-        body: policy,
-        fieldManager: FIELD_MANAGER,
-      })
-      return 'created'
-    } catch (error) {
-      if (httpStatus(error) === 409) return 'exists'
-      throw error
-    }
+  createNetworkPolicy(policy: V1NetworkPolicy): Promise<'created' | 'exists'> {
+    const namespace = policy.metadata!.namespace!
+    return createOnce(() =>
+      this.networking.createNamespacedNetworkPolicy({ namespace, body: policy, fieldManager: FIELD_MANAGER }),
+    )
   }
 
-  async createPodDisruptionBudget(budget: V1PodDisruptionBudget): Promise<'created' | 'exists'> {
-    try {
-      await this.policy.createNamespacedPodDisruptionBudget({
-        namespace: budget.metadata!.namespace!,
-        body: budget,
-        fieldManager: FIELD_MANAGER,
-      })
-      return 'created'
-    } catch (error) {
-      if (httpStatus(error) === 409) return 'exists'
-      throw error
-    }
+  /** Create only, like the NetworkPolicy. */
+  createPodDisruptionBudget(budget: V1PodDisruptionBudget): Promise<'created' | 'exists'> {
+    const namespace = budget.metadata!.namespace!
+    return createOnce(() =>
+      this.policy.createNamespacedPodDisruptionBudget({ namespace, body: budget, fieldManager: FIELD_MANAGER }),
+    )
   }
 
   async deletePod(namespace: string, name: string): Promise<'deleted' | 'gone'> {

@@ -115,7 +115,7 @@ function decideSlot(job: StreamJob, s: SlotState, settings: SlotSettings, now: n
       if (now - since > settings.notReadyDeadlineMs) {
         // Counted here: once deleted, the pod is gone like a disrupted one, which is not counted.
         const message = `Worker ${pod.name} was not ready for ${Math.round((now - since) / 1000)}s: replacing it`
-        if (countFailure(job, s, now, draft, pod, 'WorkerNotReady', message) === 'failed') return 'failed'
+        if (countFailure(job, s, now, draft, 'WorkerNotReady', message) === 'failed') return 'failed'
         draft.act({ kind: 'deletePod', name: pod.name, reason: 'not ready past the deadline' })
         draft.event('Warning', 'WorkerNotReady', message)
       } else draft.requeue(settings.notReadyDeadlineMs - (now - since))
@@ -167,19 +167,7 @@ function restart(
   /** When it failed, for the backoff; undefined: restart at once. */
   failedAt: number | undefined,
 ): SlotsOutcome {
-  const restarts = draft.status.restarts ?? 0
-  const max = job.spec.restartPolicy.maxRestarts
-  if (restarts >= max) {
-    failJob(
-      draft,
-      now,
-      s,
-      s.latest,
-      'RestartLimitExceeded',
-      `${message}; the job restarted ${restarts} times (spec.restartPolicy.maxRestarts is ${max})`,
-    )
-    return 'failed'
-  }
+  if (overRestartLimit(job, s, now, draft, message)) return 'failed'
   const { backoffInitialMs, backoffMaxMs } = settings.durations
   const wait = restartBackoffMs(s.failures + 1, backoffInitialMs, backoffMaxMs)
   const due = failedAt === undefined ? now : failedAt + wait
@@ -187,20 +175,8 @@ function restart(
     draft.requeue(due - now)
     return 'recovering'
   }
-  draft.status = {
-    ...draft.status,
-    restarts: restarts + 1,
-    lastFailure: {
-      time: new Date(failedAt ?? now).toISOString(),
-      slot: s.slot,
-      ...(s.latest ? { pod: s.latest.name } : {}),
-      attempt: s.attempt,
-      reason,
-      message,
-    },
-  }
+  countRestart(s, draft, failedAt ?? now, reason, message)
   draft.event('Warning', reason, `${message}; starting attempt ${s.attempt + 1} of slot ${s.slot}`)
-  s.failures += 1
   createAttempt(job, s, s.attempt + 1, settings, draft)
   return 'recovering'
 }
@@ -224,37 +200,45 @@ function countFailure(
   s: SlotState,
   now: number,
   draft: Draft,
-  pod: ObservedPod,
   reason: string,
   message: string,
 ): 'failed' | 'counted' {
+  if (overRestartLimit(job, s, now, draft, message)) return 'failed'
+  countRestart(s, draft, now, reason, message)
+  return 'counted'
+}
+
+/** Past spec.restartPolicy.maxRestarts the job is Failed (true) instead of counting one more. */
+function overRestartLimit(job: StreamJob, s: SlotState, now: number, draft: Draft, message: string): boolean {
   const restarts = draft.status.restarts ?? 0
   const max = job.spec.restartPolicy.maxRestarts
-  if (restarts >= max) {
-    failJob(
-      draft,
-      now,
-      s,
-      pod,
-      'RestartLimitExceeded',
-      `${message}; the job restarted ${restarts} times (spec.restartPolicy.maxRestarts is ${max})`,
-    )
-    return 'failed'
-  }
+  if (restarts < max) return false
+  failJob(
+    draft,
+    now,
+    s,
+    s.latest,
+    'RestartLimitExceeded',
+    `${message}; the job restarted ${restarts} times (spec.restartPolicy.maxRestarts is ${max})`,
+  )
+  return true
+}
+
+/** One more restart in status (and lastFailure), and one more failure in a row for the slot's backoff. */
+function countRestart(s: SlotState, draft: Draft, failedAt: number, reason: string, message: string): void {
   draft.status = {
     ...draft.status,
-    restarts: restarts + 1,
+    restarts: (draft.status.restarts ?? 0) + 1,
     lastFailure: {
-      time: new Date(now).toISOString(),
+      time: new Date(failedAt).toISOString(),
       slot: s.slot,
-      pod: pod.name,
+      ...(s.latest ? { pod: s.latest.name } : {}),
       attempt: s.attempt,
       reason,
       message,
     },
   }
   s.failures += 1
-  return 'counted'
 }
 
 function createAttempt(job: StreamJob, s: SlotState, attempt: number, settings: SlotSettings, draft: Draft): void {

@@ -13,7 +13,7 @@
  *   closed, spec.state running ──▶ start the generation from its restore point
  */
 import type { WorkerStatus } from '../../contract/worker-status.ts'
-import { ConditionType, findCondition, ConditionReason as R, setCondition } from '../api/conditions.ts'
+import { ConditionType, findCondition, ConditionReason as R } from '../api/conditions.ts'
 import type { JobPhase, LayoutTransition, RuntimeLayout, StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
 import { jobDurations } from '../model/job-durations.ts'
 import { workerSelectorText } from '../model/labels.ts'
@@ -36,7 +36,7 @@ import type { Observed } from './observed.ts'
 import type { Plan } from './plan.ts'
 import { blockedPods } from './pod-blocks.ts'
 import { resetRestartsWhenStable } from './restart-policy.ts'
-import { buildConditions, type InvalidReport } from './status.ts'
+import { buildConditions, type InvalidReport, transactionsCleanAtStart } from './status.ts'
 
 export interface DecideSettings
   extends Omit<SlotSettings, 'pod' | 'durations'>,
@@ -189,32 +189,12 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
       running: false,
       ...(restoredFrom ? { restoredFrom } : {}),
     }
-    // TransactionsClean starts again with each generation: False only if closing the last one
-    // found lost output (the recover pod says so), kept False until the next generation.
     const lost = recoveryFindings(observed.pods, closing)
     if (lost) draft.event('Warning', lost.reason, lost.message)
     draft.status = {
       ...draft.status,
       restarts: 0,
-      conditions: [
-        ...setCondition(
-          draft.status.conditions ?? [],
-          lost
-            ? {
-                type: ConditionType.TransactionsClean,
-                status: 'False',
-                reason: R.TransactionExpired,
-                message: lost.message,
-              }
-            : {
-                type: ConditionType.TransactionsClean,
-                status: 'True',
-                reason: R.TransactionsCommitted,
-                message: `Generation ${current.generation} started with every pre-committed transaction committed`,
-              },
-          new Date(now),
-        ),
-      ],
+      conditions: transactionsCleanAtStart(draft.status.conditions ?? [], current.generation, lost?.message, now),
       ...savepointTaken(job, transition, now, draft),
     }
     transition = undefined

@@ -188,3 +188,25 @@ function wasUnchecked(status: StreamJobStatus): boolean {
     false
   )
 }
+
+/**
+ * TransactionsClean as a new generation starts: False with the recover pod's words when closing
+ * the last generation found output lost (kept until the next generation), else True again,
+ * whatever the one before had.
+ */
+export function transactionsCleanAtStart(
+  conditions: readonly Condition[],
+  generation: number,
+  lostMessage: string | undefined,
+  now: number,
+): Condition[] {
+  const update = lostMessage
+    ? { type: T.TransactionsClean, status: 'False' as const, reason: R.TransactionExpired, message: lostMessage }
+    : {
+        type: T.TransactionsClean,
+        status: 'True' as const,
+        reason: R.TransactionsCommitted,
+        message: `Generation ${generation} started with every pre-committed transaction committed`,
+      }
+  return [...setCondition(conditions, update, new Date(now))]
+}
