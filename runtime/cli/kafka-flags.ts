@@ -35,7 +35,12 @@ type Values = {
       : string
 }
 
-/** The security settings the flags describe; throws with the flag to fix. */
+/** A bad security flag: a usage error (exit 2), not a finding. */
+export class KafkaFlagsError extends Error {
+  override name = 'KafkaFlagsError'
+}
+
+/** The security settings the flags describe; throws KafkaFlagsError with the flag to fix. */
 export function kafkaSecurityFromFlags(values: Values): KafkaSecurity {
   const caFiles = values['tls-ca'] ?? []
   const tls =
@@ -56,7 +61,7 @@ export function kafkaSecurityFromFlags(values: Values): KafkaSecurity {
   const parsed = kafkaSecuritySchema.safeParse({ ...(tls ? { tls } : {}), ...(sasl ? { sasl } : {}) })
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
-    throw new Error(`Invalid Kafka security flags: ${flagOf(issue.path)}: ${issue.message}`)
+    throw new KafkaFlagsError(`Invalid Kafka security flags: ${flagOf(issue.path)}: ${issue.message}`)
   }
   return parsed.data
 }

@@ -13,7 +13,7 @@ import { compareOutput, type InputRecord, type VerifyReport } from '../../exampl
 import type { FetchedRecord } from '../kafka/kafka-client.ts'
 import { KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
 import { readToEnd } from '../kafka/read-to-end.ts'
-import { KAFKA_SECURITY_OPTIONS, KAFKA_SECURITY_USAGE, kafkaSecurityFromFlags } from './kafka-flags.ts'
+import { KAFKA_SECURITY_OPTIONS, KAFKA_SECURITY_USAGE, KafkaFlagsError, kafkaSecurityFromFlags } from './kafka-flags.ts'
 
 export const VERIFY_USAGE = `usage: exactly verify --bootstrap HOST:PORT --example NAME --input TOPIC[,TOPIC] --output TOPIC [--json]
                      [Kafka security flags]
@@ -147,7 +147,10 @@ export async function runVerify(args: string[]): Promise<number> {
     )
     return result.ok ? 0 : 1
   } catch (error) {
-    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    const usage =
+      error instanceof UsageError ||
+      error instanceof KafkaFlagsError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     process.stderr.write(`exactly verify: ${(error as Error).message}\n${usage ? VERIFY_USAGE : ''}`)
     return usage ? 2 : 1
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { kafkaSecurityFromFlags } from '../../../runtime/cli/kafka-flags.ts'
+import { KafkaFlagsError, kafkaSecurityFromFlags } from '../../../runtime/cli/kafka-flags.ts'
 
 describe('kafkaSecurityFromFlags', () => {
   it('is plaintext without flags', () => {
@@ -27,5 +27,7 @@ describe('kafkaSecurityFromFlags', () => {
     expect(() => kafkaSecurityFromFlags({ 'tls-cert': 'c.crt' })).toThrow(/certFile and keyFile go together/)
     expect(() => kafkaSecurityFromFlags({ 'sasl-mechanism': 'oauthbearer' })).toThrow(/--oauth-token-file/)
     expect(() => kafkaSecurityFromFlags({ 'sasl-mechanism': 'gssapi' })).toThrow(/--sasl-mechanism/)
+    // A usage error (verify exits 2 on it), not a finding.
+    expect(() => kafkaSecurityFromFlags({ 'sasl-mechanism': 'gssapi' })).toThrow(KafkaFlagsError)
   })
 })
