@@ -28,6 +28,11 @@ export const recoverConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be letters, digits, . _ -')
     .optional(),
+  /**
+   * The StreamJob is being deleted: after closing the generation, delete the job's storage but its
+   * savepoints instead of writing a restore point (spec.checkpoint.storage.onJobDelete: delete).
+   */
+  deleteStorage: z.boolean().default(false),
   kafka: worker.kafka
     .pick({
       bootstrapServers: true,

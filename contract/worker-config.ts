@@ -104,6 +104,11 @@ export const workerConfigSchema = z.object({
       endpoint: z.string().url().optional(),
       region: z.string().default('us-east-1'),
       forcePathStyle: z.boolean().default(true),
+      /**
+       * The job's directory is `<prefix>/<namespace>/<job>/<uid>/` (true; every job the operator
+       * starts now) or `<prefix>/<namespace>/<job>/` (false; jobs started before, and hand-run workers).
+       */
+      uidDirectory: z.boolean().default(false),
     }),
   }),
   /**

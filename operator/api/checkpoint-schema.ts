@@ -46,6 +46,11 @@ const storage = obj(
       "Secret with the keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; omit it to use the SDK's other sources.",
       'Secret',
     ),
+    onJobDelete: str(
+      'What deleting the StreamJob does to its storage once its transactions are closed: delete removes ' +
+        'its checkpoints and restore points and keeps its savepoints; retain keeps everything (status.storagePath says where).',
+      { enum: ['delete', 'retain'], default: 'delete' },
+    ),
   },
   { required: ['uri'] },
 )

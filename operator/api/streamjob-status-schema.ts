@@ -170,6 +170,11 @@ export const statusSchema: Schema = obj('The observed state of the job, written 
   selector: str("The label selector of the job's worker pods, for the scale subresource (HPA, KEDA).", {
     maxLength: 512,
   }),
+  storagePath: str(
+    "The job's directory in its checkpoint storage, s3://bucket/prefix/namespace/name/uid/ (a StreamJob " +
+      'created again under the same name gets a directory of its own). exactly checkpoints reads it.',
+    { maxLength: 2048 },
+  ),
   restarts: int64(
     'Worker failures since the job was last stable (Ready with no failure for spec.restartPolicy.resetAfter) ' +
       'in the current generation; past spec.restartPolicy.maxRestarts the job is Failed. Disruptions are not counted.',

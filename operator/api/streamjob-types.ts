@@ -53,6 +53,8 @@ export interface CheckpointStorage {
   region: string
   forcePathStyle?: boolean
   credentialsSecretRef?: LocalObjectReference
+  /** What deleting the StreamJob does to its storage: delete all but savepoints (default), or keep it all. */
+  onJobDelete: 'delete' | 'retain'
 }
 
 /** spec.kafka.authentication (operator/api/kafka-security-schema.ts; CEL enforces which fields each type needs). */
@@ -156,6 +158,8 @@ export interface StreamJobStatus {
   /** Worker slots of the running generation, and their pods' label selector (the scale subresource). */
   replicas?: number
   selector?: string
+  /** s3://bucket/prefix/namespace/name/uid/: the job's directory in its checkpoint storage (operator/model/job-storage.ts). */
+  storagePath?: string
   restarts?: number
   lastFailure?: { time: string; slot?: number; pod?: string; attempt?: number; reason: string; message?: string }
   savepoints?: Array<{ name: string; trigger?: string; completedAt?: string; uri?: string }>

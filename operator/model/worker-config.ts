@@ -10,6 +10,7 @@ import type { RecoverConfig } from '../../contract/recover-config.ts'
 import type { WorkerConfig } from '../../contract/worker-config.ts'
 import type { StreamJob } from '../api/streamjob-types.ts'
 import type { JobDurations } from './job-durations.ts'
+import { jobStorage } from './job-storage.ts'
 import { kafkaAccess } from './kafka-access.ts'
 
 export interface StorageLocation {
@@ -36,6 +37,7 @@ function storage(job: StreamJob): WorkerConfig['checkpoint']['storage'] {
     region: s.region,
     forcePathStyle: s.forcePathStyle ?? true,
     ...(s.endpoint ? { endpoint: s.endpoint } : {}),
+    uidDirectory: jobStorage(job).uidDirectory,
   }
 }
 
@@ -94,6 +96,8 @@ export interface RecoverLayout {
   reason: string
   restore: RecoverConfig['restore']
   savepoint?: string | undefined
+  /** The job is being deleted: delete its storage but its savepoints instead of writing a restore point. */
+  deleteStorage?: boolean
 }
 
 export function desiredRecoverConfig(job: StreamJob, layout: RecoverLayout, durations: JobDurations): RecoverConfig {
@@ -107,6 +111,7 @@ export function desiredRecoverConfig(job: StreamJob, layout: RecoverLayout, dura
     reason: layout.reason,
     restore: layout.restore,
     ...(layout.savepoint ? { savepoint: layout.savepoint } : {}),
+    deleteStorage: layout.deleteStorage ?? false,
     kafka: {
       bootstrapServers: spec.kafka.bootstrapServers,
       sourceTopics: spec.kafka.source.topics,

@@ -150,7 +150,8 @@ export function decideTransition(
           job,
           {
             generation: current.generation,
-            parallelism: current.parallelism,
+            // A closed generation (a suspended job being deleted) has no slot left to close.
+            parallelism: current.running ? current.parallelism : 0,
             nextGeneration: transition.toGeneration,
             reason: `${transition.kind} of ${job.metadata.namespace}/${job.metadata.name}`,
             restore: transition.restoreFrom
@@ -159,6 +160,7 @@ export function decideTransition(
                 ? { kind: 'stateless' }
                 : { kind: 'heads' },
             savepoint: transition.savepoint,
+            deleteStorage: transition.kind === 'delete' && job.spec.checkpoint.storage.onJobDelete !== 'retain',
           },
           settings.pod,
         ),

@@ -14,8 +14,9 @@
  */
 import type { WorkerStatus } from '../../contract/worker-status.ts'
 import { ConditionType, findCondition, ConditionReason as R } from '../api/conditions.ts'
-import type { JobPhase, LayoutTransition, RuntimeLayout, StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
+import type { JobPhase, LayoutTransition, RuntimeLayout, StreamJobStatus } from '../api/streamjob-types.ts'
 import { jobDurations } from '../model/job-durations.ts'
+import { jobStorage } from '../model/job-storage.ts'
 import { workerSelectorText } from '../model/labels.ts'
 import { FINALIZER, PAUSE_ANNOTATION } from '../model/names.ts'
 import type { NetworkPolicySettings } from '../model/network-policy.ts'
@@ -36,6 +37,7 @@ import type { Observed } from './observed.ts'
 import type { Plan } from './plan.ts'
 import { blockedPods } from './pod-blocks.ts'
 import { resetRestartsWhenStable } from './restart-policy.ts'
+import { pendingSavepoint, savepointTaken } from './savepoints.ts'
 import { buildConditions, type InvalidReport, transactionsCleanAtStart } from './status.ts'
 
 export interface DecideSettings
@@ -93,6 +95,7 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
       ...draft.status,
       replicas: layout?.running ? layout.parallelism : 0,
       selector: workerSelectorText(job.metadata.name),
+      storagePath: jobStorage(job).path,
     }
     const blocked = secrets.missing
       ? { reason: R.KafkaSecretMissing, message: secrets.missing }
@@ -145,7 +148,9 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
       : { generation: 1, parallelism: job.spec.parallelism, revision, running: starting })
   let transition: LayoutTransition | undefined = previous.transition
 
-  if (!transition && current.running) {
+  // A closed (suspended) job's storage still has to go when it is deleted: a recover pod does it.
+  const storageToDelete = deleting && job.spec.checkpoint.storage.onJobDelete !== 'retain' && !!previous.current
+  if (!transition && (current.running || storageToDelete)) {
     const savepoint = pendingSavepoint(job.spec.savepointTrigger, previous, current.generation)
     const restoring = restoreFrom !== undefined && restoreFrom !== '' && restoreFrom !== current.restoredFrom
     if (deleting) transition = startTransition('delete', current, now, draft)
@@ -197,7 +202,13 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
       conditions: transactionsCleanAtStart(draft.status.conditions ?? [], current.generation, lost?.message, now),
       ...savepointTaken(job, transition, now, draft),
     }
+    const closedBy = transition.kind
     transition = undefined
+    if (deleting && closedBy !== 'delete' && storageToDelete) {
+      // A change was under way when the job was deleted: now close it for deletion, storage and all.
+      draft.status = withLayout(draft.status, current, startTransition('delete', current, now, draft))
+      return finish('Deleting', 'Deleting the storage of the closed job')
+    }
     if (deleting) {
       draft.act({ kind: 'removeFinalizer' })
       draft.status = withLayout(draft.status, current, undefined)
@@ -289,28 +300,4 @@ function invalidReportsOf(observed: Observed, generation: number): InvalidReport
 function recoveringDetail(status: StreamJobStatus): string {
   const f = status.lastFailure
   return f ? `Slot ${f.slot ?? '?'} restarts after: ${f.message ?? f.reason}` : 'A worker restarts'
-}
-
-/** The savepoint `spec.savepointTrigger` asks for, unless status already lists one for it. */
-function pendingSavepoint(trigger: string | undefined, status: StreamJobStatus, generation: number) {
-  if (!trigger || generation === 0 || status.savepoints?.some((s) => s.trigger === trigger)) return undefined
-  return `sp-g${generation}-${trigger.replace(/[^A-Za-z0-9._-]/g, '-')}`.slice(0, 128)
-}
-
-function savepointTaken(job: StreamJob, transition: LayoutTransition, now: number, draft: Draft) {
-  if (!transition.savepoint) return {}
-  const { uri } = job.spec.checkpoint.storage
-  const where = `${uri.replace(/\/+$/, '')}/${job.metadata.namespace}/${job.metadata.name}/savepoints/${transition.savepoint}/`
-  draft.event(
-    'Normal',
-    'SavepointTaken',
-    `Savepoint "${transition.savepoint}" is stored at ${where}; start from it with spec.restoreFrom`,
-  )
-  const entry = {
-    name: transition.savepoint,
-    ...(job.spec.savepointTrigger ? { trigger: job.spec.savepointTrigger } : {}),
-    completedAt: new Date(now).toISOString(),
-    uri: where,
-  }
-  return { savepoints: [...(draft.status.savepoints ?? []), entry] }
 }

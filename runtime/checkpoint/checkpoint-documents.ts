@@ -161,7 +161,9 @@ export async function writeRestorePoint(
 
 /**
  * A savepoint: a restore point kept under its name until a person deletes it, which a job can
- * start from with `spec.restoreFrom`. Same document as a restore point; written once.
+ * start from with `spec.restoreFrom`. Same document as a restore point, written once, but
+ * self-contained: the snapshots and deltas it names are copied under its own directory first,
+ * so that no retention, generation clean-up or job deletion can break it.
  */
 export async function writeSavepoint(
   store: ObjectStore,
@@ -170,11 +172,46 @@ export async function writeSavepoint(
   point: RestorePoint,
 ): Promise<'written' | 'alreadyWritten'> {
   const key = layout.savepointManifest(name)
-  const bytes = encodeRestorePoint(point)
+  const tasks = await copyTaskObjects(store, point.tasks, {
+    snapshot: (partition) => layout.savepointSnapshot(name, partition),
+    delta: (partition, index) => layout.savepointDelta(name, partition, index),
+  })
+  const bytes = encodeRestorePoint({ ...point, tasks })
   if ((await store.putIfAbsent(key, bytes)).written) return 'written'
   const existing = await readSavepoint(store, layout, name)
-  if (existing && isDeepStrictEqual(existing.tasks, point.tasks)) return 'alreadyWritten'
+  if (existing && isDeepStrictEqual(existing.tasks, tasks)) return 'alreadyWritten'
   throw new CheckpointConflictError(`Cannot write savepoint "${name}": "${key}" already exists with other tasks`)
+}
+
+type StoredTask = RestorePoint['tasks'][number]
+
+/**
+ * Copies the snapshot and deltas each task names (read from `from`) to the keys `to` gives and
+ * returns the tasks naming the copies. Copying again is harmless: same bytes, same keys.
+ */
+export async function copyTaskObjects(
+  store: ObjectStore,
+  tasks: readonly StoredTask[],
+  to: { snapshot(partition: number): string; delta(partition: number, index: number): string },
+  from: ObjectStore = store,
+): Promise<StoredTask[]> {
+  const copy = async <R extends { key: string }>(ref: R, key: string): Promise<R> => {
+    const object = await from.get(ref.key)
+    if (!object) {
+      throw new CheckpointCorruptError(`copy "${ref.key}"`, ref.key, 'a checkpoint names it but it is missing')
+    }
+    await store.put(key, object.body)
+    return { ...ref, key }
+  }
+  return Promise.all(
+    tasks.map(async (task) => ({
+      ...task,
+      ...(task.snapshot ? { snapshot: await copy(task.snapshot, to.snapshot(task.partition)) } : {}),
+      ...(task.deltas
+        ? { deltas: await Promise.all(task.deltas.map((d, i) => copy(d, to.delta(task.partition, i)))) }
+        : {}),
+    })),
+  )
 }
 
 export async function readSavepoint(

@@ -19,8 +19,9 @@ import type { TaskSnapshot } from '../state/task-snapshots.ts'
 import type { ObjectStore } from '../storage/object-store.ts'
 import { readHead, readHeadManifest, readRestorePoint, writeManifest } from './checkpoint-documents.ts'
 import { CheckpointConflictError, CheckpointCorruptError } from './checkpoint-errors.ts'
+import { collectGarbage } from './collect-garbage.ts'
 import { deleteOldCheckpoints } from './delete-old-checkpoints.ts'
-import { type CheckpointLayout, checkpointLayout } from './layout.ts'
+import { type CheckpointLayout, checkpointLayout, storageJobName } from './layout.ts'
 import {
   CHECKPOINT_FORMAT_VERSION,
   chainFormatVersion,
@@ -43,6 +44,8 @@ export interface CheckpointStoreOptions {
   store: ObjectStore
   prefix: string
   job: JobIdentity
+  /** The job's uid is a directory level of its storage (layout.ts). */
+  uidDirectory?: boolean
   generation: number
   slot: number
   /** This worker's attempt; unique per process start of the slot, growing. */
@@ -65,10 +68,11 @@ export class CheckpointStore implements SlotStorage {
   readonly #headKey: string
   /** The head as this attempt last wrote it, and its etag: the CAS's expected value. */
   #claimed: { head: Head; etag: string } | undefined
+  #collectedGarbage = false
 
   constructor(options: CheckpointStoreOptions) {
     this.#o = options
-    this.#layout = checkpointLayout(options.prefix, options.job)
+    this.#layout = checkpointLayout(options.prefix, storageJobName(options.job, options.uidDirectory ?? false))
     this.#headKey = this.#layout.head(options.generation, options.slot)
   }
 
@@ -219,6 +223,17 @@ export class CheckpointStore implements SlotStorage {
 
   async applyRetention(): Promise<void> {
     await deleteOldCheckpoints({ ...this.#o, layout: this.#layout })
+    // Once this generation has a checkpoint, what older ones left is garbage: slot 0 clears it,
+    // once per attempt (collect-garbage.ts keeps whatever this generation's documents name).
+    if (this.#o.slot === 0 && !this.#collectedGarbage) {
+      this.#collectedGarbage = true
+      await collectGarbage({
+        store: this.#o.store,
+        layout: this.#layout,
+        generation: this.#o.generation,
+        log: this.#o.log,
+      })
+    }
   }
 
   /** CAS from the head this attempt last wrote to `next`. */

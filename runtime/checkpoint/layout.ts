@@ -2,18 +2,24 @@
  * Every S3 key of a job's checkpoint storage, built and parsed in one place (DESIGN section 6).
  * Pure.
  *
- *   <prefix>/<namespace>/<job>/
+ *   <prefix>/<namespace>/<job>/[<uid>/]                            the job directory
  *     g<generation>/s<slot>/head.json                               the slot head (moved by CAS)
  *     g<generation>/s<slot>/chk-<id>-a<attempt>/manifest.json       written once
  *     g<generation>/s<slot>/chk-<id>-a<attempt>/task-<partition>.snap
  *     restore-points/g<generation>.json                             where generation g starts from
- *     savepoints/<name>/manifest.json, savepoints/<name>/task-<partition>.snap
+ *     savepoints/<name>/manifest.json, savepoints/<name>/task-<partition>[-d<i>].snap   copies: self-contained
  *
  * Why the attempt is part of a checkpoint's directory: after a crash between writing manifest k
  * and moving the head to k, the next attempt restores k-1 and takes checkpoint k again. With
  * `chk-<id>/` alone it could not write its manifest (manifests are write-once), and a zombie of
  * the dead attempt still uploading snapshots of k would overwrite the new attempt's. The head
  * names both the id and the attempt that wrote it.
+ *
+ * The StreamJob's uid is a directory level of its own for jobs the operator started since it
+ * learned to (status.storagePath says which): a job deleted and created again under the same
+ * name is another object with another uid, and must not meet the closed heads, manifests and
+ * savepoints the first one left (a restore from them is an explicit `restoreFrom`). Jobs
+ * started before keep the directory without it.
  *
  * Ids are zero-padded to ten digits so that a listing is in checkpoint order. An empty prefix
  * gives keys without a leading slash; a prefix's leading and trailing slashes are dropped.
@@ -22,6 +28,15 @@
 export interface JobName {
   namespace: string
   name: string
+  /** The StreamJob's uid as a directory level (see above); absent for jobs started without one. */
+  incarnation?: string | undefined
+}
+
+/** The JobName of a job's storage: with its uid as a directory level or, for older jobs, without. */
+export function storageJobName(job: { namespace: string; name: string; uid: string }, uidDirectory: boolean): JobName {
+  return uidDirectory
+    ? { namespace: job.namespace, name: job.name, incarnation: job.uid }
+    : { namespace: job.namespace, name: job.name }
 }
 
 /** One stored checkpoint of a slot: its id and the attempt that wrote it. */
@@ -35,9 +50,11 @@ export type ParsedCheckpointKey =
   | ({ kind: 'manifest'; generation: number; slot: number } & CheckpointRef)
   | ({ kind: 'snapshot'; generation: number; slot: number; partition: number } & CheckpointRef)
   | { kind: 'restorePoint'; generation: number }
+  | { kind: 'restorePointSnapshot'; generation: number; partition: number }
+  | { kind: 'savepoint'; name: string }
 
 export interface CheckpointLayout {
-  /** `<prefix>/<namespace>/<job>/`: everything of the job, for listing. */
+  /** `<prefix>/<namespace>/<job>/[<uid>/]`: everything of the job, for listing. */
   readonly jobDir: string
   slotDir(generation: number, slot: number): string
   head(generation: number, slot: number): string
@@ -52,18 +69,34 @@ export interface CheckpointLayout {
   savepointDir(name: string): string
   savepointManifest(name: string): string
   savepointSnapshot(name: string, partition: number): string
-  /** What a key of this job names (head, manifest, snapshot, restore point); undefined for other keys. */
+  /** The `index`-th delta of a task's chain, copied into a savepoint. */
+  savepointDelta(name: string, partition: number, index: number): string
+  /** What a key of this job names (head, manifest, snapshot, restore point, savepoint object); undefined for other keys. */
   parse(key: string): ParsedCheckpointKey | undefined
 }
 
 const ID_DIGITS = 10
 const SLOT_KEY = /^g(\d+)\/s(\d+)\/(?:head\.json|chk-(\d+)-a(\d+)\/(?:manifest\.json|task-(\d+)\.snap))$/
 const RESTORE_POINT_KEY = /^restore-points\/g(\d+)\.json$/
+const RESTORE_POINT_SNAPSHOT_KEY = /^restore-points\/g(\d+)\/task-(\d+)\.snap$/
+const SAVEPOINT_KEY = /^savepoints\/([A-Za-z0-9._-]+)\//
 const SEGMENT = /^[A-Za-z0-9._-]+$/
 
 export function checkpointLayout(prefix: string, job: JobName): CheckpointLayout {
   const root = prefix.replace(/^\/+|\/+$/g, '')
-  const jobDir = `${root === '' ? '' : `${root}/`}${segment('namespace', job.namespace)}/${segment('job name', job.name)}/`
+  const incarnation = job.incarnation === undefined ? '' : `${segment('job uid', job.incarnation)}/`
+  return checkpointLayoutAt(
+    `${root === '' ? '' : `${root}/`}${segment('namespace', job.namespace)}/${segment('job name', job.name)}/${incarnation}`,
+  )
+}
+
+/** The layout of the job whose directory is `jobDir` (ends with '/'), as status.storagePath names it. */
+export function checkpointLayoutAt(jobDir: string): CheckpointLayout {
+  if (!jobDir.endsWith('/') || jobDir.startsWith('/')) {
+    throw new TypeError(
+      `Cannot build checkpoint keys: the job directory "${jobDir}" must end with / and not start with it`,
+    )
+  }
   const slotDir = (generation: number, slot: number) =>
     `${jobDir}g${integer('generation', generation, 1)}/s${integer('slot', slot, 0)}/`
   const checkpointDir = (generation: number, slot: number, ref: CheckpointRef) => {
@@ -87,6 +120,8 @@ export function checkpointLayout(prefix: string, job: JobName): CheckpointLayout
     savepointDir,
     savepointManifest: (name) => `${savepointDir(name)}manifest.json`,
     savepointSnapshot: (name, partition) => `${savepointDir(name)}task-${integer('partition', partition, 0)}.snap`,
+    savepointDelta: (name, partition, index) =>
+      `${savepointDir(name)}task-${integer('partition', partition, 0)}-d${integer('delta index', index, 0)}.snap`,
     parse: (key) => parseSlotKey(key, jobDir),
   }
 }
@@ -96,6 +131,12 @@ function parseSlotKey(key: string, jobDir: string): ParsedCheckpointKey | undefi
   const rest = key.slice(jobDir.length)
   const point = RESTORE_POINT_KEY.exec(rest)
   if (point) return { kind: 'restorePoint', generation: Number(point[1]) }
+  const pointSnapshot = RESTORE_POINT_SNAPSHOT_KEY.exec(rest)
+  if (pointSnapshot) {
+    return { kind: 'restorePointSnapshot', generation: Number(pointSnapshot[1]), partition: Number(pointSnapshot[2]) }
+  }
+  const savepoint = SAVEPOINT_KEY.exec(rest)
+  if (savepoint) return { kind: 'savepoint', name: savepoint[1]! }
   const match = SLOT_KEY.exec(rest)
   if (!match) return undefined
   const generation = Number(match[1])

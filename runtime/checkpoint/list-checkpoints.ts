@@ -27,7 +27,7 @@ export async function listCheckpoints(store: ObjectStore, layout: CheckpointLayo
   >()
   for (const key of await store.list(layout.jobDir)) {
     const parsed = layout.parse(key)
-    if (!parsed || parsed.kind === 'restorePoint') continue
+    if (parsed?.kind !== 'head' && parsed?.kind !== 'manifest' && parsed?.kind !== 'snapshot') continue
     const id = `${parsed.generation}/${parsed.slot}`
     const entry = slots.get(id) ?? { generation: parsed.generation, slot: parsed.slot, hasHead: false, refs: new Map() }
     slots.set(id, entry)
@@ -131,7 +131,7 @@ const sameRef = (a: CheckpointRef, b: CheckpointRef) => a.checkpointId === b.che
  * `tasks[].snapshot.key` and `tasks[].deltas[].key` of a manifest, restore point or savepoint,
  * read loosely: savepoints may grow fields.
  */
-async function snapshotKeysOf(store: ObjectStore, key: string): Promise<string[]> {
+export async function snapshotKeysOf(store: ObjectStore, key: string): Promise<string[]> {
   const object = await store.get(key)
   if (!object) return [] // deleted since the listing
   let document: unknown

@@ -5,36 +5,35 @@
  * head, the input range per partition that restoring it would process again (the output of that
  * range was already committed, so it would repeat: DESIGN section 6).
  *
- *   exactly checkpoints --job NAMESPACE/NAME --bucket B [--prefix P] [--endpoint URL] [--region R] [--json]
+ *   exactly checkpoints (--storage URI | --job NAMESPACE/NAME --bucket B [--prefix P] [--uid U]) [--json]
+ *   exactly checkpoints gc … [--dry-run]      (checkpoints-gc.ts)
  */
 import { parseArgs } from 'node:util'
 import { readHead, readManifest } from '../checkpoint/checkpoint-documents.ts'
-import { checkpointLayout } from '../checkpoint/layout.ts'
 import { listCheckpoints } from '../checkpoint/list-checkpoints.ts'
-import { s3StoreFromEnv } from '../storage/s3.ts'
+import { checkpointTarget, TARGET_OPTIONS, TARGET_USAGE, UsageError } from './checkpoint-target.ts'
 
-export const CHECKPOINTS_USAGE = `usage: exactly checkpoints --job NAMESPACE/NAME --bucket BUCKET [--prefix P] [--endpoint URL] [--region R]
+export const CHECKPOINTS_USAGE = `usage: exactly checkpoints ${TARGET_USAGE}
                           [--generation G --slot S --checkpoint K [--attempt A]] [--json]
+       exactly checkpoints gc ${TARGET_USAGE} [--dry-run]
 
-  lists the job's slots, heads, checkpoints and restore points; with --checkpoint, shows one
-  manifest and the input that restoring it would process again. Credentials: AWS_ACCESS_KEY_ID,
-  AWS_SECRET_ACCESS_KEY.
+  lists the job's slots, heads, checkpoints, restore points and savepoints; with --checkpoint,
+  shows one manifest and the input that restoring it would process again. gc deletes what closed
+  generations left that nothing live names (--dry-run: lists it). --storage takes the job's
+  status.storagePath. Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY.
 `
-
-class UsageError extends Error {
-  override name = 'UsageError'
-}
 
 export async function runCheckpoints(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   try {
+    if (args[0] === 'gc') {
+      const { runCheckpointsGc } = await import('./checkpoints-gc.ts')
+      await runCheckpointsGc(args.slice(1), env)
+      return 0
+    }
     const { values } = parseArgs({
       args,
       options: {
-        job: { type: 'string' },
-        bucket: { type: 'string' },
-        prefix: { type: 'string', default: '' },
-        endpoint: { type: 'string' },
-        region: { type: 'string', default: 'us-east-1' },
+        ...TARGET_OPTIONS,
         generation: { type: 'string' },
         slot: { type: 'string' },
         checkpoint: { type: 'string' },
@@ -42,14 +41,7 @@ export async function runCheckpoints(args: string[], env: NodeJS.ProcessEnv): Pr
         json: { type: 'boolean', default: false },
       },
     })
-    const [namespace, name] = (values.job ?? '').split('/')
-    if (!namespace || !name) throw new UsageError('Cannot list checkpoints: --job must be NAMESPACE/NAME')
-    if (!values.bucket) throw new UsageError('Cannot list checkpoints: --bucket is required')
-    const store = s3StoreFromEnv(
-      { bucket: values.bucket, region: values.region ?? 'us-east-1', endpoint: values.endpoint },
-      env,
-    )
-    const layout = checkpointLayout(values.prefix, { namespace, name })
+    const { store, layout } = checkpointTarget(values, env, 'list checkpoints')
     const print = (human: string, data: unknown) =>
       process.stdout.write(values.json ? `${JSON.stringify(data)}\n` : `${human}\n`)
 
@@ -66,7 +58,16 @@ export async function runCheckpoints(args: string[], env: NodeJS.ProcessEnv): Pr
       })
       if (lines.length === 0) lines.push(`no checkpoints under ${layout.jobDir}`)
       for (const g of points) lines.push(`restore point for generation ${g}`)
-      print(lines.join('\n'), { slots, restorePoints: points })
+      const savepoints = [
+        ...new Set(
+          (await store.list(layout.savepointsDir)).flatMap((key) => {
+            const parsed = layout.parse(key)
+            return parsed?.kind === 'savepoint' ? [parsed.name] : []
+          }),
+        ),
+      ]
+      for (const name of savepoints) lines.push(`savepoint ${name} (${layout.savepointDir(name)})`)
+      print(lines.join('\n'), { slots, restorePoints: points, savepoints })
       return 0
     }
 

@@ -72,9 +72,11 @@ export async function runRecover(args: readonly string[], env: NodeJS.ProcessEnv
       kafka,
       store,
       prefix: s3.prefix,
+      uidDirectory: s3.uidDirectory,
       log,
       restore: config.restore,
       ...(config.savepoint ? { savepoint: config.savepoint } : {}),
+      deleteStorage: config.deleteStorage,
     })
     process.stdout.write(`${JSON.stringify(result)}\n`)
     log.info({ restorePoint: result.restorePoint }, `generation ${config.generation} closed`)

@@ -15,7 +15,8 @@
 import type { Logger } from 'pino'
 import { readSavepoint, writeRestorePoint, writeSavepoint } from '../checkpoint/checkpoint-documents.ts'
 import { CheckpointStore } from '../checkpoint/checkpoint-store.ts'
-import { checkpointLayout } from '../checkpoint/layout.ts'
+import { collectGarbage, deleteJobStorage } from '../checkpoint/collect-garbage.ts'
+import { checkpointLayout, storageJobName } from '../checkpoint/layout.ts'
 import { chainFormatVersion, type ManifestTask } from '../checkpoint/manifest.ts'
 import type { KafkaClient } from '../kafka/kafka-client.ts'
 import { transactionalIdPool } from '../sink/txn-ids.ts'
@@ -48,6 +49,8 @@ export interface RecoverGenerationOptions {
   transactionalIdPrefix?: string
   store: ObjectStore
   prefix: string
+  /** The job's uid is a directory level of its storage (layout.ts). */
+  uidDirectory?: boolean
   log: Logger
   now?: () => number
   /**
@@ -58,6 +61,8 @@ export interface RecoverGenerationOptions {
   restore?: { kind: 'heads' } | { kind: 'savepoint'; name: string } | { kind: 'stateless' }
   /** Also keep the restore point as the savepoint of this name (`spec.savepointTrigger`). */
   savepoint?: string
+  /** The job is being deleted: once its slots are closed, delete its storage but its savepoints. */
+  deleteStorage?: boolean
 }
 
 export interface SlotRecovery {
@@ -75,7 +80,10 @@ export interface SlotRecovery {
 
 export interface GenerationRecovery {
   slots: SlotRecovery[]
-  restorePoint: { generation: number; tasks: number; outcome: 'written' | 'alreadyWritten'; from: string }
+  /** Absent when the storage was deleted instead. */
+  restorePoint?: { generation: number; tasks: number; outcome: 'written' | 'alreadyWritten'; from: string }
+  /** Objects deleted: the job's storage (deleteStorage) or what closed generations left. */
+  deletedObjects?: number
   savepoint?: { name: string; outcome: 'written' | 'alreadyWritten' }
   /** False when a pre-committed transaction had expired: raise it, never hide it. */
   transactionsClean: boolean
@@ -91,7 +99,7 @@ export async function recoverGeneration(o: RecoverGenerationOptions): Promise<Ge
   const counts = new Map<string, number>()
   for (const topic of o.sourceTopics) counts.set(topic, await o.kafka.partitionCount(topic))
   const partitionCount = sourcePartitionCount(counts)
-  const layout = checkpointLayout(o.prefix, o.job)
+  const layout = checkpointLayout(o.prefix, storageJobName(o.job, o.uidDirectory ?? false))
   const slots: SlotRecovery[] = []
   const tasks: ManifestTask[] = []
 
@@ -101,6 +109,7 @@ export async function recoverGeneration(o: RecoverGenerationOptions): Promise<Ge
       store: o.store,
       prefix: o.prefix,
       job: o.job,
+      uidDirectory: o.uidDirectory ?? false,
       generation: o.generation,
       slot,
       attempt: RECOVERY_ATTEMPT,
@@ -163,6 +172,12 @@ export async function recoverGeneration(o: RecoverGenerationOptions): Promise<Ge
     slots.push(result)
   }
 
+  const transactionsClean = slots.every((s) => s.lostTransaction === undefined)
+  if (o.deleteStorage) {
+    const deleted = await deleteJobStorage(o.store, layout)
+    o.log.info({ objects: deleted.length }, `deleted the job's storage (${layout.jobDir}) but its savepoints`)
+    return { slots, deletedObjects: deleted.length, transactionsClean }
+  }
   const restore = o.restore ?? { kind: 'heads' }
   const startTasks =
     restore.kind === 'heads'
@@ -199,11 +214,19 @@ export async function recoverGeneration(o: RecoverGenerationOptions): Promise<Ge
         outcome: await writeSavepoint(o.store, layout, o.savepoint, { ...point, reason: `savepoint ${o.savepoint}` }),
       }
     : undefined
+  // What generations before the closed one left is garbage now (best effort: the next pass retries).
+  const garbage = await collectGarbage({ store: o.store, layout, generation: o.generation, log: o.log }).catch(
+    (error: unknown) => {
+      o.log.warn({ err: error }, `storage clean-up skipped: ${(error as Error).message}`)
+      return undefined
+    },
+  )
   return {
     slots,
     restorePoint: { generation: o.nextGeneration, tasks: startTasks.length, outcome, from },
     ...(savepoint ? { savepoint } : {}),
-    transactionsClean: slots.every((s) => s.lostTransaction === undefined),
+    ...(garbage ? { deletedObjects: garbage.keys.length } : {}),
+    transactionsClean,
   }
 }
 

@@ -104,6 +104,7 @@ export async function runWorker(args: readonly string[], env: NodeJS.ProcessEnv)
     store: objects,
     prefix: s3.prefix,
     job: { namespace: config.job.namespace, name: config.job.name, uid: config.job.uid },
+    uidDirectory: s3.uidDirectory,
     generation: config.generation,
     slot: config.slot,
     attempt: config.attempt,

@@ -36,7 +36,7 @@ export function streamJob(spec: Partial<StreamJobSpec> = {}, meta: Partial<Strea
         interval: '10s',
         timeout: '2m',
         retained: 3,
-        storage: { uri: 's3://bucket/jobs', endpoint: 'http://s3:8333', region: 'us-east-1' },
+        storage: { uri: 's3://bucket/jobs', endpoint: 'http://s3:8333', region: 'us-east-1', onJobDelete: 'delete' },
       },
       restartPolicy: { maxRestarts: 3, resetAfter: '10m', backoff: { initial: '10s', max: '5m' } },
       upgradeMode: 'last-state',

@@ -8,15 +8,18 @@
 import { describe, expect, it } from 'vitest'
 import { compareOutput, type OutputRecord } from '../../../../examples/verify-model.ts'
 import { expectedWordCount } from '../../../../examples/word-count/expected.ts'
+import { checkpointLayout } from '../../../../runtime/checkpoint/layout.ts'
 import { readToEnd } from '../../../../runtime/kafka/read-to-end.ts'
 import { runExactly } from '../../../../stack/run-command.ts'
 import { readCommitted } from '../../helpers/committed-reader.ts'
 import { produceSlowly } from '../../helpers/kafka.ts'
+import { objectStoreFor } from '../../helpers/s3.ts'
 import { useScenarioContext, WordCountScenario } from '../../helpers/word-count-scenario.ts'
 import { runRecover, waitForExit, waitUntil } from '../../helpers/worker-process.ts'
 
 const ctx = useScenarioContext()
 const { stack } = ctx
+const objects = objectStoreFor(stack)
 
 const EXIT_SUPERSEDED = 3
 
@@ -29,7 +32,8 @@ async function produceWords(topic: string, count: number): Promise<void> {
 
 function checkpoints(prefix: string, name: string, ...more: string[]) {
   const storage = ['--bucket', stack.s3!.bucket, '--prefix', prefix, '--endpoint', stack.s3!.endpoint]
-  return runExactly(['checkpoints', '--job', `test/${name}`, ...storage, ...more], {
+  const sub = more[0] === 'gc' ? ['gc'] : []
+  return runExactly(['checkpoints', ...sub, '--job', `test/${name}`, ...storage, ...more.slice(sub.length)], {
     env: {
       ...process.env,
       AWS_ACCESS_KEY_ID: stack.s3!.accessKeyId,
@@ -69,6 +73,19 @@ describe('exactly recover and a new generation', () => {
     expect(again.code, again.stderr).toBe(0)
     expect(again.summary).toMatchObject({ restorePoint: { outcome: 'alreadyWritten' } })
 
+    // Generation 1's older checkpoints are garbage once generation 2 starts from the restore point
+    // (which names only the heads' snapshots): `gc --dry-run` lists them and deletes nothing.
+    const layout = checkpointLayout(run.job.prefix, { namespace: 'test', name: run.job.name })
+    const closedCheckpoints = async () =>
+      (await objects.list(layout.jobDir)).filter((k) => /\/g1\/s\d\/chk-/.test(k)).sort()
+    const beforeGc = await closedCheckpoints()
+    const dryRun = await checkpoints(run.job.prefix, run.job.name, 'gc', '--dry-run', '--json')
+    expect(dryRun.code, dryRun.stderr).toBe(0)
+    const wouldGo = (JSON.parse(dryRun.stdout) as { generation: number; keys: string[] }).keys
+    expect(JSON.parse(dryRun.stdout)).toMatchObject({ generation: 2, dryRun: true })
+    expect(wouldGo.length, 'generation 1 kept older checkpoints than its heads').toBeGreaterThan(0)
+    expect(await closedCheckpoints()).toEqual(beforeGc)
+
     // A late worker of generation 1 finds the head sealed by the recovery and exits at once.
     const late = await run.start(0, 7)
     expect((await waitForExit(late, 30_000)).code).toBe(EXIT_SUPERSEDED)
@@ -85,6 +102,12 @@ describe('exactly recover and a new generation', () => {
     )
     await run.runToEnd(generation2)
     await run.verify()
+    // Generation 2's slot 0 collected them after its first checkpoint; what the restore point
+    // names (the heads' checkpoints) stays, and so do generation 1's heads, which fence it.
+    const left = await closedCheckpoints()
+    expect(left.filter((k) => wouldGo.includes(k))).toEqual([])
+    expect(left.length, 'the checkpoints restore point 2 names').toBeGreaterThan(0)
+    expect(await objects.list(layout.head(1, 1))).toEqual([layout.head(1, 1)])
 
     // `exactly checkpoints` shows both generations, the recovery's seal and the restore point.
     const listed = await checkpoints(run.job.prefix, run.job.name)
@@ -152,6 +175,17 @@ describe('exactly recover and a new generation', () => {
     expect(restored.code, restored.stderr).toBe(0)
     expect(restored.summary).toMatchObject({ restorePoint: { from: 'savepoint "first"' } })
     await run.runToEnd([await run.start(0, 1, undefined, { generation: 3 })])
+    // The savepoint is self-contained: generation 3 starts from its own copies, so nothing of
+    // generations 1 and 2 but their heads is live any more (its worker stopped at its first
+    // checkpoint, before collecting: `exactly checkpoints gc` does it by hand).
+    const layout = checkpointLayout(run.job.prefix, { namespace: 'test', name: run.job.name })
+    const gc = await checkpoints(run.job.prefix, run.job.name, 'gc')
+    expect(gc.code, gc.stderr).toBe(0)
+    expect(gc.stdout).toMatch(/current generation 3: deleted [1-9]\d* object\(s\)/)
+    const left = await objects.list(layout.jobDir)
+    expect(left.filter((k) => /\/g[12]\/s0\/chk-|restore-points\/g2/.test(k))).toEqual([])
+    expect(await objects.list(layout.savepointDir('first'))).toContain(layout.savepointSnapshot('first', 0))
+    expect(await objects.list(layout.head(2, 0))).toEqual([layout.head(2, 0)])
     const after = await readToEnd(ctx.client, run.job.sinkTopic)
     const text = (r: { key: Buffer | null; value: Buffer | null }) => `${r.key?.toString()}=${r.value?.toString()}`
     expect(after.records.length).toBe(before.records.length + 300)

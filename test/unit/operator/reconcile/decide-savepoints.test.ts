@@ -28,7 +28,7 @@ describe('decide()', () => {
           name: 'sp-g1-nightly-1',
           trigger: 'nightly 1',
           completedAt: new Date(T0 + 2000).toISOString(),
-          uri: 's3://bucket/jobs/team/counts/savepoints/sp-g1-nightly-1/',
+          uri: 's3://bucket/jobs/team/counts/uid-1/savepoints/sp-g1-nightly-1/',
         },
       ])
       expect(created(done)).toEqual(['counts-g2-s0-a1'])

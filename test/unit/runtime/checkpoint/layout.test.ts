@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkpointLayout } from '../../../../runtime/checkpoint/layout.ts'
+import { checkpointLayout, checkpointLayoutAt, storageJobName } from '../../../../runtime/checkpoint/layout.ts'
 
 const job = { namespace: 'team-a', name: 'word-count' }
 const layout = checkpointLayout('exactly/prod', job)
@@ -61,7 +61,33 @@ describe('checkpointLayout().parse()', () => {
     const other = checkpointLayout('exactly/prod', { namespace: 'team-a', name: 'word-count-2' })
     expect(layout.parse(other.head(1, 0))).toBeUndefined()
     expect(layout.parse('exactly/prod/team-a/word-count/g1/s0/notes.txt')).toBeUndefined()
-    expect(layout.parse(layout.savepointManifest('nightly'))).toBeUndefined()
     expect(layout.parse('elsewhere/g1/s0/head.json')).toBeUndefined()
+  })
+
+  it("names restore point snapshots and savepoint objects, and leaves a newer same-named job's uid directory alone", () => {
+    expect(layout.parse(layout.restorePointSnapshot(3, 7))).toEqual({
+      kind: 'restorePointSnapshot',
+      generation: 3,
+      partition: 7,
+    })
+    expect(layout.parse(layout.savepointManifest('nightly'))).toEqual({ kind: 'savepoint', name: 'nightly' })
+    expect(layout.parse(layout.savepointDelta('nightly', 2, 0))).toEqual({ kind: 'savepoint', name: 'nightly' })
+    const newer = checkpointLayout('exactly/prod', { ...job, incarnation: 'uid-2' })
+    expect(layout.parse(newer.head(1, 0)), 'a legacy layout does not claim a uid directory').toBeUndefined()
+  })
+})
+
+describe('a job directory per uid', () => {
+  it('puts the uid below the job name, and checkpointLayoutAt() reads a status.storagePath directory', () => {
+    const own = checkpointLayout('exactly/prod', { ...job, incarnation: '4f1c-77' })
+    expect(own.jobDir).toBe('exactly/prod/team-a/word-count/4f1c-77/')
+    expect(own.head(1, 0)).toBe('exactly/prod/team-a/word-count/4f1c-77/g1/s0/head.json')
+    expect(own.savepointDelta('sp', 1, 2)).toBe('exactly/prod/team-a/word-count/4f1c-77/savepoints/sp/task-1-d2.snap')
+    const at = checkpointLayoutAt(own.jobDir)
+    expect(at.head(1, 0)).toBe(own.head(1, 0))
+    expect(at.parse(own.manifest(2, 1, ref))).toEqual({ kind: 'manifest', generation: 2, slot: 1, ...ref })
+    expect(() => checkpointLayoutAt('no/slash')).toThrow(/must end with \//)
+    expect(storageJobName({ ...job, uid: 'u' }, true)).toEqual({ ...job, incarnation: 'u' })
+    expect(storageJobName({ ...job, uid: 'u' }, false)).toEqual(job)
   })
 })

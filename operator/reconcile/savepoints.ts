@@ -1,0 +1,30 @@
+/**
+ * Savepoints asked for by spec.savepointTrigger: the name a new trigger's savepoint gets, and the
+ * status entry and Event once the generation that took it is closed. Pure.
+ */
+import type { LayoutTransition, StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
+import { jobStorage } from '../model/job-storage.ts'
+import type { Draft } from './draft.ts'
+
+/** The savepoint `spec.savepointTrigger` asks for, unless status already lists one for it. */
+export function pendingSavepoint(trigger: string | undefined, status: StreamJobStatus, generation: number) {
+  if (!trigger || generation === 0 || status.savepoints?.some((s) => s.trigger === trigger)) return undefined
+  return `sp-g${generation}-${trigger.replace(/[^A-Za-z0-9._-]/g, '-')}`.slice(0, 128)
+}
+
+export function savepointTaken(job: StreamJob, transition: LayoutTransition, now: number, draft: Draft) {
+  if (!transition.savepoint) return {}
+  const where = `${jobStorage(job).path}savepoints/${transition.savepoint}/`
+  draft.event(
+    'Normal',
+    'SavepointTaken',
+    `Savepoint "${transition.savepoint}" is stored at ${where}; start from it with spec.restoreFrom`,
+  )
+  const entry = {
+    name: transition.savepoint,
+    ...(job.spec.savepointTrigger ? { trigger: job.spec.savepointTrigger } : {}),
+    completedAt: new Date(now).toISOString(),
+    uri: where,
+  }
+  return { savepoints: [...(draft.status.savepoints ?? []), entry] }
+}
