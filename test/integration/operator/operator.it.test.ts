@@ -19,6 +19,7 @@ import { containerPid } from '../../../stack/real-node/pod-inspect.ts'
 import { createTopic, kafkaFor } from '../../../stack/topics.ts'
 import { produceSlowly } from '../helpers/kafka.ts'
 import { OperatorHarness } from '../helpers/operator-harness.ts'
+import { objectStoreFor } from '../helpers/s3.ts'
 import { WordCountTopics, wordCountJob } from './word-count-job.ts'
 
 const stack = inject('stack')
@@ -26,6 +27,7 @@ if (!stack.kafka || !stack.s3 || !stack.kube) throw new Error('The integration s
 const h = new OperatorHarness(stack, 'op')
 const kafka = kafkaFor(stack.kafka.bootstrap)
 const client = new KafkajsClient({ brokers: [stack.kafka.bootstrap] })
+const objects = objectStoreFor(stack)
 const JOB = 'counts'
 let words: WordCountTopics
 
@@ -283,7 +285,12 @@ describe('exactly operator', () => {
     await h.deleteJob('doomed')
   })
 
-  it('deleting the StreamJob closes its generation: no pod and no open transaction remain', async () => {
+  it('deleting the StreamJob closes its generation and its storage but the savepoint; the name starts fresh again', async () => {
+    // Four generations (rescale, suspend, savepoint) went by: what they left is in this directory.
+    const storagePath = (await readJob()).status?.storagePath ?? ''
+    const [, bucket, jobDir] = /^s3:\/\/([^/]+)\/(.+)$/.exec(storagePath) ?? []
+    expect(bucket, `status.storagePath ${storagePath}`).toBe(stack.s3!.bucket)
+    expect(jobDir).toMatch(new RegExp(`/${h.namespace}/counts/${(await readJob()).metadata.uid}/$`))
     await h.deleteJob('counts')
     await waitFor('the StreamJob is gone', async () =>
       readJob().then(
@@ -300,5 +307,28 @@ describe('exactly operator', () => {
     const out = await readToEnd(client, words.output)
     expect(out.openTransactions).toEqual([])
     await auditOutput()
+    // Only the savepoint is left (its own copies, so it still restores), no head, no checkpoint.
+    const left = await objects.list(jobDir!)
+    expect(left.length).toBeGreaterThan(0)
+    expect(left.filter((k) => !k.startsWith(`${jobDir}savepoints/sp-g3-before-upgrade/`))).toEqual([])
+
+    // The same name again is a new job (a new uid, a directory of its own): it simply starts.
+    const again = new WordCountTopics(
+      kafka,
+      stack.kafka!.bootstrap,
+      client,
+      { input: await createTopic(kafka, 'op-words-2', 2), output: await createTopic(kafka, 'op-counts-2', 2) },
+      waitFor,
+    )
+    await h.createJob(wordCountJob(h, 'counts', again.input, again.output, 5))
+    const feeding = again.feed(200)
+    const running = await waitFor('the new counts job is Running', async () => {
+      const j = await readJob()
+      return j.status?.phase === 'Running' ? j : undefined
+    })
+    expect(running.status?.current?.generation).toBe(1)
+    expect(running.status?.storagePath).not.toBe(storagePath)
+    await feeding
+    await again.audit()
   })
 })
