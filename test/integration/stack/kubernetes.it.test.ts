@@ -46,7 +46,8 @@ async function waitReady(name: string): Promise<V1Pod> {
   })
 }
 
-describe('Kubernetes control plane and the real node', () => {
+// Side by side: each test has its own pods, and mostly waits on the kubelet.
+describe.concurrent('Kubernetes control plane and the real node', () => {
   it('kubectl lists the real node as Ready, with its kubelet version and containerd', async () => {
     const kube = await kubeTools({ kubeconfig: stack.kube!.kubeconfig })
     const stdout = await kube.kubectl(['get', 'nodes'])
