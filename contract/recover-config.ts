@@ -21,6 +21,8 @@ export const recoverConfigSchema = z.object({
     .discriminatedUnion('kind', [
       z.object({ kind: z.literal('heads') }),
       z.object({ kind: z.literal('savepoint'), name: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/) }),
+      /** Any savepoint, as its URI: s3://bucket/path/savepoints/<name>/ (same endpoint and credentials). */
+      z.object({ kind: z.literal('savepointUri'), uri: z.string().regex(/^s3:\/\/[^/]+\/.+\/$/) }),
       z.object({ kind: z.literal('stateless') }),
     ])
     .default({ kind: 'heads' }),

@@ -11,6 +11,9 @@ import { type CelRule, duration, durationsParse, int, matches, obj, type Schema,
 import { podTemplateSchema, resourcesSchema } from './pod-template-schema.ts'
 
 const SAVEPOINT_NAME_PATTERN = '^[A-Za-z0-9._-]+$'
+/** A savepoint's directory anywhere (another job, namespace or prefix), as status.savepoints[].uri shows it. */
+export const SAVEPOINT_URI_PATTERN =
+  '^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([A-Za-z0-9._-]+/)*savepoints/[A-Za-z0-9._-]+/?$'
 
 const job = obj(
   'The job the workers run: a module of the image and its configuration.',
@@ -138,14 +141,18 @@ export const specSchema: Schema = obj(
       { maxLength: 63 },
     ),
     restoreFrom: str(
-      'Name of a savepoint of this job (see status.savepoints) that the next generation starts from instead of ' +
-        'its last checkpoint.',
+      'The savepoint the next generation starts from instead of its last checkpoint: the name of one of this ' +
+        "job's (status.savepoints[].name), or the URI of any (status.savepoints[].uri of another job, namespace or " +
+        "prefix, in a bucket this job's storage credentials can read). The state is copied into this job's storage.",
       {
-        maxLength: 128,
+        maxLength: 1024,
         'x-kubernetes-validations': [
           {
-            rule: `${matches('self', SAVEPOINT_NAME_PATTERN)} && self != '.' && self != '..'`,
-            message: "spec.restoreFrom must be a savepoint name: letters, digits, '.', '_' and '-' only",
+            rule:
+              `(${matches('self', SAVEPOINT_NAME_PATTERN)} && size(self) <= 128 && self != '.' && self != '..') || ` +
+              `(${matches('self', SAVEPOINT_URI_PATTERN)} && !self.contains('/../') && !self.contains('/./'))`,
+            message:
+              "spec.restoreFrom must be a savepoint name (letters, digits, '.', '_' and '-') or a savepoint URI s3://bucket/…/savepoints/<name>/",
           },
         ],
       },

@@ -14,6 +14,7 @@
 import type { LayoutTransition, RuntimeLayout, StreamJob } from '../api/streamjob-types.ts'
 import type { JobDurations } from '../model/job-durations.ts'
 import { recoverPodName } from '../model/names.ts'
+import type { RecoverLayout } from '../model/worker-config.ts'
 import { desiredRecoverPod, type PodSettings } from '../model/worker-pod.ts'
 import type { Draft } from './draft.ts'
 import { isTerminated, type Observed } from './observed.ts'
@@ -155,7 +156,7 @@ export function decideTransition(
             nextGeneration: transition.toGeneration,
             reason: `${transition.kind} of ${job.metadata.namespace}/${job.metadata.name}`,
             restore: transition.restoreFrom
-              ? { kind: 'savepoint', name: transition.restoreFrom }
+              ? savepointSource(transition.restoreFrom)
               : transition.stateless
                 ? { kind: 'stateless' }
                 : { kind: 'heads' },
@@ -170,6 +171,13 @@ export function decideTransition(
     case 'Done':
       return { transition }
   }
+}
+
+/** spec.restoreFrom in the recover pod's terms: a savepoint of this job by name, or any by URI. */
+function savepointSource(restoreFrom: string): RecoverLayout['restore'] {
+  return restoreFrom.startsWith('s3://')
+    ? { kind: 'savepointUri', uri: `${restoreFrom.replace(/\/+$/, '')}/` }
+    : { kind: 'savepoint', name: restoreFrom }
 }
 
 /** Pods of generations other than `keep` (old workers, finished recover pods): to delete. */

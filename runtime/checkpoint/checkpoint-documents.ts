@@ -219,7 +219,11 @@ export async function readSavepoint(
   layout: CheckpointLayout,
   name: string,
 ): Promise<RestorePoint | undefined> {
-  const key = layout.savepointManifest(name)
+  return readSavepointAt(store, layout.savepointManifest(name))
+}
+
+/** A savepoint's document by its key, whichever job it belongs to. */
+export async function readSavepointAt(store: ObjectStore, key: string): Promise<RestorePoint | undefined> {
   const object = await store.get(key)
   return object ? decodeRestorePoint(object.body, key) : undefined
 }

@@ -65,6 +65,8 @@ export interface CheckpointLayout {
   restorePoint(generation: number): string
   /** Empty state for a task that never checkpointed before a restore point (written by `exactly recover`). */
   restorePointSnapshot(generation: number, partition: number): string
+  /** The `index`-th delta of a task's chain, copied from a savepoint into a restore point. */
+  restorePointDelta(generation: number, partition: number, index: number): string
   readonly savepointsDir: string
   savepointDir(name: string): string
   savepointManifest(name: string): string
@@ -78,7 +80,7 @@ export interface CheckpointLayout {
 const ID_DIGITS = 10
 const SLOT_KEY = /^g(\d+)\/s(\d+)\/(?:head\.json|chk-(\d+)-a(\d+)\/(?:manifest\.json|task-(\d+)\.snap))$/
 const RESTORE_POINT_KEY = /^restore-points\/g(\d+)\.json$/
-const RESTORE_POINT_SNAPSHOT_KEY = /^restore-points\/g(\d+)\/task-(\d+)\.snap$/
+const RESTORE_POINT_SNAPSHOT_KEY = /^restore-points\/g(\d+)\/task-(\d+)(?:-d\d+)?\.snap$/
 const SAVEPOINT_KEY = /^savepoints\/([A-Za-z0-9._-]+)\//
 const SEGMENT = /^[A-Za-z0-9._-]+$/
 
@@ -116,6 +118,8 @@ export function checkpointLayoutAt(jobDir: string): CheckpointLayout {
     restorePoint: (generation) => `${jobDir}restore-points/g${integer('generation', generation, 1)}.json`,
     restorePointSnapshot: (generation, partition) =>
       `${jobDir}restore-points/g${integer('generation', generation, 1)}/task-${integer('partition', partition, 0)}.snap`,
+    restorePointDelta: (generation, partition, index) =>
+      `${jobDir}restore-points/g${integer('generation', generation, 1)}/task-${integer('partition', partition, 0)}-d${integer('delta index', index, 0)}.snap`,
     savepointsDir: `${jobDir}savepoints/`,
     savepointDir,
     savepointManifest: (name) => `${savepointDir(name)}manifest.json`,

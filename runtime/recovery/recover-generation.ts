@@ -13,7 +13,12 @@
  */
 
 import type { Logger } from 'pino'
-import { readSavepoint, writeRestorePoint, writeSavepoint } from '../checkpoint/checkpoint-documents.ts'
+import {
+  copyTaskObjects,
+  readSavepointAt,
+  writeRestorePoint,
+  writeSavepoint,
+} from '../checkpoint/checkpoint-documents.ts'
 import { CheckpointStore } from '../checkpoint/checkpoint-store.ts'
 import { collectGarbage, deleteJobStorage } from '../checkpoint/collect-garbage.ts'
 import { checkpointLayout, storageJobName } from '../checkpoint/layout.ts'
@@ -58,7 +63,13 @@ export interface RecoverGenerationOptions {
    * (`spec.restoreFrom`), or nothing (`upgradeMode: stateless`: empty state, offsets from
    * `startFrom`). The old generation's transactions are closed the same way in every case.
    */
-  restore?: { kind: 'heads' } | { kind: 'savepoint'; name: string } | { kind: 'stateless' }
+  restore?:
+    | { kind: 'heads' }
+    | { kind: 'savepoint'; name: string }
+    | { kind: 'savepointUri'; uri: string }
+    | { kind: 'stateless' }
+  /** The store of another bucket (same endpoint and credentials), for a savepoint given by URI there. */
+  storeForBucket?: (bucket: string) => ObjectStore
   /** Also keep the restore point as the savepoint of this name (`spec.savepointTrigger`). */
   savepoint?: string
   /** The job is being deleted: once its slots are closed, delete its storage but its savepoints. */
@@ -182,8 +193,8 @@ export async function recoverGeneration(o: RecoverGenerationOptions): Promise<Ge
   const startTasks =
     restore.kind === 'heads'
       ? tasks
-      : restore.kind === 'savepoint'
-        ? await savepointTasks(o, layout, restore.name, partitionCount)
+      : restore.kind === 'savepoint' || restore.kind === 'savepointUri'
+        ? await savepointTasks(o, layout, restore, partitionCount)
         : await Promise.all(
             Array.from({ length: partitionCount }, (_, partition) =>
               freshTask(o, layout.restorePointSnapshot(o.nextGeneration, partition), {
@@ -205,9 +216,11 @@ export async function recoverGeneration(o: RecoverGenerationOptions): Promise<Ge
   const from =
     restore.kind === 'savepoint'
       ? `savepoint "${restore.name}"`
-      : restore.kind === 'stateless'
-        ? 'nothing (stateless)'
-        : 'the heads'
+      : restore.kind === 'savepointUri'
+        ? `savepoint ${restore.uri}`
+        : restore.kind === 'stateless'
+          ? 'nothing (stateless)'
+          : 'the heads'
   const savepoint = o.savepoint
     ? {
         name: o.savepoint,
@@ -230,27 +243,53 @@ export async function recoverGeneration(o: RecoverGenerationOptions): Promise<Ge
   }
 }
 
-/** The tasks of savepoint `name`; it must hold every source partition the job has now. */
+/**
+ * The tasks of a savepoint, this job's by name or any by URI, copied into the restore point's
+ * own objects: the new generation depends on nothing the savepoint's owner may dispose of. It
+ * must hold every source partition the job has now.
+ */
 async function savepointTasks(
   o: RecoverGenerationOptions,
   layout: ReturnType<typeof checkpointLayout>,
-  name: string,
+  source: { kind: 'savepoint'; name: string } | { kind: 'savepointUri'; uri: string },
   partitionCount: number,
 ): Promise<ManifestTask[]> {
-  const point = await readSavepoint(o.store, layout, name)
+  let from = o.store
+  let key: string
+  if (source.kind === 'savepoint') key = layout.savepointManifest(source.name)
+  else {
+    const [, bucket, dir] = /^s3:\/\/([^/]+)\/(.+\/)$/.exec(source.uri) ?? []
+    if (!bucket || !dir)
+      throw new RestoreMismatchError(
+        `Cannot start from savepoint ${source.uri}: write s3://bucket/…/savepoints/<name>/`,
+      )
+    if (o.storeForBucket) from = o.storeForBucket(bucket)
+    key = `${dir}manifest.json`
+  }
+  const what = source.kind === 'savepoint' ? `savepoint "${source.name}"` : `savepoint ${source.uri}`
+  const point = await readSavepointAt(from, key)
   if (!point) {
     throw new RestoreMismatchError(
-      `Cannot start from savepoint "${name}": "${layout.savepointManifest(name)}" does not exist; see status.savepoints or exactly checkpoints`,
+      `Cannot start from ${what}: "${key}" does not exist; see status.savepoints or exactly checkpoints`,
     )
   }
   const have = new Set(point.tasks.map((t) => t.partition))
   const lacking = Array.from({ length: partitionCount }, (_, p) => p).filter((p) => !have.has(p))
   if (lacking.length > 0) {
     throw new RestoreMismatchError(
-      `Cannot start from savepoint "${name}": it has no state for partitions ${lacking.join(', ')}; the source topics' partition count may have changed`,
+      `Cannot start from ${what}: it has no state for partitions ${lacking.join(', ')}; the source topics' partition count may have changed`,
     )
   }
-  return point.tasks.map((t) => ({ ...t }))
+  const tasks = await copyTaskObjects(
+    o.store,
+    point.tasks,
+    {
+      snapshot: (partition) => layout.restorePointSnapshot(o.nextGeneration, partition),
+      delta: (partition, index) => layout.restorePointDelta(o.nextGeneration, partition, index),
+    },
+    from,
+  )
+  return tasks.map((t) => ({ ...t }))
 }
 
 /** A task that never checkpointed: empty state, offsets where `startFrom` points now. */

@@ -9,6 +9,7 @@ import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { RecoverConfig } from '../../../contract/recover-config.ts'
 import type { SecuredAccess } from '../../../stack/kafka-credentials.ts'
 import { freePort } from '../../../stack/ports.ts'
 import { OwnedGroups, signalChild } from '../../../stack/process-group.ts'
@@ -181,7 +182,7 @@ export async function runRecover(
     generation: number
     parallelism: number
     nextGeneration: number
-    restore?: { kind: 'heads' } | { kind: 'savepoint'; name: string } | { kind: 'stateless' }
+    restore?: RecoverConfig['restore']
     savepoint?: string
   },
 ): Promise<{ code: number; summary: Record<string, unknown> | undefined; stderr: string }> {

@@ -89,7 +89,12 @@ describe('StreamJob CRD validation', () => {
       parallelism: 1,
       job: { onError: 'fail' },
       kafka: { source: { topics: ['words'], startFrom: 'earliest' }, transactionTimeout: '15m' },
-      checkpoint: { interval: '10s', timeout: '2m', retained: 3, storage: { region: 'us-east-1' } },
+      checkpoint: {
+        interval: '10s',
+        timeout: '2m',
+        retained: 3,
+        storage: { region: 'us-east-1', onJobDelete: 'delete' },
+      },
       restartPolicy: { maxRestarts: 10, resetAfter: '10m', backoff: { initial: '10s', max: '5m' } },
       state: 'running',
       upgradeMode: 'last-state',
@@ -136,6 +141,7 @@ describe('StreamJob CRD validation', () => {
           region: 'eu-west-1',
           forcePathStyle: true,
           credentialsSecretRef: { name: 's3-credentials' },
+          onJobDelete: 'retain',
         },
       },
       restartPolicy: { maxRestarts: 0, resetAfter: '30m', backoff: { initial: '1.5s', max: '1.5s' } },
@@ -146,6 +152,11 @@ describe('StreamJob CRD validation', () => {
     })
     await create(job)
     expect((await read('complete')).spec).toEqual(job.spec)
+    // restoreFrom also takes any savepoint's URI (status.savepoints[].uri of another job).
+    const moved = minimalStreamJob('moved')
+    moved.spec.restoreFrom = 's3://my.checkpoints-1/prod/team-a/counts/6f1c-2a/savepoints/sp-g3-nightly/'
+    await create(moved)
+    expect((await read('moved')).spec.restoreFrom).toBe(moved.spec.restoreFrom)
   })
 
   it('refuses changes to immutable fields and allows the others', async () => {

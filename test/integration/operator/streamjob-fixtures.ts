@@ -239,7 +239,17 @@ export const INVALID_CASES: InvalidCase[] = [
   {
     what: 'restoreFrom that is a path',
     edit: (j) => (spec(j).restoreFrom = '../other-job/savepoints/x'),
-    message: 'spec.restoreFrom must be a savepoint name',
+    message: 'spec.restoreFrom must be a savepoint name (letters',
+  },
+  {
+    what: 'restoreFrom that is an S3 URI but not a savepoint',
+    edit: (j) => (spec(j).restoreFrom = 's3://bucket/team/counts/uid/g1/s0/'),
+    message: 'spec.restoreFrom must be a savepoint name (letters',
+  },
+  {
+    what: 'onJobDelete outside its enum',
+    edit: (j) => (spec(j).checkpoint.storage.onJobDelete = 'keep'),
+    message: 'spec.checkpoint.storage.onJobDelete: Unsupported value: "keep"',
   },
   {
     what: 'a misspelt field (kubectl validates strictly, so do we)',

@@ -40,6 +40,16 @@ describe('decide()', () => {
       expect(again.status?.transition).toBeUndefined()
     })
 
+    it("restoreFrom a savepoint URI (another job's) has the recover pod copy it from there", () => {
+      const uri = 's3://other-bucket/prod/team-b/orders/6f1c/savepoints/sp-g2-x'
+      const job = streamJob({ parallelism: 1, restoreFrom: uri })
+      const first = decide(observed(job, []), T0, SETTINGS)
+      expect(recoverConfig(first)).toMatchObject({ restore: { kind: 'savepointUri', uri: `${uri}/` } })
+      const [job2, recover] = recoverDone(job, first, 'counts-g0-recover-g1')
+      const done = decide(observed(job2, recover), T0 + 1000, SETTINGS)
+      expect(done.status?.current).toMatchObject({ generation: 1, restoredFrom: uri })
+    })
+
     it('a new job with restoreFrom starts generation 1 from the savepoint, once', () => {
       const job = streamJob({ parallelism: 1, restoreFrom: 'sp-g4-nightly' })
       const first = decide(observed(job, []), T0, SETTINGS)
