@@ -13,7 +13,8 @@ commands:
   operator  run the StreamJob controller (KUBECONFIG or in-cluster; see charts/exactly)
   worker    run one slot of a StreamJob (config: EXACTLY_WORKER_CONFIG or --config FILE; docs/worker.md)
   recover   close a generation: commit, fence, write a restore point (EXACTLY_RECOVER_CONFIG)
-  checkpoints  list a job's checkpoints in S3, or inspect one (exactly checkpoints --help)
+  checkpoints  list a job's checkpoints in S3, inspect one, or gc (exactly checkpoints --help)
+  crd apply    put the chart's StreamJob CRD in place (the chart's pre-upgrade hook)
   verify    audit an example job's output topic against its input (exactly verify --help)
   version   print the version
   help      print this help
@@ -50,6 +51,15 @@ switch (command) {
       break
     }
     process.exit(await runCheckpoints(rest, process.env))
+    break
+  }
+  case 'crd': {
+    const { runCrdApply } = await import('../../operator/crd-apply.ts')
+    if (rest[0] !== 'apply') {
+      process.stderr.write('exactly crd: the only subcommand is "apply"\n')
+      process.exit(2)
+    }
+    process.exit(await runCrdApply(rest.slice(1), process.env))
     break
   }
   case 'verify': {

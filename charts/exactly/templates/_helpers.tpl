@@ -48,6 +48,17 @@ app.kubernetes.io/part-of: exactly
 helm.sh/chart: {{ include "exactly.chart" . }}
 {{- end }}
 
+{{/* Labels of the CRD upgrade hook's objects (templates/crd-upgrade.yaml): not the operator's. */}}
+{{- define "exactly.crdUpgradeLabels" -}}
+app.kubernetes.io/name: {{ include "exactly.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: crd-upgrade
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: exactly
+helm.sh/chart: {{ include "exactly.chart" . }}
+{{- end }}
+
 {{- define "exactly.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create }}
 {{- default (include "exactly.fullname" .) .Values.serviceAccount.name }}

@@ -4,6 +4,7 @@
  * finalizer policy and its RBAC applied for real and asked with `kubectl auth can-i`.
  */
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { waitFor as eventually } from '../../../stack/wait.ts'
 import { CHART_CRD, CHART_DIR, helm, kubectl, REPO_CRD, templateText } from './chart.ts'
@@ -19,6 +20,23 @@ import {
 } from './chart-fixtures.ts'
 
 const chart = useChartCluster()
+const REPO_ROOT = join(CHART_DIR, '..', '..')
+const chartVersion = () => /^version: (\S+)$/m.exec(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8'))![1]
+
+type CrdJson = {
+  metadata: { annotations?: Record<string, string> }
+  spec: {
+    versions: Array<{
+      schema: {
+        openAPIV3Schema: {
+          properties: {
+            spec: { properties: { checkpoint: { properties: { storage: { properties: Record<string, unknown> } } } } }
+          }
+        }
+      }
+    }>
+  }
+}
 const clusterWide = chart.release('cw')
 const narrowed = chart.release('nw')
 
@@ -85,6 +103,76 @@ describe('charts/exactly on the cluster', () => {
     expect(await names([kinds, '-n', chart.releaseNamespace])).toEqual([])
     expect(await names(['clusterrole,clusterrolebinding'])).toEqual([])
     await ok(kubectl(chart.kubeconfig, ['get', 'crd', 'streamjobs.exactly.dev']))
+  })
+
+  it('helm upgrade from the chart the previous stop shipped brings the new CRD through its pre-upgrade hook', async () => {
+    const release = chart.release('up')
+    const where = ['--kubeconfig', chart.kubeconfig, '--namespace', chart.releaseNamespace]
+    const values = ['--set', 'replicas=0', '--set', 'finalizerPolicy.enabled=false']
+    const image = ['--set', 'image.repository=exactly', '--set', 'image.tag=dev']
+    const crdJson = async () =>
+      JSON.parse(await ok(kubectl(chart.kubeconfig, ['get', 'crd', 'streamjobs.exactly.dev', '-o', 'json'])))
+    const storageFields = (crd: CrdJson) =>
+      Object.keys(
+        crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec.properties.checkpoint.properties.storage
+          .properties,
+      )
+    // The cluster as a user of the previous chart has it: that chart's CRD, without onJobDelete.
+    const previous = join(REPO_ROOT, 'test', 'fixtures', 'exactly-chart-bf56262.tgz')
+    const old = await ok(helm(['show', 'crds', previous]))
+    await ok(kubectl(chart.kubeconfig, ['replace', '-f', '-'], old))
+    try {
+      expect(storageFields(await crdJson())).not.toContain('onJobDelete')
+      await ok(helm(['install', release, previous, ...where, ...values, '--wait', '--timeout', '60s']))
+      const upgrade = await helm([
+        'upgrade',
+        release,
+        CHART_DIR,
+        ...where,
+        ...values,
+        ...image,
+        '--wait',
+        '--timeout',
+        '120s',
+      ])
+      if (upgrade.code !== 0) {
+        // A failed hook stays: its log says why.
+        const hookLog = await kubectl(chart.kubeconfig, [
+          'logs',
+          '-n',
+          chart.releaseNamespace,
+          `job/${release}-exactly-crd-upgrade`,
+        ])
+        throw new Error(`helm upgrade failed: ${upgrade.stderr}\nthe hook's log:\n${hookLog.stdout}${hookLog.stderr}`)
+      }
+      const upgraded = await crdJson()
+      expect(storageFields(upgraded)).toContain('onJobDelete')
+      expect(upgraded.metadata.annotations?.['exactly.dev/chart-version']).toBe(chartVersion())
+      // The hook's Job, ServiceAccount and ClusterRole went once it succeeded.
+      const left = await kubectl(chart.kubeconfig, [
+        'get',
+        'job,serviceaccount,configmap,clusterrole,clusterrolebinding',
+        '-A',
+        '-l',
+        `app.kubernetes.io/instance=${release},app.kubernetes.io/component=crd-upgrade`,
+        '-o',
+        'name',
+      ])
+      expect(left.stdout.trim()).toBe('')
+      await ok(helm(['uninstall', release, ...where]))
+    } finally {
+      // Whatever happened, the rest of the suite runs on this checkout's CRD.
+      await ok(
+        kubectl(chart.kubeconfig, [
+          'apply',
+          '--server-side',
+          '--force-conflicts',
+          '--field-manager=exactly-tests',
+          '-f',
+          CHART_CRD,
+        ]),
+      )
+    }
   })
 
   it('its finalizer policy, applied for real, gives new StreamJobs the finalizer in the watched namespaces only', async () => {

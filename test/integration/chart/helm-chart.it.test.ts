@@ -11,6 +11,9 @@ import { JOB_RULES, LEADER_ELECTION_RULES, useChartCluster, WITH_POLICY_API } fr
 
 const _chart = useChartCluster()
 
+const isHook = (m: { metadata: { annotations?: Record<string, string> } }) =>
+  m.metadata.annotations?.['helm.sh/hook'] !== undefined
+
 describe('charts/exactly', () => {
   it('ships the same CRD bytes as crds/ (when this fails: node operator/api/generate-crd.ts)', () => {
     const same = readFileSync(CHART_CRD).equals(readFileSync(REPO_CRD))
@@ -30,7 +33,16 @@ describe('charts/exactly', () => {
   })
 
   it('renders the operator Deployment: image, command, replicas, restricted security context, probes, env', async () => {
-    const manifests = await render('exactly', 'exactly-system')
+    const rendered = await render('exactly', 'exactly-system')
+    // The CRD upgrade hook's objects (pre-upgrade only) are checked on their own below.
+    const manifests = rendered.filter((m) => !isHook(m))
+    expect(rendered.filter(isHook).map((m) => `${m.kind}/${m.metadata.name}`)).toEqual([
+      'ServiceAccount/exactly-crd-upgrade',
+      'ConfigMap/exactly-crd-upgrade',
+      'ClusterRole/exactly-crd-upgrade',
+      'ClusterRoleBinding/exactly-crd-upgrade',
+      'Job/exactly-crd-upgrade',
+    ])
     expect(manifests.map((m) => m.kind).sort()).toEqual([
       'ClusterRole',
       'ClusterRoleBinding',
@@ -46,7 +58,7 @@ describe('charts/exactly', () => {
       'app.kubernetes.io/instance': 'exactly',
       'app.kubernetes.io/version': '0.1.0',
       'app.kubernetes.io/managed-by': 'Helm',
-      'helm.sh/chart': 'exactly-0.1.0',
+      'helm.sh/chart': 'exactly-0.2.0',
     }
     for (const manifest of manifests) expect(manifest.metadata.labels, manifest.kind).toMatchObject(labels)
 
@@ -166,8 +178,26 @@ describe('charts/exactly', () => {
   })
 
   it('with watchNamespaces: one Role and RoleBinding per namespace and nothing cluster-wide', async () => {
-    const manifests = await render('exactly', 'exactly-system', ['--set', 'watchNamespaces={team-a,team-b}'])
+    const rendered = await render('exactly', 'exactly-system', ['--set', 'watchNamespaces={team-a,team-b}'])
+    const manifests = rendered.filter((m) => !isHook(m))
     expect(manifests.filter((m) => m.kind === 'ClusterRole' || m.kind === 'ClusterRoleBinding')).toEqual([])
+    // The pre-upgrade hook alone is cluster-wide (a CRD is): get and update of the StreamJob CRD, no
+    // more; crds.upgrade=false leaves it out.
+    expect(find(rendered, 'ClusterRole', 'exactly-crd-upgrade').rules).toEqual([
+      {
+        apiGroups: ['apiextensions.k8s.io'],
+        resources: ['customresourcedefinitions'],
+        resourceNames: ['streamjobs.exactly.dev'],
+        verbs: ['get', 'update'],
+      },
+    ])
+    const without = await render('exactly', 'exactly-system', [
+      '--set',
+      'watchNamespaces={team-a}',
+      '--set',
+      'crds.upgrade=false',
+    ])
+    expect(without.filter((m) => m.kind === 'ClusterRole' || m.kind === 'ClusterRoleBinding')).toEqual([])
     for (const namespace of ['team-a', 'team-b']) {
       expect(permissions(find(manifests, 'Role', 'exactly', namespace).rules)).toEqual(permissions(JOB_RULES))
       const binding = find(manifests, 'RoleBinding', 'exactly', namespace)
