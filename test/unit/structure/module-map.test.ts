@@ -63,7 +63,8 @@ function roomOf(path: string): string | undefined {
   const [top, second] = path.split('/')
   if (top === 'runtime' && second && second !== 'cli') return `runtime/${second}`
   if (top === 'operator') {
-    if (path === 'operator/main.ts') return undefined
+    // Shells: wiring of the operator process and of the chart's CRD upgrade hook.
+    if (path === 'operator/main.ts' || path === 'operator/crd-apply.ts') return undefined
     return second?.endsWith('.ts') ? 'operator/leaves' : `operator/${second}`
   }
   return undefined
