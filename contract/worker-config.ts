@@ -75,6 +75,18 @@ export const workerConfigSchema = z.object({
      * check between slices, the next fetch sent while one is processed (`prefetch`). Not in the
      * StreamJob API.
      */
+    /**
+     * The watch for hanging transactions while the slot runs (runtime/slot/hanging-watch.ts):
+     * every `checkIntervalMs`, transactions open on the slot's partitions longer than
+     * `afterMs` (default: transactionTimeoutMs) are closed (ours) or raised (others). Not in the
+     * StreamJob API.
+     */
+    hangingTransactions: z
+      .object({
+        checkIntervalMs: z.number().int().min(100).default(60_000),
+        afterMs: z.number().int().min(100).optional(),
+      })
+      .default({ checkIntervalMs: 60_000 }),
     read: z
       .object({
         maxBytesPerPartition: z.number().int().min(1024).default(DEFAULT_READ.maxBytesPerPartition),

@@ -42,6 +42,8 @@ export const ConditionReason = {
   TransactionExpired: 'TransactionExpired',
   /** Recovery could not look for or close hanging transactions: the job lacks an ACL (docs/kafka-security.md). */
   HangingTransactionsUnchecked: 'HangingTransactionsUnchecked',
+  /** A worker sees a transaction (not the job's) held open on a partition it writes or reads past the transaction timeout. */
+  HangingTransaction: 'HangingTransaction',
   ProducerFenced: 'ProducerFenced',
   /** A worker answered GET /status with something the operator cannot use; it counts as not answering. */
   WorkerStatusInvalid: 'WorkerStatusInvalid',

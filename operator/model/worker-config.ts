@@ -76,6 +76,7 @@ export function desiredWorkerConfig(
       security: kafkaAccess(spec.kafka).security,
       transactionalIdPrefix: spec.kafka.transactionalIdPrefix ?? '',
       read: { ...DEFAULT_READ },
+      hangingTransactions: { checkIntervalMs: 60_000 },
     },
     checkpoint: {
       intervalMs: durations.checkpointIntervalMs,

@@ -118,7 +118,8 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
     }
     const clean = findCondition(draft.status.conditions, ConditionType.TransactionsClean)
     const wasClean = findCondition(previous.conditions, ConditionType.TransactionsClean)?.reason
-    if (clean?.reason === R.HangingTransactionsUnchecked && wasClean !== clean.reason) {
+    const announced = clean?.reason === R.HangingTransactionsUnchecked || clean?.reason === R.HangingTransaction
+    if (announced && wasClean !== clean.reason) {
       draft.event('Warning', clean.reason, clean.message)
     }
     return draft.plan()

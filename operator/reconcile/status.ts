@@ -109,10 +109,14 @@ export function buildConditions(status: StreamJobStatus, input: StatusInputs): S
   // A hanging transaction recovery could not look for or close (an ACL the job lacks): not lost,
   // but readers may wait at it until a person grants the ACL the message names.
   const unchecked = reports.flatMap((r) => r.alarms.filter((a) => a.reason === R.HangingTransactionsUnchecked))
+  // Another producer's transaction held open past the timeout (runtime/slot/hanging-watch.ts):
+  // False while a worker sees it, with the partition, the producer and the command that closes it.
+  const hanging = reports.flatMap((r) => r.alarms.filter((a) => a.reason === R.HangingTransaction))
   if (lost.length > 0) set(T.TransactionsClean, false, R.TransactionExpired, lost[0]!.message)
   else if (wasLost) {
     // Kept until a new generation: a person must have seen it.
-  } else if (unchecked.length > 0)
+  } else if (hanging.length > 0) set(T.TransactionsClean, false, R.HangingTransaction, hanging[0]!.message)
+  else if (unchecked.length > 0)
     set(T.TransactionsClean, false, R.HangingTransactionsUnchecked, unchecked[0]!.message)
   else if (reports.length > 0 || !wasUnchecked(status))
     set(T.TransactionsClean, true, R.TransactionsCommitted, 'Every pre-committed transaction was committed')

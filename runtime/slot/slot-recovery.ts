@@ -33,6 +33,8 @@ export interface RecoveredSlot {
   nextCheckpointId: number
   /** Every id of the pool, fenced: the first transaction opens with the id it maps to. */
   fenced: Map<string, ProducerIdentity>
+  /** The head's committable, committed by recovery: a hanging remnant of it gets a COMMIT marker. */
+  promised: ProducerIdentity[]
 }
 
 export async function recoverSlot(ctx: SlotRecoveryContext): Promise<RecoveredSlot> {
@@ -81,7 +83,8 @@ export async function recoverSlot(ctx: SlotRecoveryContext): Promise<RecoveredSl
     ctx.status.alarms.push({ reason: 'HangingTransactionsUnchecked', message, since: new Date().toISOString() })
   }
   const tasks = await Promise.all(run.restore.map((origin) => restoreTask(ctx, origin, topics)))
-  return { tasks, partitions, nextCheckpointId: plan.nextCheckpointId, fenced: run.fenced }
+  const promised = head.committable ? [head.committable] : []
+  return { tasks, partitions, nextCheckpointId: plan.nextCheckpointId, fenced: run.fenced, promised }
 }
 
 async function restoreTask(ctx: SlotRecoveryContext, origin: TaskOrigin, topics: PartitionCounts): Promise<Task> {

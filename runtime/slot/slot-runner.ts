@@ -30,6 +30,7 @@ import { TwoPhaseCommitWriter } from '../sink/two-phase-commit-writer.ts'
 import { SourceReader } from '../source/source-reader.ts'
 import { SlotChains } from '../state/task-snapshots.ts'
 import type { Task } from '../task/task.ts'
+import { type HangingWatch, startHangingWatch } from './hanging-watch.ts'
 import { processSlice, SlotLag } from './process-slice.ts'
 import type { SlotDeps } from './slot-deps.ts'
 import { CheckpointTimeoutError, reasonOf, retryUntil, sleep } from './slot-failures.ts'
@@ -52,6 +53,7 @@ export class SlotRunner {
   #ownOutputCommitting = false
   /** The last fetch found nothing to read on any source. */
   #caughtUp = false
+  #watch: HangingWatch | undefined
 
   constructor(deps: SlotDeps) {
     this.#deps = deps
@@ -75,9 +77,11 @@ export class SlotRunner {
     try {
       await this.#restore()
       await this.#loop()
+      this.#watch?.stop()
       this.status.phase = 'Stopped'
       this.status.ready = false
     } catch (error) {
+      this.#watch?.stop()
       this.status.phase = 'Failed'
       this.status.ready = false
       const e = error as Error & { code?: string; publicMessage?: string }
@@ -121,6 +125,7 @@ export class SlotRunner {
     this.status.tasks = recovered.partitions
     // A slot past the partition count reads nothing, so it knows its lag without a fetch.
     if (this.#tasks.length === 0) this.status.lag = 0
+    if (!this.#atLeastOnce) this.#watch = await startHangingWatch(this.#deps, this.status.alarms, recovered)
     this.status.phase = 'Running'
     this.status.ready = true
     // The deltas each task's restored chain holds: how much of the state came from incremental checkpoints.

@@ -79,6 +79,7 @@ export class WordCountScenario {
       delivery?: JobSpec['delivery']
       incremental?: JobSpec['incremental']
       stopKey?: string
+      hangingTransactions?: JobSpec['hangingTransactions']
       /** Run the workers over a secured listener as `principal`, with exactly the job's ACLs. */
       secured?: { kind: SecuredKind; principal: string; withhold?: (acl: AclEntry) => boolean }
     } = {},
@@ -114,6 +115,7 @@ export class WordCountScenario {
       ...(options.delivery ? { delivery: options.delivery } : {}),
       ...(options.incremental ? { incremental: options.incremental } : {}),
       ...(options.stopKey ? { stopKey: options.stopKey } : {}),
+      ...(options.hangingTransactions ? { hangingTransactions: options.hangingTransactions } : {}),
       ...(access ? { access } : {}),
     }
     return new WordCountScenario(ctx, job, options.inputRecords ?? 1500, options.badEvery)

@@ -40,6 +40,8 @@ export interface JobSpec {
   startAt?: { timestampMs?: number; offsets?: Record<string, string> }
   parallelism: number
   prefix: string
+  /** `kafka.hangingTransactions`: how often, and after how long, the running watch reports them. */
+  hangingTransactions?: { checkIntervalMs: number; afterMs: number }
   intervalMs?: number
   timeoutMs?: number
 }
@@ -91,6 +93,7 @@ export async function startWorker(
       sinkTopic: job.sinkTopic,
       transactionTimeoutMs: 60_000,
       ...(job.delivery ? { delivery: job.delivery } : {}),
+      ...(job.hangingTransactions ? { hangingTransactions: job.hangingTransactions } : {}),
     },
     checkpoint: {
       intervalMs: job.intervalMs ?? 400,

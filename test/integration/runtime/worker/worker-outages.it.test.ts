@@ -29,6 +29,7 @@ interface Status {
   lastCheckpointError?: string
   lastCheckpoint?: { id: number }
   failure?: { reason: string; message: string }
+  alarms: Array<{ reason: string; message: string }>
 }
 const statusOf = async (worker: WorkerProcess) => (await worker.status()) as unknown as Status
 
@@ -75,6 +76,52 @@ describe('exactly worker during outages', () => {
     await run.runToEnd([worker])
     await run.verify()
     await proxy.close()
+  })
+
+  it("another producer's transaction held open on the sink past the timeout is raised with its close command, and cleared once closed", async () => {
+    const run = await WordCountScenario.create(shared, 'hanging', {
+      hangingTransactions: { checkIntervalMs: 500, afterMs: 2000 },
+    })
+    run.feed()
+    const worker = await run.start(0, 1)
+    // Another application's transaction on the job's sink, left open (its timeout is 2 minutes).
+    const foreign = shared.kafka.producer({
+      transactionalId: `foreign-${run.job.uid}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: 120_000,
+    })
+    await foreign.connect()
+    const txn = await foreign.transaction()
+    await txn.send({ topic: run.job.sinkTopic, messages: [{ key: 'x', value: 'held', partition: 1 }] })
+    const hanging = () => statusOf(worker).then((s) => s.alarms.find((a) => a.reason === 'HangingTransaction')?.message)
+    let message = ''
+    await waitUntil(
+      async () => {
+        message = (await hanging()) ?? ''
+        return message !== ''
+      },
+      20_000,
+      () => `no HangingTransaction alarm; the log ends:\n${worker.tail()}`,
+    )
+    expect(message).toMatch(
+      new RegExp(`^Partition ${run.job.sinkTopic}/1 has been held open .* by producer \\d+ \\(epoch \\d+\\)`),
+    )
+    expect(message).toMatch(
+      new RegExp(
+        `kafka-transactions\\.sh --bootstrap-server \\S+ abort --topic ${run.job.sinkTopic} --partition 1 --start-offset \\d+$`,
+      ),
+    )
+    expect((await statusOf(worker)).phase, 'the job goes on meanwhile').toBe('Running')
+    await txn.abort()
+    await foreign.disconnect()
+    await waitUntil(
+      async () => (await hanging()) === undefined,
+      20_000,
+      () => `the alarm stayed after the transaction was aborted; the log ends:\n${worker.tail()}`,
+    )
+    await run.runToEnd([worker])
+    await run.verify()
   })
 
   it('fails the slot with CheckpointTimeout when S3 stays away past checkpoint.timeout; the next attempt loses nothing', async () => {

@@ -135,6 +135,27 @@ describe('buildConditions()', () => {
     })
   })
 
+  it('sets TransactionsClean=False, HangingTransaction, while a worker sees one, and True once it is gone', () => {
+    const alarm = {
+      reason: 'HangingTransaction',
+      message: 'Partition counts/1 has been held open for 16 min … kafka-transactions.sh … abort --topic counts',
+      since: new Date(T0).toISOString(),
+    }
+    const held = buildConditions({}, input({ reports: [worker(0), worker(1, { alarms: [alarm] })] }))
+    expect(condition(held, 'TransactionsClean')).toMatchObject({
+      status: 'False',
+      reason: 'HangingTransaction',
+      message: alarm.message,
+    })
+    expect(
+      condition(buildConditions(held, input({ reports: [worker(0), worker(1)] })), 'TransactionsClean'),
+    ).toMatchObject({ status: 'True', reason: 'TransactionsCommitted' })
+    // A lost transaction outranks it: that output is gone, this one only waits.
+    const expired = { reason: 'TransactionExpired', message: 'T(7) was aborted', since: alarm.since }
+    const both = buildConditions({}, input({ reports: [worker(0, { alarms: [alarm, expired] })] }))
+    expect(condition(both, 'TransactionsClean')?.reason).toBe('TransactionExpired')
+  })
+
   it('sets ReconciliationPaused from the annotation', () => {
     expect(condition(buildConditions({}, input({ paused: true })), 'ReconciliationPaused')).toMatchObject({
       status: 'True',
