@@ -30,9 +30,9 @@ node_modules/.installed: package.json package-lock.json
 deps: node_modules/.installed
 
 # Each script is a no-op when its version is already cached. The long Go builds (kube,
-# kube-node, seaweedfs) run side by side. node-packages installs containerd, runc, the CNI
+# kube-node, seaweedfs, promtool) run side by side. node-packages installs containerd, runc, the CNI
 # plugins, buildah and debootstrap with apt when missing (the real node and `make image`).
-COMPONENTS := kafka etcd kubectl-helm seaweedfs kube kube-node node-packages
+COMPONENTS := kafka etcd kubectl-helm seaweedfs kube kube-node node-packages promtool
 components:
 	@$(MAKE) --no-print-directory -j $(words $(COMPONENTS)) $(addprefix component-,$(COMPONENTS))
 

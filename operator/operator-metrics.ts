@@ -3,8 +3,10 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 
 export interface OperatorMetrics {
   registry: Registry
-  restarts: Counter
+  restarts: Counter<'namespace' | 'job'>
   recoveries: Counter
+  /** Pre-committed transactions `exactly recover` found already aborted by the broker: lost output. */
+  transactionsLost: Counter<'namespace' | 'job'>
   observeReconcile(result: 'success' | 'error' | 'requeue_after' | 'terminal', seconds: number): void
   observeQueueWait(seconds: number): void
   setJobsPerPhase(counts: ReadonlyMap<string, number>): void
@@ -52,7 +54,14 @@ export function createOperatorMetrics(): OperatorMetrics {
     registry,
     restarts: new Counter({
       name: 'exactly_operator_worker_restarts_total',
-      help: 'Worker pods replaced after a failure',
+      help: 'Worker pods replaced after a failure (disruptions are not failures), by StreamJob',
+      labelNames: ['namespace', 'job'],
+      registers,
+    }),
+    transactionsLost: new Counter({
+      name: 'exactly_operator_transactions_lost_total',
+      help: 'Pre-committed transactions exactly recover found the broker had already aborted (their output is lost), by StreamJob',
+      labelNames: ['namespace', 'job'],
       registers,
     }),
     recoveries: new Counter({

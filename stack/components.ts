@@ -9,7 +9,16 @@ import { runCommand } from './run-command.ts'
 
 const installDir = join(dirname(fileURLToPath(import.meta.url)), 'install')
 
-export type Component = 'kafka' | 'etcd' | 'kube' | 'kube-node' | 'seaweedfs' | 'kubectl-helm' | 'node'
+export type Component =
+  | 'kafka'
+  | 'etcd'
+  | 'kube'
+  | 'kube-node'
+  | 'seaweedfs'
+  | 'kubectl-helm'
+  | 'node'
+  /** Prometheus' rule checker, for the chart's alerts (test/integration/chart/alert-rules.it.test.ts). */
+  | 'promtool'
 
 /** Installs `component` if needed and returns the directory holding its binaries or jars. */
 export function componentDir(component: Component): Promise<string> {

@@ -34,7 +34,7 @@ export interface ApplyContext {
     | 'createEvent'
     | 'getStreamJob'
   >
-  metrics: Pick<OperatorMetrics, 'restarts' | 'recoveries'>
+  metrics: Pick<OperatorMetrics, 'restarts' | 'recoveries' | 'transactionsLost'>
   /** Already carries the job, namespace and reconcile id. */
   log: Logger
   /** Who records the Events (reportingInstance). */
@@ -211,7 +211,11 @@ async function patchStatus(ctx: ApplyContext, pass: Pass): Promise<void> {
 function countRestarts(ctx: ApplyContext, observedJob: StreamJob, pass: Pass): void {
   const before = observedJob.status?.restarts ?? 0
   const after = pass.plan.status?.restarts ?? 0
-  if (pass.statusChanged && after > before) ctx.metrics.restarts.inc(after - before)
+  if (pass.statusChanged && after > before) ctx.metrics.restarts.inc(jobMetricLabels(observedJob), after - before)
+}
+
+function jobMetricLabels(job: StreamJob): { namespace: string; job: string } {
+  return { namespace: job.metadata.namespace, job: job.metadata.name }
 }
 
 function recordEvents(ctx: ApplyContext, job: StreamJob, events: readonly PlannedEvent[]): void {
@@ -221,6 +225,8 @@ function recordEvents(ctx: ApplyContext, job: StreamJob, events: readonly Planne
       ctx.log.warn({ err: error, reason: event.reason }, 'cannot record the event')
     })
     ctx.log.info({ event: event.reason, type: event.type }, event.message)
+    // Recovery's finding of lost output is an Event once; the counter makes it alertable.
+    if (event.reason === 'TransactionExpired') ctx.metrics.transactionsLost.inc(jobMetricLabels(job))
   }
 }
 

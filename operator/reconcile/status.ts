@@ -116,8 +116,7 @@ export function buildConditions(status: StreamJobStatus, input: StatusInputs): S
   else if (wasLost) {
     // Kept until a new generation: a person must have seen it.
   } else if (hanging.length > 0) set(T.TransactionsClean, false, R.HangingTransaction, hanging[0]!.message)
-  else if (unchecked.length > 0)
-    set(T.TransactionsClean, false, R.HangingTransactionsUnchecked, unchecked[0]!.message)
+  else if (unchecked.length > 0) set(T.TransactionsClean, false, R.HangingTransactionsUnchecked, unchecked[0]!.message)
   else if (reports.length > 0 || !wasUnchecked(status))
     set(T.TransactionsClean, true, R.TransactionsCommitted, 'Every pre-committed transaction was committed')
 

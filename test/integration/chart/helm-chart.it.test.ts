@@ -246,7 +246,9 @@ describe('charts/exactly', () => {
     const monitor = find(manifests, 'ServiceMonitor', 'exactly', 'exactly-system')
     expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1')
     expect(monitor.metadata.labels).toMatchObject({ release: 'prometheus' })
-    expect(monitor.spec.endpoints).toEqual([{ port: 'http-metrics', path: '/metrics', interval: '15s' }])
+    expect(monitor.spec.endpoints).toEqual([
+      { port: 'http-metrics', path: '/metrics', interval: '15s', honorLabels: true },
+    ])
     expect(monitor.spec.namespaceSelector).toEqual({ matchNames: ['exactly-system'] })
     const service = find(manifests, 'Service', 'exactly-metrics')
     expect(service.metadata.labels).toMatchObject(monitor.spec.selector.matchLabels)

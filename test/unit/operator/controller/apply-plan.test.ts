@@ -12,7 +12,8 @@ import { streamJob, T0 } from '../fixtures.ts'
 function fakeContext(fail: Partial<Record<string, Error>> = {}) {
   const calls: string[] = []
   const remembered: Array<[Array<string | undefined>, string | undefined]> = []
-  const counted = { restarts: 0, recoveries: 0 }
+  const counted = { restarts: 0, recoveries: 0, transactionsLost: 0 }
+  const labelled: Array<[string, unknown]> = []
   const bump = (job: StreamJob, change: Partial<StreamJob>): StreamJob => ({
     ...job,
     ...change,
@@ -24,8 +25,9 @@ function fakeContext(fail: Partial<Record<string, Error>> = {}) {
   })
   const counter = (key: keyof typeof counted) =>
     ({
-      inc: (n?: unknown) => {
-        counted[key] += typeof n === 'number' ? n : 1
+      inc: (labelsOrN?: unknown, n?: unknown) => {
+        if (typeof labelsOrN === 'object') labelled.push([key, labelsOrN])
+        counted[key] += typeof labelsOrN === 'number' ? labelsOrN : typeof n === 'number' ? n : 1
       },
     }) as unknown as ApplyContext['metrics']['restarts']
   const call = async <T>(name: string, answer: T): Promise<T> => {
@@ -53,7 +55,11 @@ function fakeContext(fail: Partial<Record<string, Error>> = {}) {
       createEvent: (_job, event) => call(`createEvent ${event.reason}`, undefined),
       getStreamJob: (namespace, name) => call(`getStreamJob ${namespace}/${name}`, undefined),
     },
-    metrics: { restarts: counter('restarts'), recoveries: counter('recoveries') },
+    metrics: {
+      restarts: counter('restarts'),
+      recoveries: counter('recoveries'),
+      transactionsLost: counter('transactionsLost'),
+    } as ApplyContext['metrics'],
     log: pino({ level: 'silent' }),
     identity: 'operator-0',
     clock: { now: () => T0 },
@@ -61,7 +67,7 @@ function fakeContext(fail: Partial<Record<string, Error>> = {}) {
       call(`requestStop ${podIP} ${target.jobUid}-g${target.generation}-s${target.slot}-a${target.attempt}`, true),
     remember: (superseded, job) => void remembered.push([[...superseded], job.metadata.resourceVersion]),
   }
-  return { ctx, calls, remembered, counted }
+  return { ctx, calls, remembered, counted, labelled }
 }
 
 const pod = (name: string, component = 'worker'): V1Pod => ({
@@ -163,7 +169,19 @@ describe('applyPlan()', () => {
       { ...job, status: { restarts: 1 } },
       plan([{ kind: 'createPod', pod: pod('counts-g1-recover-g2', 'recover') }], { restarts: 3 }),
     )
-    expect(counted).toEqual({ restarts: 2, recoveries: 1 })
+    expect(counted).toEqual({ restarts: 2, recoveries: 1, transactionsLost: 0 })
+  })
+
+  it('counts, per job, restarts and the transactions recovery found lost (from its Event)', async () => {
+    const { ctx, counted, labelled } = fakeContext()
+    const lost = { type: 'Warning' as const, reason: 'TransactionExpired', message: 'slot 0: lost' }
+    await applyPlan(ctx, { ...job, status: { restarts: 0 } }, { ...plan([], { restarts: 1 }), events: [lost] })
+    expect(counted).toMatchObject({ restarts: 1, transactionsLost: 1 })
+    const labels = { namespace: job.metadata.namespace, job: job.metadata.name }
+    expect(labelled).toEqual([
+      ['restarts', labels],
+      ['transactionsLost', labels],
+    ])
   })
 
   it('throws an ApplyError naming the failed step and carrying the status it did not write', async () => {
