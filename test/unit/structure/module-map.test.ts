@@ -40,6 +40,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     'runtime/storage',
   ],
   'runtime/slot': SLOT_ROOMS,
+  // The in-memory harness runs jobs through the worker's own Task, state and codec.
+  'runtime/testing': ['runtime/api', 'runtime/kafka', 'runtime/sink', 'runtime/state', 'runtime/task'],
   'runtime/worker': [...SLOT_ROOMS, 'runtime/slot'],
   'operator/api': ['contract'],
   'operator/model': ['operator/api', 'contract'],
