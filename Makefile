@@ -11,7 +11,7 @@ export PATH := $(NODE_DIR):$(PATH)
 # Quiet a warning from this machine's global npm config that is not ours to fix.
 export npm_config_update_notifier := false
 
-.PHONY: help setup deps components image component-% test test-unit test-integration chaos lint typecheck demo up down status clean-stacks bench kind-up
+.PHONY: help setup deps components image sdk component-% test test-unit test-integration chaos lint typecheck demo up down status clean-stacks bench kind-up
 
 help:
 	@echo "make demo    run the whole system on an embedded local stack"
@@ -20,6 +20,7 @@ help:
 	@echo "make chaos   the exactly-once chaos suite alone (also part of make test)"
 	@echo "make bench   benchmarks against peers (never part of make test)"
 	@echo "make image   build the Dockerfile with buildah (no Docker engine) into an OCI archive"
+	@echo "make sdk     pack the job SDK (exactly/runtime, exactly/testing) into dist/ for your job's project"
 	@echo "make kind-up on a laptop with Docker: kind cluster, image loaded, chart installed"
 	@echo "make lint / make typecheck"
 
@@ -40,6 +41,10 @@ component-%:
 	@bash $(INSTALL)/$*.sh >/dev/null
 
 setup: deps components image
+
+# The job SDK (exactly/runtime, exactly/testing) as dist/exactly-<version>.tgz for a job's own project.
+sdk: deps
+	@node sdk/pack.ts
 
 # The Dockerfile built unchanged with buildah; cached by content (stack/install/image.sh).
 image:
