@@ -35,6 +35,8 @@ export const recoverConfigSchema = z.object({
    * savepoints instead of writing a restore point (spec.checkpoint.storage.onJobDelete: delete).
    */
   deleteStorage: z.boolean().default(false),
+  /** Savepoints to delete once `savepoint` is written: past spec.savepointHistory.maxCount. */
+  disposeSavepoints: z.array(z.string().regex(/^[A-Za-z0-9._-]{1,128}$/)).default([]),
   kafka: worker.kafka
     .pick({
       bootstrapServers: true,

@@ -140,6 +140,12 @@ export const specSchema: Schema = obj(
       'A nonce: set or change it to take a savepoint. The savepoint is listed in status.savepoints with this value.',
       { maxLength: 63 },
     ),
+    savepointHistory: obj(
+      'How many savepoints to keep. Taking one more deletes the oldest from storage and from status.savepoints ' +
+        '(a savepoint a job restored from was copied into that job first, so deleting it breaks nothing).',
+      { maxCount: int('Savepoints kept, the newest.', { minimum: 1, maximum: 1000, default: 10 }) },
+      { default: {} },
+    ),
     restoreFrom: str(
       'The savepoint the next generation starts from instead of its last checkpoint: the name of one of this ' +
         "job's (status.savepoints[].name), or the URI of any (status.savepoints[].uri of another job, namespace or " +

@@ -92,6 +92,8 @@ export interface StreamJobSpec {
   upgradeMode: 'last-state' | 'stateless'
   state: 'running' | 'suspended'
   savepointTrigger?: string
+  /** How many savepoints status.savepoints (and storage) keep; older ones are deleted as new ones come. */
+  savepointHistory: { maxCount: number }
   restoreFrom?: string
 }
 

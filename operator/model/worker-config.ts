@@ -99,6 +99,8 @@ export interface RecoverLayout {
   savepoint?: string | undefined
   /** The job is being deleted: delete its storage but its savepoints instead of writing a restore point. */
   deleteStorage?: boolean
+  /** Savepoints past spec.savepointHistory.maxCount, deleted once the new one is written. */
+  disposeSavepoints?: string[] | undefined
 }
 
 export function desiredRecoverConfig(job: StreamJob, layout: RecoverLayout, durations: JobDurations): RecoverConfig {
@@ -113,6 +115,7 @@ export function desiredRecoverConfig(job: StreamJob, layout: RecoverLayout, dura
     restore: layout.restore,
     ...(layout.savepoint ? { savepoint: layout.savepoint } : {}),
     deleteStorage: layout.deleteStorage ?? false,
+    disposeSavepoints: layout.disposeSavepoints ?? [],
     kafka: {
       bootstrapServers: spec.kafka.bootstrapServers,
       sourceTopics: spec.kafka.source.topics,

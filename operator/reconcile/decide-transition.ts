@@ -19,6 +19,7 @@ import { desiredRecoverPod, type PodSettings } from '../model/worker-pod.ts'
 import type { Draft } from './draft.ts'
 import { isTerminated, type Observed } from './observed.ts'
 import { restartBackoffMs } from './restart-policy.ts'
+import { savepointsPastHistory } from './savepoints.ts'
 
 export interface TransitionSettings {
   /** How long Stopping waits for final checkpoints before deleting the worker pods. */
@@ -161,6 +162,9 @@ export function decideTransition(
                 ? { kind: 'stateless' }
                 : { kind: 'heads' },
             savepoint: transition.savepoint,
+            ...(transition.savepoint
+              ? { disposeSavepoints: savepointsPastHistory(job.status ?? {}, job.spec.savepointHistory.maxCount) }
+              : {}),
             deleteStorage: transition.kind === 'delete' && job.spec.checkpoint.storage.onJobDelete !== 'retain',
           },
           settings.pod,

@@ -39,6 +39,7 @@ import { blockedPods } from './pod-blocks.ts'
 import { resetRestartsWhenStable } from './restart-policy.ts'
 import { pendingSavepoint, savepointTaken } from './savepoints.ts'
 import { buildConditions, type InvalidReport, transactionsCleanAtStart } from './status.ts'
+import { recordUnrecordedFailures } from './unrecorded-failures.ts'
 
 export interface DecideSettings
   extends Omit<SlotSettings, 'pod' | 'durations'>,
@@ -148,6 +149,7 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
         { generation: 0, parallelism: 0, revision, running: true }
       : { generation: 1, parallelism: job.spec.parallelism, revision, running: starting })
   let transition: LayoutTransition | undefined = previous.transition
+  if (current.running) recordUnrecordedFailures(observed, current.generation, draft)
 
   // A closed (suspended) job's storage still has to go when it is deleted: a recover pod does it.
   const storageToDelete = deleting && job.spec.checkpoint.storage.onJobDelete !== 'retain' && !!previous.current

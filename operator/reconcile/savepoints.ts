@@ -1,6 +1,7 @@
 /**
- * Savepoints asked for by spec.savepointTrigger: the name a new trigger's savepoint gets, and the
- * status entry and Event once the generation that took it is closed. Pure.
+ * Savepoints asked for by spec.savepointTrigger: the name a new trigger's savepoint gets, which
+ * old ones go to keep spec.savepointHistory.maxCount, and the status entry and Event once the
+ * generation that took it is closed. Pure.
  */
 import type { LayoutTransition, StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
 import { jobStorage } from '../model/job-storage.ts'
@@ -12,8 +13,25 @@ export function pendingSavepoint(trigger: string | undefined, status: StreamJobS
   return `sp-g${generation}-${trigger.replace(/[^A-Za-z0-9._-]/g, '-')}`.slice(0, 128)
 }
 
+/**
+ * The oldest savepoints listed in status that must go so that, with the one being taken, no more
+ * than `maxCount` remain. The recover pod that takes the new one deletes them from storage.
+ */
+export function savepointsPastHistory(status: StreamJobStatus, maxCount: number): string[] {
+  const listed = status.savepoints ?? []
+  return listed.slice(0, Math.max(0, listed.length + 1 - Math.max(1, maxCount))).map((s) => s.name)
+}
+
 export function savepointTaken(job: StreamJob, transition: LayoutTransition, now: number, draft: Draft) {
   if (!transition.savepoint) return {}
+  const disposed = new Set(savepointsPastHistory(draft.status, job.spec.savepointHistory.maxCount))
+  if (disposed.size > 0) {
+    draft.event(
+      'Normal',
+      'SavepointsDisposed',
+      `Deleted savepoint(s) ${[...disposed].join(', ')}: past spec.savepointHistory.maxCount (${job.spec.savepointHistory.maxCount})`,
+    )
+  }
   const where = `${jobStorage(job).path}savepoints/${transition.savepoint}/`
   draft.event(
     'Normal',
@@ -26,5 +44,5 @@ export function savepointTaken(job: StreamJob, transition: LayoutTransition, now
     completedAt: new Date(now).toISOString(),
     uri: where,
   }
-  return { savepoints: [...(draft.status.savepoints ?? []), entry] }
+  return { savepoints: [...(draft.status.savepoints ?? []).filter((s) => !disposed.has(s.name)), entry] }
 }

@@ -77,6 +77,7 @@ export async function runRecover(args: readonly string[], env: NodeJS.ProcessEnv
       restore: config.restore,
       ...(config.savepoint ? { savepoint: config.savepoint } : {}),
       deleteStorage: config.deleteStorage,
+      disposeSavepoints: config.disposeSavepoints,
       storeForBucket: (bucket) => s3StoreFromEnv({ ...s3, bucket }, env),
     })
     process.stdout.write(`${JSON.stringify(result)}\n`)

@@ -74,6 +74,8 @@ export interface RecoverGenerationOptions {
   savepoint?: string
   /** The job is being deleted: once its slots are closed, delete its storage but its savepoints. */
   deleteStorage?: boolean
+  /** Savepoints deleted once `savepoint` is written (spec.savepointHistory.maxCount). */
+  disposeSavepoints?: readonly string[]
 }
 
 export interface SlotRecovery {
@@ -227,6 +229,12 @@ export async function recoverGeneration(o: RecoverGenerationOptions): Promise<Ge
         outcome: await writeSavepoint(o.store, layout, o.savepoint, { ...point, reason: `savepoint ${o.savepoint}` }),
       }
     : undefined
+  for (const name of savepoint ? (o.disposeSavepoints ?? []) : []) {
+    const keys = await o.store.list(layout.savepointDir(name))
+    await o.store.delete(keys.filter((k) => !k.endsWith('/manifest.json')))
+    await o.store.delete(keys.filter((k) => k.endsWith('/manifest.json')))
+    o.log.info({ savepoint: name, objects: keys.length }, `deleted savepoint ${name}: past the savepoint history`)
+  }
   // What generations before the closed one left is garbage now (best effort: the next pass retries).
   const garbage = await collectGarbage({ store: o.store, layout, generation: o.generation, log: o.log }).catch(
     (error: unknown) => {

@@ -187,6 +187,7 @@ export async function runRecover(
     nextGeneration: number
     restore?: RecoverConfig['restore']
     savepoint?: string
+    disposeSavepoints?: string[]
   },
 ): Promise<{ code: number; summary: Record<string, unknown> | undefined; stderr: string }> {
   if (!stack.kafka || !stack.s3) throw new Error('The integration stack has no Kafka or S3 server')
@@ -199,6 +200,7 @@ export async function runRecover(
     reason: `test: ${options.generation} -> ${options.nextGeneration}`,
     ...(options.restore ? { restore: options.restore } : {}),
     ...(options.savepoint ? { savepoint: options.savepoint } : {}),
+    ...(options.disposeSavepoints ? { disposeSavepoints: options.disposeSavepoints } : {}),
     kafka: {
       bootstrapServers: [job.access?.bootstrap ?? stack.kafka.bootstrap],
       ...(job.access ? { security: job.access.security, transactionalIdPrefix: job.access.transactionalIdPrefix } : {}),

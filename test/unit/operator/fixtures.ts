@@ -41,6 +41,7 @@ export function streamJob(spec: Partial<StreamJobSpec> = {}, meta: Partial<Strea
       restartPolicy: { maxRestarts: 3, resetAfter: '10m', backoff: { initial: '10s', max: '5m' } },
       upgradeMode: 'last-state',
       state: 'running',
+      savepointHistory: { maxCount: 10 },
       ...spec,
     },
   }

@@ -251,6 +251,25 @@ describe('exactly recover and a new generation', () => {
       unexpected: remaining.unexpected.slice(0, 5),
       actual: remaining.actual,
     }).toEqual({ duplicates: [], missing: [], unexpected: [], actual: 300 })
+
+    // The savepoint history: closing generation 1 keeps savepoint "a", closing generation 2 keeps
+    // "b" and, past a history of one, deletes "a" from storage.
+    const movedLayout = checkpointLayout(moved.prefix, { namespace: 'test', name: moved.name })
+    for (const [generation, name, dispose] of [
+      [1, 'a', []],
+      [2, 'b', ['a']],
+    ] as const) {
+      const closed = await runRecover(stack, moved, {
+        generation,
+        parallelism: 1,
+        nextGeneration: generation + 1,
+        savepoint: name,
+        disposeSavepoints: [...dispose],
+      })
+      expect(closed.code, closed.stderr).toBe(0)
+    }
+    expect(await objects.list(movedLayout.savepointDir('a'))).toEqual([])
+    expect(await objects.list(movedLayout.savepointDir('b'))).toContain(movedLayout.savepointManifest('b'))
   })
 })
 

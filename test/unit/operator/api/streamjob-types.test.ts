@@ -114,6 +114,8 @@ const SPEC_PATHS = [
   'upgradeMode',
   'state',
   'savepointTrigger?',
+  'savepointHistory',
+  'savepointHistory.maxCount',
   'restoreFrom?',
 ] as const satisfies readonly PathOf<StreamJobSpec>[]
 

@@ -50,6 +50,27 @@ describe('decide()', () => {
       expect(done.status?.current).toMatchObject({ generation: 1, restoredFrom: uri })
     })
 
+    it('keeps spec.savepointHistory.maxCount: the recover pod deletes the oldest, and status drops them', () => {
+      const { job, pods } = running(1)
+      const listed = ['sp-g1-a', 'sp-g1-b', 'sp-g1-c'].map((name, i) => ({ name, trigger: String(i) }))
+      const asked = {
+        ...job,
+        spec: { ...job.spec, savepointTrigger: 'd', savepointHistory: { maxCount: 2 } },
+        status: { ...job.status, savepoints: listed },
+      }
+      const stopping = decide(observed(asked, pods), T0, SETTINGS)
+      const stopped = pods.map((p) => ({ ...p, phase: 'Succeeded' as const, ready: false }))
+      const recovering = decide(observed(after(asked, stopping), stopped), T0 + 1000, SETTINGS)
+      expect(recoverConfig(recovering)).toMatchObject({
+        savepoint: 'sp-g1-d',
+        disposeSavepoints: ['sp-g1-a', 'sp-g1-b'],
+      })
+      const [job2, recover] = recoverDone(asked, recovering, 'counts-g1-recover-g2')
+      const done = decide(observed(job2, [...stopped, ...recover]), T0 + 2000, SETTINGS)
+      expect(done.status?.savepoints?.map((s) => s.name)).toEqual(['sp-g1-c', 'sp-g1-d'])
+      expect(done.events.map((e) => e.reason)).toContain('SavepointsDisposed')
+    })
+
     it('a new job with restoreFrom starts generation 1 from the savepoint, once', () => {
       const job = streamJob({ parallelism: 1, restoreFrom: 'sp-g4-nightly' })
       const first = decide(observed(job, []), T0, SETTINGS)
