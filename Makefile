@@ -62,7 +62,7 @@ test-unit: deps
 test-integration: setup
 	npx vitest run --project integration
 
-# The chaos suite alone (130k bank commands through kills, a broker restart, a rescale and an
+# The chaos suite alone (110k bank commands through kills, a broker restart, a rescale and an
 # upgrade; also part of `make test`). CHAOS_SEED=<n> replays a run.
 chaos: setup
 	npx vitest run --project integration test/e2e

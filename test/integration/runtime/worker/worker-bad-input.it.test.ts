@@ -18,7 +18,8 @@ const s3 = stack.s3
 const EXIT_FAILED = 1
 const EXIT_NEEDS_A_PERSON = 2
 
-describe('exactly worker and bad input', () => {
+// Side by side: each case has its own topics, storage and worker, and mostly waits for them.
+describe.concurrent('exactly worker and bad input', () => {
   it('onError fail: the slot stops at the bad record and names it and the fix', async () => {
     const run = await WordCountScenario.create(ctx, 'bad-fail', { inputRecords: 300, badEvery: 200 })
     run.feed(10)

@@ -39,7 +39,8 @@ describe('exactly worker under SIGKILL at each protocol step, over SASL_SSL with
       const run = await WordCountScenario.create(ctx, `crash-${scenario.crashes[0]!.replace(/@.*/, '')}`, {
         secured: SCRAM,
       })
-      run.feed()
+      // 60 records every 80 ms: the input still arrives when the step is reached (checkpoint 2).
+      run.feed(80)
       let attempt = 1
       for (const failpoint of scenario.crashes) await run.crashAt(0, attempt++, failpoint)
       await run.runToEnd([await run.start(0, attempt)])
