@@ -203,6 +203,10 @@ export function kafkaClientConformance(name: string, fixture: KafkaClientFixture
       await writer.flush()
       await client.endTransaction(writer.identity, true)
       const at = async (timestamp: number) => (await client.listOffsets([tp], { timestamp })).get(`${topic}/0`)
+      // EndTxn answers once the commit is decided; the marker lands after: wait for it (offset 3).
+      for (let i = 0; i < 50 && (await client.listOffsets([tp], 'latest')).get(`${topic}/0`) !== 4n; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
       expect(await at(base - 1)).toBe(0n)
       expect(await at(base + 1)).toBe(1n)
       expect(await at(base + 2000)).toBe(2n)

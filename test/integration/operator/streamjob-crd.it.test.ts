@@ -98,6 +98,7 @@ describe('StreamJob CRD validation', () => {
       restartPolicy: { maxRestarts: 10, resetAfter: '10m', backoff: { initial: '10s', max: '5m' } },
       state: 'running',
       upgradeMode: 'last-state',
+      savepointHistory: { maxCount: 10 },
     })
   })
 
@@ -148,6 +149,7 @@ describe('StreamJob CRD validation', () => {
       upgradeMode: 'stateless',
       state: 'suspended',
       savepointTrigger: '2026-03-01',
+      savepointHistory: { maxCount: 3 },
       restoreFrom: 'before-migration_v2',
     })
     await create(job)
