@@ -13,14 +13,14 @@ import { join } from 'node:path'
 import { failuresForSummary, type ProjectTally, tallyProject, type VitestJsonReport } from './run-all-tally.ts'
 
 /**
- * The fewest tests each project may run: a little under the counts of 2026-12-06 (unit 384,
- * integration 180 with the chaos suite and the real node's). A project that runs fewer lost a file or a glob.
+ * The fewest tests each project may run: a little under the counts of 2026-12-06, second stop (unit 460,
+ * integration 211 with the chaos suite and the real node's). A project that runs fewer lost a file or a glob.
  * RAISE THESE when you add tests (keep them a few under the new count), and lower them only when
  * tests were removed on purpose.
  */
 const FLOORS: Readonly<Record<string, number>> = {
-  unit: 380,
-  integration: 175,
+  unit: 450,
+  integration: 205,
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'exactly-test-'))
