@@ -7,6 +7,7 @@
  *
  *   exactly checkpoints (--storage URI | --job NAMESPACE/NAME --bucket B [--prefix P] [--uid U]) [--json]
  *   exactly checkpoints gc … [--dry-run]      (checkpoints-gc.ts)
+ *   exactly checkpoints delete-savepoint NAME …  (checkpoints-savepoint.ts)
  */
 import { parseArgs } from 'node:util'
 import { readHead, readManifest } from '../checkpoint/checkpoint-documents.ts'
@@ -16,10 +17,12 @@ import { checkpointTarget, TARGET_OPTIONS, TARGET_USAGE, UsageError } from './ch
 export const CHECKPOINTS_USAGE = `usage: exactly checkpoints ${TARGET_USAGE}
                           [--generation G --slot S --checkpoint K [--attempt A]] [--json]
        exactly checkpoints gc ${TARGET_USAGE} [--dry-run]
+       exactly checkpoints delete-savepoint NAME ${TARGET_USAGE}
 
   lists the job's slots, heads, checkpoints, restore points and savepoints; with --checkpoint,
   shows one manifest and the input that restoring it would process again. gc deletes what closed
-  generations left that nothing live names (--dry-run: lists it). --storage takes the job's
+  generations left that nothing live names (--dry-run: lists it); delete-savepoint disposes of one
+  savepoint. --storage takes the job's
   status.storagePath. Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY.
 `
 
@@ -28,6 +31,11 @@ export async function runCheckpoints(args: string[], env: NodeJS.ProcessEnv): Pr
     if (args[0] === 'gc') {
       const { runCheckpointsGc } = await import('./checkpoints-gc.ts')
       await runCheckpointsGc(args.slice(1), env)
+      return 0
+    }
+    if (args[0] === 'delete-savepoint') {
+      const { runDeleteSavepoint } = await import('./checkpoints-savepoint.ts')
+      await runDeleteSavepoint(args.slice(1), env)
       return 0
     }
     const { values } = parseArgs({

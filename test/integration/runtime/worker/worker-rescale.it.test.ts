@@ -34,7 +34,7 @@ async function produceWords(topic: string, count: number): Promise<void> {
 
 function checkpoints(prefix: string, name: string, ...more: string[]) {
   const storage = ['--bucket', stack.s3!.bucket, '--prefix', prefix, '--endpoint', stack.s3!.endpoint]
-  const sub = more[0] === 'gc' ? ['gc'] : []
+  const sub = more[0] === 'gc' ? ['gc'] : more[0] === 'delete-savepoint' ? more.slice(0, 2) : []
   return runExactly(['checkpoints', ...sub, '--job', `test/${name}`, ...storage, ...more.slice(sub.length)], {
     env: {
       ...process.env,
@@ -270,6 +270,14 @@ describe('exactly recover and a new generation', () => {
     }
     expect(await objects.list(movedLayout.savepointDir('a'))).toEqual([])
     expect(await objects.list(movedLayout.savepointDir('b'))).toContain(movedLayout.savepointManifest('b'))
+    // And on request: `exactly checkpoints delete-savepoint`; a second time there is nothing to delete.
+    const disposed = await checkpoints(moved.prefix, moved.name, 'delete-savepoint', 'b')
+    expect(disposed.code, disposed.stderr).toBe(0)
+    expect(disposed.stdout).toMatch(/^deleted savepoint b: [1-9]\d* object\(s\)/)
+    expect(await objects.list(movedLayout.savepointDir('b'))).toEqual([])
+    const again = await checkpoints(moved.prefix, moved.name, 'delete-savepoint', 'b')
+    expect(again.code).toBe(2)
+    expect(again.stderr).toContain('Cannot delete savepoint b: nothing is stored under')
   })
 })
 
