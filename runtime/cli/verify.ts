@@ -1,10 +1,12 @@
 /**
- * `exactly verify`: audits an example job's output topic against its input topic. Reads both
- * read_committed to the end, recomputes the expected output with the example's independent
- * model, and reports duplicates, missing and unexpected records, broken invariants and any
- * transaction still open on the output. Exits 1 on any finding, 2 on bad arguments.
+ * `exactly verify`: audits a job's output topic against its input topic. Reads both
+ * read_committed to the end, recomputes the expected output (with an example's independent
+ * model, or by replaying the job's own module in memory: verify-replay.ts), and reports
+ * duplicates, missing and unexpected records, broken invariants and any transaction still open
+ * on the output. Exits 1 on any finding, 2 on bad arguments.
  *
  *   exactly verify --bootstrap HOST:PORT --example word-count --input words --output counts [--json]
+ *   exactly verify --bootstrap HOST:PORT --job ./src/job.ts [--config JSON] --input orders --output totals
  */
 import { parseArgs } from 'node:util'
 import type { KafkaSecurity } from '../../contract/kafka-security.ts'
@@ -13,12 +15,16 @@ import { compareOutput, type InputRecord, type VerifyReport } from '../../exampl
 import type { FetchedRecord } from '../kafka/kafka-client.ts'
 import { KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
 import { readToEnd } from '../kafka/read-to-end.ts'
+import { loadJob } from '../worker/job-module.ts'
 import { KAFKA_SECURITY_OPTIONS, KAFKA_SECURITY_USAGE, KafkaFlagsError, kafkaSecurityFromFlags } from './kafka-flags.ts'
+import { ReplayRefusedError, replayModel } from './verify-replay.ts'
 
-export const VERIFY_USAGE = `usage: exactly verify --bootstrap HOST:PORT --example NAME --input TOPIC[,TOPIC] --output TOPIC [--json]
-                     [Kafka security flags]
+export const VERIFY_USAGE = `usage: exactly verify --bootstrap HOST:PORT (--example NAME | --job MODULE [--config JSON])
+                     --input TOPIC[,TOPIC] --output TOPIC [--json] [Kafka security flags]
 
-  --example   one of: ${Object.keys(EXPECTATIONS).join(', ')}
+  --example   one of: ${Object.keys(EXPECTATIONS).join(', ')}: compare with its independent model
+  --job       your job's module (with --config, its spec.job.config): compare with the job itself,
+              replayed in memory over the input with no failure (one input topic, no loop)
   --input     the job's external source topic(s), read in offset order per partition
   --output    the job's sink topic
   --json      print the report as JSON instead of a summary
@@ -38,18 +44,22 @@ class UsageError extends Error {
 
 export async function verifyTopics(options: {
   bootstrap: string
-  example: string
+  /** An example's model; or `job`, replayed. */
+  example?: string
+  job?: { module: string; config?: unknown }
   inputTopics: string[]
   outputTopic: string
   security?: KafkaSecurity
   progress?: (line: string) => void
 }): Promise<VerifyResult> {
-  const model = EXPECTATIONS[options.example]
-  if (!model) {
+  const model = options.example === undefined ? undefined : EXPECTATIONS[options.example]
+  if (options.example !== undefined && !model) {
     throw new UsageError(
       `Cannot verify: unknown example "${options.example}"; use one of ${Object.keys(EXPECTATIONS).join(', ')}`,
     )
   }
+  if (!model && !options.job) throw new UsageError('Cannot verify: give --example NAME or --job MODULE')
+  const job = options.job ? await loadJob(options.job.module) : undefined
   const client = new KafkajsClient({
     brokers: [options.bootstrap],
     clientId: 'exactly-verify',
@@ -65,8 +75,18 @@ export async function verifyTopics(options: {
     }
     options.progress?.(`reading output topic "${options.outputTopic}"`)
     const output = await readToEnd(client, options.outputTopic)
+    const expected = model
+      ? model(input.map(toInputRecord))
+      : {
+          records: replayModel(job!, input, {
+            inputTopics: options.inputTopics,
+            outputTopic: options.outputTopic,
+            partitions: await client.partitionCount(options.inputTopics[0]!),
+            config: options.job?.config,
+          }),
+        }
     const report = compareOutput(
-      model(input.map(toInputRecord)),
+      expected,
       output.records.map((r) => ({ key: r.key?.toString() ?? null, value: r.value?.toString() ?? null })),
     )
     return {
@@ -115,6 +135,15 @@ export function formatVerifyResult(result: VerifyResult): string {
   return lines.join('\n')
 }
 
+function parseConfig(text: string | undefined): unknown {
+  if (text === undefined) return {}
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw new UsageError(`Cannot verify: --config must be JSON (spec.job.config): ${(error as Error).message}`)
+  }
+}
+
 /** The CLI entry: resolves with the exit code. */
 export async function runVerify(args: string[]): Promise<number> {
   try {
@@ -123,18 +152,23 @@ export async function runVerify(args: string[]): Promise<number> {
       options: {
         bootstrap: { type: 'string' },
         example: { type: 'string' },
+        job: { type: 'string' },
+        config: { type: 'string' },
         input: { type: 'string' },
         output: { type: 'string' },
         json: { type: 'boolean', default: false },
         ...KAFKA_SECURITY_OPTIONS,
       },
     })
-    for (const name of ['bootstrap', 'example', 'input', 'output'] as const) {
+    for (const name of ['bootstrap', 'input', 'output'] as const) {
       if (!values[name]) throw new UsageError(`Cannot verify: --${name} is required`)
     }
+    if (!values.example === !values.job)
+      throw new UsageError('Cannot verify: give one of --example NAME or --job MODULE')
     const result = await verifyTopics({
       bootstrap: values.bootstrap!,
-      example: values.example!,
+      ...(values.example ? { example: values.example } : {}),
+      ...(values.job ? { job: { module: values.job, config: parseConfig(values.config) } } : {}),
       inputTopics: values.input!.split(','),
       outputTopic: values.output!,
       security: kafkaSecurityFromFlags(values),
@@ -149,6 +183,7 @@ export async function runVerify(args: string[]): Promise<number> {
   } catch (error) {
     const usage =
       error instanceof UsageError ||
+      error instanceof ReplayRefusedError ||
       error instanceof KafkaFlagsError ||
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     process.stderr.write(`exactly verify: ${(error as Error).message}\n${usage ? VERIFY_USAGE : ''}`)

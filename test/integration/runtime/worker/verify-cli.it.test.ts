@@ -30,6 +30,67 @@ async function send(topic: string, messages: Array<{ key: string; value: string 
 }
 
 describe('exactly verify', () => {
+  it('audits a job with no model by replaying its own module: passes exact output, names a duplicate, refuses two inputs', async () => {
+    // A job of the user's, outside the checkout, with a config: its exactly/runtime is the CLI's.
+    const dir = mkdtempSync(join(tmpdir(), 'verify-job-'))
+    const module = join(dir, 'job.ts')
+    writeFileSync(
+      module,
+      [
+        "import { defineJob } from 'exactly/runtime'",
+        'export default defineJob<{ tag: string }>({',
+        '  process(record, ctx) {',
+        "    const k = record.key?.toString() ?? ''",
+        '    const n = (ctx.state.get<number>(k) ?? 0) + 1',
+        '    ctx.state.set(k, n)',
+        '    ctx.emit({ key: k, value: ctx.config.tag + String(n) })',
+        '  },',
+        '})',
+      ].join('\n'),
+    )
+    const input = await createTopic(kafka, 'replay-in', 2)
+    const output = await createTopic(kafka, 'replay-out', 1)
+    await send(
+      input,
+      ['x', 'y', 'x', 'z', 'x'].map((w) => ({ key: w, value: w })),
+    )
+    await send(output, [
+      { key: 'x', value: '#1' },
+      { key: 'x', value: '#2' },
+      { key: 'y', value: '#1' },
+      { key: 'z', value: '#1' },
+      { key: 'x', value: '#3' },
+    ])
+    const replay = (inputs: string) =>
+      runExactly(
+        [
+          'verify',
+          '--bootstrap',
+          broker!.bootstrap,
+          '--job',
+          module,
+          '--config',
+          '{"tag":"#"}',
+          '--input',
+          inputs,
+          '--output',
+          output,
+        ],
+        { timeoutMs: 60_000 },
+      )
+    const exact = await replay(input)
+    expect(exact.code, exact.stdout + exact.stderr).toBe(0)
+    expect(exact.stdout).toMatch(/^output records: +5 \(expected 5\)$/m)
+    await send(output, [{ key: 'x', value: '#2' }])
+    const duplicate = await replay(input)
+    expect(duplicate.code).toBe(1)
+    expect(duplicate.stdout).toMatch(/duplicates:\s+1/)
+    expect(duplicate.stdout).toContain('x → #2')
+    const two = await replay(`${input},${output}`)
+    expect(two.code).toBe(2)
+    expect(two.stderr).toContain('Cannot replay a job over 2 input topics')
+  })
+
   it('passes exact output, then fails on a duplicate, a loss and an open transaction', async () => {
     const input = await createTopic(kafka, 'verify-in', 1)
     const output = await createTopic(kafka, 'verify-out', 1)
