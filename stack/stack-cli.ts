@@ -6,6 +6,7 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { REPO_ROOT } from './repo-root.ts'
 import { readStackInfo, type StackInfo, stackIsUp, startStack, stopStackDir } from './stack.ts'
+import { writeStackWrappers } from './stack-wrappers.ts'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -15,7 +16,8 @@ const command = positionals[0] ?? 'status'
 const dir = resolve(values.dir ?? `${REPO_ROOT}/.stack`)
 const say = (line: string) => process.stdout.write(`[stack] ${line}\n`)
 
-function describe(info: StackInfo): string {
+async function describe(info: StackInfo): Promise<string> {
+  const bin = await writeStackWrappers(info)
   const lines = [`stack directory: ${info.dir} (logs in ${info.dir}/logs)`]
   if (info.kube) {
     lines.push(`Kubernetes:  kubectl --kubeconfig ${info.kube.kubeconfig} get nodes   (node ${info.kube.nodeName})`)
@@ -27,6 +29,10 @@ function describe(info: StackInfo): string {
       `             AWS_ACCESS_KEY_ID=${info.s3.accessKeyId} AWS_SECRET_ACCESS_KEY=${info.s3.secretAccessKey}`,
     )
   }
+  lines.push(
+    `Commands:    export PATH=${bin}:$PATH   # kubectl, helm (the stack's kubeconfig) and exactly (its S3 credentials)`,
+    `             e.g. kubectl get sj -A; exactly checkpoints --storage <status.storagePath> --endpoint ${info.s3?.endpoint ?? '<S3 endpoint>'}`,
+  )
   return lines.join('\n')
 }
 
@@ -47,7 +53,7 @@ switch (command) {
       progress: say,
     })
     say('up. Stop it with: make down')
-    process.stdout.write(`${describe(stack.info)}\n`)
+    process.stdout.write(`${await describe(stack.info)}\n`)
     // The processes run in their own groups and outlive this one.
     process.exit(0)
     break
@@ -63,7 +69,7 @@ switch (command) {
       say('no stack is up (make up starts one)')
       process.exit(1)
     }
-    process.stdout.write(`${describe(info)}\n`)
+    process.stdout.write(`${await describe(info)}\n`)
     break
   }
   default:
