@@ -1,18 +1,3 @@
-/**
- * One reconcile decision (DESIGN section 7): from the StreamJob, its pods and what its workers
- * report, the actions to take, the status to write and when to look again. Pure and
- * level-triggered: it never depends on which event woke it, so running it twice on the same
- * inputs gives the same plan, and a restarted operator carries on from status and pods alone.
- *
- *   paused ──▶ nothing but ReconciliationPaused=True
- *   deleting ──▶ close the running generation (stop, recover) ──▶ remove the finalizer
- *   a layout change in progress ──▶ carry it on (decide-transition.ts)
- *   running, spec.state suspended ──▶ close the generation ──▶ Suspended
- *   running, spec revision changed ──▶ close the generation ──▶ the next one from its restore point
- *   running ──▶ keep one live worker per slot (decide-slots.ts)
- *   closed, spec.state running ──▶ start the generation from its restore point
- */
-import type { WorkerStatus } from '../../contract/worker-status.ts'
 import { ConditionType, findCondition, ConditionReason as R } from '../api/conditions.ts'
 import type { JobPhase, LayoutTransition, RuntimeLayout, StreamJobStatus } from '../api/streamjob-types.ts'
 import { jobDurations } from '../model/job-durations.ts'
@@ -33,12 +18,13 @@ import {
 import { Draft } from './draft.ts'
 import { recoveryFindings } from './failure-words.ts'
 import { transitionJobPhase } from './job-phase.ts'
+import { invalidReportsOf, livePods, reportsOf } from './live-reports.ts'
 import type { Observed } from './observed.ts'
 import type { Plan } from './plan.ts'
 import { blockedPods } from './pod-blocks.ts'
 import { resetRestartsWhenStable } from './restart-policy.ts'
 import { pendingSavepoint, savepointTaken } from './savepoints.ts'
-import { buildConditions, type InvalidReport, transactionsCleanAtStart } from './status.ts'
+import { buildConditions, transactionsCleanAtStart } from './status.ts'
 import { recordUnrecordedFailures } from './unrecorded-failures.ts'
 
 export interface DecideSettings
@@ -277,27 +263,6 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
 function withLayout(status: StreamJobStatus, current: RuntimeLayout, transition: LayoutTransition | undefined) {
   const { transition: _dropped, ...rest } = status
   return { ...rest, current, ...(transition ? { transition } : {}) }
-}
-
-function livePods(observed: Observed, generation: number) {
-  return observed.pods.filter((p) => p.role === 'worker' && p.generation === generation && !p.deleting)
-}
-
-function reportsOf(observed: Observed, generation: number): WorkerStatus[] {
-  return livePods(observed, generation).flatMap((p) => {
-    const report = observed.workers.get(p.name)
-    return report ? [report] : []
-  })
-}
-
-/** In slot order, so the worker the condition names does not change with the informer's order. */
-function invalidReportsOf(observed: Observed, generation: number): InvalidReport[] {
-  return livePods(observed, generation)
-    .sort((a, b) => (a.slot ?? 0) - (b.slot ?? 0) || (a.attempt ?? 0) - (b.attempt ?? 0))
-    .flatMap((p) => {
-      const reason = observed.invalidReports?.get(p.name)
-      return reason === undefined ? [] : [{ pod: p.name, reason }]
-    })
 }
 
 function recoveringDetail(status: StreamJobStatus): string {

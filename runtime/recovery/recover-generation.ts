@@ -13,12 +13,7 @@
  */
 
 import type { Logger } from 'pino'
-import {
-  copyTaskObjects,
-  readSavepointAt,
-  writeRestorePoint,
-  writeSavepoint,
-} from '../checkpoint/checkpoint-documents.ts'
+import { writeRestorePoint, writeSavepoint } from '../checkpoint/checkpoint-documents.ts'
 import { CheckpointStore } from '../checkpoint/checkpoint-store.ts'
 import { collectGarbage, deleteJobStorage } from '../checkpoint/collect-garbage.ts'
 import { checkpointLayout, storageJobName } from '../checkpoint/layout.ts'
@@ -26,11 +21,10 @@ import { chainFormatVersion, type ManifestTask } from '../checkpoint/manifest.ts
 import type { KafkaClient } from '../kafka/kafka-client.ts'
 import { transactionalIdPool } from '../sink/txn-ids.ts'
 import { sourcePartitionCount, tasksOfSlot } from '../source/assignment.ts'
-import { startOffsets } from '../source/start-position.ts'
-import { encodeSnapshot } from '../state/snapshot-codec.ts'
 import type { ObjectStore } from '../storage/object-store.ts'
 import type { HangingTransaction } from './hanging-transactions.ts'
-import { planRecoveryFromHead, RestoreMismatchError } from './recovery-plan.ts'
+import { planRecoveryFromHead } from './recovery-plan.ts'
+import { freshTask, savepointTasks } from './restore-sources.ts'
 import { runRecoveryPlan } from './run-recovery-plan.ts'
 
 /** Attempt numbers are int32 in the head; recovery takes the last one so nothing outranks it. */
@@ -249,69 +243,4 @@ export async function recoverGeneration(o: RecoverGenerationOptions): Promise<Ge
     ...(garbage ? { deletedObjects: garbage.keys.length } : {}),
     transactionsClean,
   }
-}
-
-/**
- * The tasks of a savepoint, this job's by name or any by URI, copied into the restore point's
- * own objects: the new generation depends on nothing the savepoint's owner may dispose of. It
- * must hold every source partition the job has now.
- */
-async function savepointTasks(
-  o: RecoverGenerationOptions,
-  layout: ReturnType<typeof checkpointLayout>,
-  source: { kind: 'savepoint'; name: string } | { kind: 'savepointUri'; uri: string },
-  partitionCount: number,
-): Promise<ManifestTask[]> {
-  let from = o.store
-  let key: string
-  if (source.kind === 'savepoint') key = layout.savepointManifest(source.name)
-  else {
-    const [, bucket, dir] = /^s3:\/\/([^/]+)\/(.+\/)$/.exec(source.uri) ?? []
-    if (!bucket || !dir)
-      throw new RestoreMismatchError(
-        `Cannot start from savepoint ${source.uri}: write s3://bucket/…/savepoints/<name>/`,
-      )
-    if (o.storeForBucket) from = o.storeForBucket(bucket)
-    key = `${dir}manifest.json`
-  }
-  const what = source.kind === 'savepoint' ? `savepoint "${source.name}"` : `savepoint ${source.uri}`
-  const point = await readSavepointAt(from, key)
-  if (!point) {
-    throw new RestoreMismatchError(
-      `Cannot start from ${what}: "${key}" does not exist; see status.savepoints or exactly checkpoints`,
-    )
-  }
-  const have = new Set(point.tasks.map((t) => t.partition))
-  const lacking = Array.from({ length: partitionCount }, (_, p) => p).filter((p) => !have.has(p))
-  if (lacking.length > 0) {
-    throw new RestoreMismatchError(
-      `Cannot start from ${what}: it has no state for partitions ${lacking.join(', ')}; the source topics' partition count may have changed`,
-    )
-  }
-  const tasks = await copyTaskObjects(
-    o.store,
-    point.tasks,
-    {
-      snapshot: (partition) => layout.restorePointSnapshot(o.nextGeneration, partition),
-      delta: (partition, index) => layout.restorePointDelta(o.nextGeneration, partition, index),
-    },
-    from,
-  )
-  return tasks.map((t) => ({ ...t }))
-}
-
-/** A task that never checkpointed: empty state, offsets where `startFrom` points now. */
-async function freshTask(
-  o: RecoverGenerationOptions,
-  key: string,
-  origin: { partition: number; startFrom: 'earliest' | 'latest' },
-): Promise<ManifestTask> {
-  const tps = o.sourceTopics.map((topic) => ({ topic, partition: origin.partition }))
-  const listed = await startOffsets(o.kafka, tps, { ...o.startAt, startFrom: origin.startFrom })
-  const offsets = Object.fromEntries(
-    o.sourceTopics.map((topic) => [topic, (listed.get(`${topic}/${origin.partition}`) ?? 0n).toString()]),
-  )
-  const { bytes, checksum } = encodeSnapshot(origin.partition, [])
-  await o.store.put(key, bytes)
-  return { partition: origin.partition, offsets, snapshot: { key, checksum, bytes: bytes.length } }
 }
