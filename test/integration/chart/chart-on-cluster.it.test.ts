@@ -21,6 +21,19 @@ import {
 
 const chart = useChartCluster()
 const REPO_ROOT = join(CHART_DIR, '..', '..')
+
+/** This checkout's CRD, applied the way helm's crds/ would (server-side, taking over any field). */
+const applyChartCrd = () =>
+  ok(
+    kubectl(chart.kubeconfig, [
+      'apply',
+      '--server-side',
+      '--force-conflicts',
+      '--field-manager=exactly-tests',
+      '-f',
+      CHART_CRD,
+    ]),
+  )
 const chartVersion = () => /^version: (\S+)$/m.exec(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8'))![1]
 
 type CrdJson = {
@@ -46,16 +59,7 @@ describe('charts/exactly on the cluster', () => {
     expect(readFileSync(CHART_CRD).equals(readFileSync(REPO_CRD)), 'the chart CRD must equal crds/ (see above)').toBe(
       true,
     )
-    await ok(
-      kubectl(chart.kubeconfig, [
-        'apply',
-        '--server-side',
-        '--force-conflicts',
-        '--field-manager=exactly-tests',
-        '-f',
-        CHART_CRD,
-      ]),
-    )
+    await applyChartCrd()
     await ok(kubectl(chart.kubeconfig, ['wait', '--for=condition=Established', 'crd/streamjobs.exactly.dev']))
 
     // The warning is live in this namespace: a Deployment without a security context gets one.
@@ -162,16 +166,7 @@ describe('charts/exactly on the cluster', () => {
       await ok(helm(['uninstall', release, ...where]))
     } finally {
       // Whatever happened, the rest of the suite runs on this checkout's CRD.
-      await ok(
-        kubectl(chart.kubeconfig, [
-          'apply',
-          '--server-side',
-          '--force-conflicts',
-          '--field-manager=exactly-tests',
-          '-f',
-          CHART_CRD,
-        ]),
-      )
+      await applyChartCrd()
     }
   })
 
