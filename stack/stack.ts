@@ -194,16 +194,25 @@ export function stackIsUp(dir: string): boolean {
  * Stops test stacks under `root` whose owner process is gone (a run killed with SIGKILL cannot
  * clean up after itself). Persistent `make up` stacks are left alone.
  */
-export async function sweepOrphanStacks(root: string): Promise<void> {
+export async function sweepOrphanStacks(root: string, keepFinished = 5): Promise<void> {
   if (!existsSync(root)) return
+  const finished: string[] = []
   for (const name of readdirSync(root)) {
     const dir = join(root, name)
-    // A finished run leaves only its logs behind (no stack.json): nothing to stop.
+    // A finished run leaves its logs and data behind (no stack.json): nothing to stop.
     const info = readStackInfo(dir)
-    if (!info || info.persistent || isAlive(info.ownerPid)) continue
+    if (!info) {
+      finished.push(name)
+      continue
+    }
+    if (info.persistent || isAlive(info.ownerPid)) continue
     await stopStackDir(dir)
     rmSync(dir, { recursive: true, force: true })
   }
+  // Keep the newest few for their logs (names start with the start time in ms); each holds about
+  // 200 MB of broker, etcd and S3 data, and CI runs here at every stop.
+  const byAge = finished.sort((a, b) => Number.parseInt(b, 10) - Number.parseInt(a, 10) || b.localeCompare(a))
+  for (const name of byAge.slice(keepFinished)) rmSync(join(root, name), { recursive: true, force: true })
 }
 
 /** Last-resort cleanup when the owning process is interrupted: kill every group synchronously. */
