@@ -11,7 +11,7 @@ export PATH := $(NODE_DIR):$(PATH)
 # Quiet a warning from this machine's global npm config that is not ours to fix.
 export npm_config_update_notifier := false
 
-.PHONY: help setup deps components image sdk component-% test test-unit test-integration chaos lint typecheck demo up down status clean-stacks bench kind-up
+.PHONY: help setup deps components image sdk component-% test test-unit test-integration chaos lint typecheck demo up down status bench kind-up
 
 help:
 	@echo "make demo    run the whole system on an embedded local stack"
