@@ -2,6 +2,7 @@
  * `make up` / `make down`: start the local stack in the background and say how to reach it,
  * or stop it. usage: node stack/stack-cli.ts up|down|status [--dir D] [--only kafka,s3,kube]
  */
+import { rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { REPO_ROOT } from './repo-root.ts'
@@ -43,6 +44,9 @@ switch (command) {
       process.exit(1)
     }
     if (readStackInfo(dir)) await stopStackDir(dir)
+    // Empty state each time: a stopped stack's etcd, broker and S3 data would bring back its
+    // namespaces, jobs and operators (a killed test run's kept reconciling hours later).
+    rmSync(dir, { recursive: true, force: true })
     const only = new Set((values.only ?? 'kafka,s3,kube').split(','))
     const stack = await startStack({
       dir,
