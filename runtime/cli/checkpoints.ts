@@ -64,7 +64,14 @@ export async function runCheckpoints(args: string[], env: NodeJS.ProcessEnv): Pr
         const ids = checkpoints.map((c) => `${c.checkpointId}(a${c.attempt})`).join(' ') || '-'
         return `generation ${generation} slot ${slot}: head at ${at}, ${owner}${head && !head.committableDone ? ', commit pending' : ''}; stored: ${ids}`
       })
-      if (lines.length === 0) lines.push(`no checkpoints under ${layout.jobDir}`)
+      if (lines.length === 0) {
+        lines.push(
+          `no checkpoints under ${layout.jobDir}` +
+            (values.storage || values.uid
+              ? ''
+              : "; jobs the operator started since 0.2 keep theirs under a directory of their uid: pass --storage with the job's status.storagePath, or --uid"),
+        )
+      }
       for (const g of points) lines.push(`restore point for generation ${g}`)
       const savepoints = [
         ...new Set(

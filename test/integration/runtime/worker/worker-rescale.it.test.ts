@@ -117,6 +117,11 @@ describe('exactly recover and a new generation', () => {
     expect(listed.stdout).toMatch(/generation 1 slot 1: head at checkpoint 2, attempt 2147483647/)
     expect(listed.stdout).toMatch(/generation 2 slot 2: head at checkpoint \d+, attempt 1/)
     expect(listed.stdout).toContain('restore point for generation 2')
+    // A job found nowhere: the hint names where the operator's jobs keep their checkpoints.
+    const elsewhere = await checkpoints(run.job.prefix, 'no-such-job')
+    expect(elsewhere.stdout).toMatch(
+      /^no checkpoints under .*no-such-job\/; .*pass --storage with the job's status\.storagePath/,
+    )
     const json = JSON.parse((await checkpoints(run.job.prefix, run.job.name, '--json')).stdout) as {
       slots: Array<{
         generation: number
