@@ -5,9 +5,9 @@
  * SDK's .d.ts. Packages come from the npm registry (cached in ~/.npm after the first run).
  * No Kafka, S3 or cluster: it runs in the unit project, beside the integration suite.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { packSdk } from '../../../sdk/pack.ts'
 import { REPO_ROOT } from '../../../stack/repo-root.ts'
@@ -19,9 +19,11 @@ describe('the SDK in a job project of its own', () => {
     const tarball = await packSdk(join(work, 'sdk'))
     const project = join(work, 'my-job')
     cpSync(join(REPO_ROOT, 'examples', 'starter'), project, { recursive: true })
+    // As the starter's README says: the tarball in vendor/, where package.json expects it.
+    mkdirSync(join(project, 'vendor'))
+    copyFileSync(tarball, join(project, 'vendor', basename(tarball)))
     const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8'))
-    manifest.devDependencies.exactly = `file:${tarball}`
-    writeFileSync(join(project, 'package.json'), JSON.stringify(manifest, null, 2))
+    expect(manifest.devDependencies.exactly).toBe(`file:vendor/${basename(tarball)}`)
 
     const npm = (args: string[]) =>
       runCommand('npm', args, {
