@@ -44,7 +44,8 @@ function checkpoints(prefix: string, name: string, ...more: string[]) {
   })
 }
 
-describe('exactly recover and a new generation', () => {
+// Side by side: each case has its own topics, storage prefix and workers.
+describe.concurrent('exactly recover and a new generation', () => {
   it('rescales 2 → 3 after a slot died before its commit; the output stays exact', async () => {
     const run = await WordCountScenario.create(ctx, 'rescale', { parallelism: 2, inputRecords: 2400 })
     run.feed()

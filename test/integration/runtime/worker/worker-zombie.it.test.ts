@@ -85,7 +85,8 @@ async function expectFenced(run: WordCountScenario, frozen: FreezeSnapshot, own:
     expect(ownOpen(frozen).size, `the zombie held a transaction of its own; ${what}`).toBeGreaterThan(0)
 }
 
-describe('exactly worker zombies', () => {
+// Side by side: each scenario has its own topics, storage and workers, and waits on its feed.
+describe.concurrent('exactly worker zombies', () => {
   it('a frozen worker woken after its replacement checkpointed is fenced and exits', async () => {
     const run = await WordCountScenario.create(ctx, 'zombie-frozen', { inputRecords: INPUT_RECORDS })
     run.feed()
