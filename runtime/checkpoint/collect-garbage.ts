@@ -13,6 +13,7 @@
  */
 import type { Logger } from 'pino'
 import type { ObjectStore } from '../storage/object-store.ts'
+import { deleteInOrder } from './delete-in-order.ts'
 import type { CheckpointLayout } from './layout.ts'
 import { snapshotKeysOf } from './list-checkpoints.ts'
 
@@ -26,7 +27,7 @@ export interface GarbageInput {
   live: ReadonlySet<string>
 }
 
-/** The keys to delete, objects first and documents last, so a pass cut short leaves no document naming a missing object. */
+/** The keys to delete (deleteInOrder deletes the objects before the documents naming them). */
 export function planGarbage(input: GarbageInput): string[] {
   const objects: string[] = []
   const documents: string[] = []
@@ -76,9 +77,7 @@ export async function collectGarbage(options: {
   }
   const doomed = planGarbage({ keys, layout, generation, live })
   if (!options.dryRun && doomed.length > 0) {
-    const documents = doomed.filter((k) => k.endsWith('.json'))
-    await store.delete(doomed.filter((k) => !k.endsWith('.json')))
-    await store.delete(documents)
+    await deleteInOrder(store, doomed)
     options.log?.info(
       { generation, objects: doomed.length },
       `deleted ${doomed.length} object(s) of generations before ${generation} that nothing live names`,
@@ -97,8 +96,16 @@ export async function deleteJobStorage(store: ObjectStore, layout: CheckpointLay
     const kind = layout.parse(key)?.kind
     return kind !== undefined && kind !== 'savepoint'
   })
-  // Objects, then documents, heads last: an interrupted pass is finished by running it again.
-  const rank = (key: string) => (key.endsWith('/head.json') ? 2 : key.endsWith('.json') ? 1 : 0)
-  for (const r of [0, 1, 2]) await store.delete(keys.filter((k) => rank(k) === r))
+  await deleteInOrder(store, keys)
+  return keys
+}
+
+/**
+ * One savepoint, on request (`exactly checkpoints delete-savepoint`) or past the history
+ * (`exactly recover`). Savepoints are self-contained: nothing else names their objects.
+ */
+export async function deleteSavepoint(store: ObjectStore, layout: CheckpointLayout, name: string): Promise<string[]> {
+  const keys = await store.list(layout.savepointDir(name))
+  await deleteInOrder(store, keys)
   return keys
 }

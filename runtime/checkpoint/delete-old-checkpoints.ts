@@ -7,6 +7,7 @@
 import type { Logger } from 'pino'
 import type { ObjectStore } from '../storage/object-store.ts'
 import { readHead } from './checkpoint-documents.ts'
+import { deleteInOrder } from './delete-in-order.ts'
 import type { CheckpointLayout, CheckpointRef } from './layout.ts'
 import { chainedCheckpoints, checkpointObjects, referencedCheckpoints } from './list-checkpoints.ts'
 import { planRetention } from './retention.ts'
@@ -57,8 +58,6 @@ export async function deleteOldCheckpoints(options: {
   const keys = objects
     .filter((o) => doomed.some((d) => d.checkpointId === o.ref.checkpointId && d.attempt === o.ref.attempt))
     .flatMap((o) => o.keys)
-  // Snapshots first, manifests last: an interrupted pass never leaves a manifest without its objects.
-  await store.delete(keys.filter((k) => !k.endsWith('/manifest.json')))
-  await store.delete(keys.filter((k) => k.endsWith('/manifest.json')))
+  await deleteInOrder(store, keys)
   log?.info({ deleted: doomed, objects: keys.length }, 'deleted old checkpoints')
 }

@@ -6,6 +6,7 @@
  * it until it falls out of that history.
  */
 import { parseArgs } from 'node:util'
+import { deleteSavepoint } from '../checkpoint/collect-garbage.ts'
 import { checkpointTarget, TARGET_OPTIONS, UsageError } from './checkpoint-target.ts'
 
 export async function runDeleteSavepoint(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -13,12 +14,9 @@ export async function runDeleteSavepoint(args: string[], env: NodeJS.ProcessEnv)
   const [name, ...extra] = positionals
   if (!name || extra.length > 0) throw new UsageError('Cannot delete a savepoint: name exactly one, e.g. sp-g3-nightly')
   const { store, layout } = checkpointTarget(values, env, `delete savepoint ${name}`)
-  const keys = await store.list(layout.savepointDir(name))
+  const keys = await deleteSavepoint(store, layout, name)
   if (keys.length === 0) {
     throw new UsageError(`Cannot delete savepoint ${name}: nothing is stored under ${layout.savepointDir(name)}`)
   }
-  // The manifest last: a savepoint cut short by a failure is still refused at restore as incomplete.
-  await store.delete(keys.filter((k) => !k.endsWith('/manifest.json')))
-  await store.delete(keys.filter((k) => k.endsWith('/manifest.json')))
   process.stdout.write(`deleted savepoint ${name}: ${keys.length} object(s) under ${layout.savepointDir(name)}\n`)
 }

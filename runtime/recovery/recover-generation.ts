@@ -15,7 +15,7 @@
 import type { Logger } from 'pino'
 import { writeRestorePoint, writeSavepoint } from '../checkpoint/checkpoint-documents.ts'
 import { CheckpointStore } from '../checkpoint/checkpoint-store.ts'
-import { collectGarbage, deleteJobStorage } from '../checkpoint/collect-garbage.ts'
+import { collectGarbage, deleteJobStorage, deleteSavepoint } from '../checkpoint/collect-garbage.ts'
 import { checkpointLayout, storageJobName } from '../checkpoint/layout.ts'
 import { chainFormatVersion, type ManifestTask } from '../checkpoint/manifest.ts'
 import type { KafkaClient } from '../kafka/kafka-client.ts'
@@ -224,9 +224,7 @@ export async function recoverGeneration(o: RecoverGenerationOptions): Promise<Ge
       }
     : undefined
   for (const name of savepoint ? (o.disposeSavepoints ?? []) : []) {
-    const keys = await o.store.list(layout.savepointDir(name))
-    await o.store.delete(keys.filter((k) => !k.endsWith('/manifest.json')))
-    await o.store.delete(keys.filter((k) => k.endsWith('/manifest.json')))
+    const keys = await deleteSavepoint(o.store, layout, name)
     o.log.info({ savepoint: name, objects: keys.length }, `deleted savepoint ${name}: past the savepoint history`)
   }
   // What generations before the closed one left is garbage now (best effort: the next pass retries).

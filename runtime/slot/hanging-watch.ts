@@ -107,7 +107,7 @@ export class HangingWatch {
     clearTimeout(this.#timer)
   }
 
-  /** One look; exported for tests. */
+  /** One look: close ours, raise or clear the alarm for others'; returns the others' hanging transactions. */
   async check(): Promise<OpenFor[]> {
     const { kafka, log } = this.#o
     const now = (this.#o.now ?? Date.now)()
