@@ -15,7 +15,7 @@ commands:
   recover   close a generation: commit, fence, write a restore point (EXACTLY_RECOVER_CONFIG)
   checkpoints  list a job's checkpoints in S3, inspect one, or gc (exactly checkpoints --help)
   crd apply    put the chart's StreamJob CRD in place (the chart's pre-upgrade hook)
-  verify    audit an example job's output topic against its input (exactly verify --help)
+  verify    audit a job's output against its input: an example's model or your module replayed (exactly verify --help)
   version   print the version
   help      print this help
 `
