@@ -1,7 +1,8 @@
 /**
  * One slice of the slot loop: each record through its task, what the tasks emit collected for
  * the open transaction, and each task's position and lag moved. Positions move past control
- * records and aborted data too, which produce no records.
+ * records and aborted data too, which produce no records. Then the wall clock moves for every
+ * task, records or not: idle partitions, processing-time timers, time-to-live.
  */
 import type { OutgoingRecord } from '../kafka/kafka-client.ts'
 import { partitionKey } from '../kafka/kafka-client.ts'
@@ -30,14 +31,14 @@ export function processSlice(
   tasks: ReadonlyMap<number, Task>,
   out: OutgoingRecord[],
   lag: SlotLag,
-  metrics: Pick<SlotMetrics, 'deadLetters' | 'partitionLag' | 'recordsIn'>,
+  metrics: SliceMetrics,
+  now: number,
 ): number {
   let records = 0
   for (const part of slice.parts) {
     const task = tasks.get(part.partition)!
-    const deadLettersBefore = task.deadLetters
+    if (part.records.length > 0) task.sawRecords(part.topic, now)
     for (const record of part.records) task.process(record, out)
-    if (task.deadLetters > deadLettersBefore) metrics.deadLetters.inc(task.deadLetters - deadLettersBefore)
     if (part.nextOffset !== undefined && part.nextOffset > (task.offsets.get(part.topic) ?? 0n))
       task.offsets.set(part.topic, part.nextOffset)
     const behind = Math.max(0, Number(part.lastStableOffset - (task.offsets.get(part.topic) ?? 0n)))
@@ -46,5 +47,24 @@ export function processSlice(
     records += part.records.length
     metrics.recordsIn.inc(part.records.length)
   }
+  for (const task of tasks.values()) {
+    task.advanceTime(now, out)
+    exportCounts(task, metrics)
+  }
   return records
+}
+
+type SliceMetrics = Pick<
+  SlotMetrics,
+  'deadLetters' | 'partitionLag' | 'recordsIn' | 'timersFired' | 'stateExpired' | 'recordsDropped' | 'watermark'
+>
+
+function exportCounts(task: Task, metrics: SliceMetrics): void {
+  const counts = task.takeCounts()
+  if (counts.deadLetters > 0) metrics.deadLetters.inc(counts.deadLetters)
+  if (counts.timersFired > 0) metrics.timersFired.inc(counts.timersFired)
+  if (counts.stateExpired > 0) metrics.stateExpired.inc(counts.stateExpired)
+  for (const [reason, n] of counts.dropped) metrics.recordsDropped.inc({ reason }, n)
+  const watermark = task.time.watermarks.current
+  if (Number.isFinite(watermark)) metrics.watermark.set({ partition: String(task.partition) }, watermark / 1000)
 }

@@ -31,6 +31,10 @@ export interface SlotMetrics {
   recordsIn: Count
   recordsOut: Count
   deadLetters: Count
+  timersFired: Count
+  stateExpired: Count
+  recordsDropped: LabelledCount<'reason'>
+  watermark: LabelledLevel<'partition'>
   checkpointDuration: Distribution
   checkpointBytes: Level
   stateBytes: Level

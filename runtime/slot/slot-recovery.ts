@@ -48,6 +48,7 @@ export async function recoverSlot(ctx: SlotRecoveryContext): Promise<RecoveredSl
   const partitions = tasksOfSlot(config.slot, config.parallelism, sourcePartitionCount(counts))
   await topics.load(config.kafka.sinkTopic)
   if (config.job.onError.kind === 'dead-letter') await topics.load(config.job.onError.topic)
+  for (const topic of ctx.job.outputTopics?.(config.job.config) ?? []) await topics.load(topic)
 
   const restorePoint = head.checkpointId === null ? await storage.readRestorePoint() : undefined
   const plan = planRecoveryFromHead({
@@ -115,6 +116,7 @@ async function restoreTask(ctx: SlotRecoveryContext, origin: TaskOrigin, topics:
     sinkTopic: config.kafka.sinkTopic,
     errorPolicy: config.job.onError,
     partitionsOf: (topic) => topics.known(topic),
+    ...(ctx.now ? { now: ctx.now } : {}),
   })
 }
 
@@ -137,7 +139,7 @@ class PartitionCounts {
     const count = this.#counts.get(topic)
     if (count === undefined) {
       throw new Error(
-        `Cannot emit to topic "${topic}": it is not the sink or dead-letter topic; declare it in job.config and create it first`,
+        `Cannot emit to topic "${topic}": it is not the sink or dead-letter topic; name it in the job's outputTopics(config) and create it first`,
       )
     }
     return count

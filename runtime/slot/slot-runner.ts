@@ -166,7 +166,7 @@ export class SlotRunner {
       }
       const fetchStarted = this.#now()
       const slice = await reader.next(positions, Math.max(1, Math.min(100, decision.dueInMs)))
-      this.status.recordsIn += processSlice(slice, byPartition, out, lag, this.#deps.metrics)
+      this.status.recordsIn += processSlice(slice, byPartition, out, lag, this.#deps.metrics, this.#now())
       this.status.lag = lag.total()
       this.#caughtUp = slice.records === 0 && this.status.lag === 0
       if (this.#caughtUp && (this.#ownOutputPending || this.#ownOutputCommitting))
@@ -196,6 +196,7 @@ export class SlotRunner {
     // below: re-initializing a pooled id would fence the replacement's open transaction.
     const [committable] = await Promise.all([sink.preCommit(), this.#assertOwner()])
     failpoint?.('after-precommit', k)
+    for (const task of this.#tasks) task.beforeSnapshot()
     const snapshots = this.#chains.snapshot(this.#tasks, config.checkpoint.incremental)
     for (const s of snapshots)
       this.#deps.metrics.taskSnapshots.inc({

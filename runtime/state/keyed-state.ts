@@ -1,47 +1,137 @@
 /**
  * The keyed state of one task. Values must be JSON-serializable because snapshots store them as
  * JSON; obviously wrong values are refused at `set`, where the stack trace points at the job.
+ *
+ * Besides the job's entries it holds the runtime's own (timers, watermarks, time-to-live), under
+ * keys that begin with U+0000, which jobs may not use: they are snapshotted, journaled, rolled
+ * back, sent in deltas and moved on rescale exactly as the job's entries are, so timers and
+ * expiry need no format of their own (snapshot format v2 marks that such keys are the runtime's).
+ *
+ * Time to live: `set(key, value, { ttl })` records when the entry expires (event time: the
+ * writing record's event time plus ttl, reached when the watermark passes it; processing time:
+ * the wall clock). An expired entry reads as absent at once; `expire()` deletes the entries that
+ * fell due, earliest first, from a queue: no scan of all state.
  */
-import type { KeyedStateView, StateValue } from '../api/context.ts'
+import { parseDuration } from '../../contract/duration.ts'
+import type { KeyedStateView, SetOptions, StateValue } from '../api/context.ts'
+import { TimerQueue } from '../time/timer-queue.ts'
 import type { StateDelta } from './snapshot-codec.ts'
 
 const ABSENT = Symbol('absent')
+/** Keys beginning with this belong to the runtime. */
+export const RUNTIME_KEY = '\u0000'
+const TTL_KEY = '\u0000ttl\u0000'
+
+/** What time-to-live reads the time from: the task's clocks. */
+export interface StateClock {
+  /** The event time of the record (or timer) being processed. */
+  eventTime(): number
+  watermark(): number
+  now(): number
+}
+
+const NO_CLOCK: StateClock = { eventTime: () => 0, watermark: () => Number.NEGATIVE_INFINITY, now: Date.now }
+
+type Expiry = [expiresAt: number, time: 'event' | 'processing']
 
 export class KeyedState implements KeyedStateView {
   readonly #entries: Map<string, StateValue>
+  #runtimeKeys = 0
   /** Previous values of keys written since `beginRecord`, so a failed record can be undone. */
   #undo: Array<[string, StateValue | typeof ABSENT]> | undefined
   /** Keys written or deleted since the last `takeChanges`, for incremental checkpoints. */
   #changed = new Set<string>()
+  #clock: StateClock = NO_CLOCK
+  /** Entries with a time to live, by expiry; stale queue entries are skipped when popped. */
+  readonly #expiring = { event: new TimerQueue(), processing: new TimerQueue() }
+  #hasTtl = false
 
   constructor(entries?: Iterable<readonly [string, StateValue]>) {
     this.#entries = new Map(entries)
+    for (const [key, value] of this.#entries) {
+      if (!key.startsWith(RUNTIME_KEY)) continue
+      this.#runtimeKeys++
+      if (key.startsWith(TTL_KEY)) this.#queueExpiry(key.slice(TTL_KEY.length), value as Expiry)
+    }
+  }
+
+  useClock(clock: StateClock): void {
+    this.#clock = clock
   }
 
   get<T extends StateValue = StateValue>(key: string): T | undefined {
+    if (this.#hasTtl && this.#expired(key)) return undefined
     return this.#entries.get(key) as T | undefined
   }
 
-  set(key: string, value: StateValue): void {
+  has(key: string): boolean {
+    if (this.#hasTtl && this.#expired(key)) return false
+    return this.#entries.has(key)
+  }
+
+  set(key: string, value: StateValue, options?: SetOptions): void {
     if (typeof key !== 'string') throw new TypeError(`Cannot set state: keys are strings, got ${typeof key}`)
-    const kind = typeof value
-    if (value === undefined || kind === 'function' || kind === 'symbol' || kind === 'bigint') {
-      throw new TypeError(
-        `Cannot set state "${key}": a ${value === undefined ? 'undefined' : kind} value is not JSON-serializable; use delete() to remove a key`,
+    if (key.charCodeAt(0) === 0) {
+      throw new RangeError(
+        `Cannot set state ${JSON.stringify(key)}: keys beginning with U+0000 belong to the runtime (timers, watermarks, time-to-live); choose another key`,
       )
     }
-    if (kind === 'number' && !Number.isFinite(value)) {
-      throw new TypeError(
-        `Cannot set state "${key}": ${value} does not survive a snapshot (JSON has no NaN or Infinity)`,
-      )
-    }
-    this.#remember(key)
-    this.#entries.set(key, value)
+    checkValue(key, value)
+    this.#write(key, value)
+    if (options?.ttl !== undefined) this.#setExpiry(key, options)
+    else if (this.#hasTtl && this.#entries.has(TTL_KEY + key)) this.#write(TTL_KEY + key, ABSENT)
   }
 
   delete(key: string): boolean {
-    this.#remember(key)
-    return this.#entries.delete(key)
+    const existed = this.has(key)
+    this.#write(key, ABSENT)
+    if (this.#hasTtl && this.#entries.has(TTL_KEY + key)) this.#write(TTL_KEY + key, ABSENT)
+    return existed
+  }
+
+  /** The job's entries, not the runtime's. Expired entries not yet deleted by `expire` count. */
+  get size(): number {
+    return this.#entries.size - this.#runtimeKeys
+  }
+
+  getRuntime<T extends StateValue>(key: string): T | undefined {
+    return this.#entries.get(RUNTIME_KEY + key) as T | undefined
+  }
+
+  setRuntime(key: string, value: StateValue): void {
+    this.#write(RUNTIME_KEY + key, value)
+  }
+
+  deleteRuntime(key: string): boolean {
+    const existed = this.#entries.has(RUNTIME_KEY + key)
+    this.#write(RUNTIME_KEY + key, ABSENT)
+    return existed
+  }
+
+  /** The runtime's entries whose key (without the U+0000) starts with `prefix`: for rebuilding queues on restore. */
+  *runtimeEntries(prefix: string): Generator<[string, StateValue]> {
+    if (this.#runtimeKeys === 0) return
+    const start = RUNTIME_KEY + prefix
+    for (const [key, value] of this.#entries) if (key.startsWith(start)) yield [key.slice(1), value]
+  }
+
+  /** Deletes the entries whose time to live ran out by `watermark` and `now`; returns how many. */
+  expire(watermark: number, now: number): number {
+    if (!this.#hasTtl) return 0
+    let expired = 0
+    for (const [queue, upTo] of [
+      [this.#expiring.event, watermark],
+      [this.#expiring.processing, now],
+    ] as const) {
+      for (let due = queue.popDue(upTo); due; due = queue.popDue(upTo)) {
+        const expiry = this.#entries.get(TTL_KEY + due.key) as Expiry | undefined
+        if (expiry?.[0] !== due.time) continue
+        this.#write(due.key, ABSENT)
+        this.#write(TTL_KEY + due.key, ABSENT)
+        expired++
+      }
+    }
+    return expired
   }
 
   /** Starts journaling writes so that `rollbackRecord` can undo them (for the dead-letter policy). */
@@ -56,25 +146,11 @@ export class KeyedState implements KeyedStateView {
   /** Undoes the writes of the record that failed, newest first. */
   rollbackRecord(): void {
     const undo = this.#undo ?? []
+    this.#undo = undefined
     for (let i = undo.length - 1; i >= 0; i--) {
       const [key, previous] = undo[i]!
-      if (previous === ABSENT) this.#entries.delete(key)
-      else this.#entries.set(key, previous)
+      this.#write(key, previous)
     }
-    this.#undo = undefined
-  }
-
-  #remember(key: string): void {
-    this.#changed.add(key)
-    if (this.#undo) this.#undo.push([key, this.#entries.has(key) ? this.#entries.get(key)! : ABSENT])
-  }
-
-  has(key: string): boolean {
-    return this.#entries.has(key)
-  }
-
-  get size(): number {
-    return this.#entries.size
   }
 
   /**
@@ -93,8 +169,65 @@ export class KeyedState implements KeyedStateView {
     return delta
   }
 
-  /** The entries, for snapshotting. Callers must encode them before the task processes more records. */
+  /** All entries, the runtime's included, for snapshotting. Callers must encode them before the task processes more records. */
   entries(): IterableIterator<[string, StateValue]> {
     return this.#entries.entries()
+  }
+
+  /** The job's entries only: what a test or a person inspecting state means by "the state". */
+  *jobEntries(): Generator<[string, StateValue]> {
+    for (const entry of this.#entries) if (!entry[0].startsWith(RUNTIME_KEY)) yield entry
+  }
+
+  /** Every write goes through here: journal, change set, runtime key count. */
+  #write(key: string, value: StateValue | typeof ABSENT): void {
+    this.#changed.add(key)
+    const runtime = key.charCodeAt(0) === 0
+    if (this.#undo || runtime) {
+      const had = this.#entries.has(key)
+      if (this.#undo) this.#undo.push([key, had ? this.#entries.get(key)! : ABSENT])
+      if (runtime && had !== (value !== ABSENT)) this.#runtimeKeys += had ? -1 : 1
+    }
+    if (value === ABSENT) this.#entries.delete(key)
+    else this.#entries.set(key, value)
+    if (runtime && value !== ABSENT && key.startsWith(TTL_KEY)) {
+      this.#queueExpiry(key.slice(TTL_KEY.length), value as Expiry)
+    }
+  }
+
+  #setExpiry(key: string, options: SetOptions): void {
+    const time = options.time ?? 'event'
+    if (time !== 'event' && time !== 'processing') {
+      throw new RangeError(`Cannot set state "${key}": ttl time must be "event" or "processing", got ${String(time)}`)
+    }
+    const ttl = typeof options.ttl === 'string' ? parseDuration(options.ttl, `ttl of state "${key}"`) : options.ttl
+    if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) {
+      throw new RangeError(`Cannot set state "${key}": ttl must be a positive duration such as 10m, got ${String(ttl)}`)
+    }
+    const base = time === 'event' ? this.#clock.eventTime() : this.#clock.now()
+    this.#write(TTL_KEY + key, [base + ttl, time])
+  }
+
+  #queueExpiry(key: string, [expiresAt, time]: Expiry): void {
+    this.#hasTtl = true
+    this.#expiring[time].push(expiresAt, key)
+  }
+
+  #expired(key: string): boolean {
+    const expiry = this.#entries.get(TTL_KEY + key) as Expiry | undefined
+    if (!expiry) return false
+    return expiry[0] <= (expiry[1] === 'event' ? this.#clock.watermark() : this.#clock.now())
+  }
+}
+
+function checkValue(key: string, value: StateValue): void {
+  const kind = typeof value
+  if (value === undefined || kind === 'function' || kind === 'symbol' || kind === 'bigint') {
+    throw new TypeError(
+      `Cannot set state "${key}": a ${value === undefined ? 'undefined' : kind} value is not JSON-serializable; use delete() to remove a key`,
+    )
+  }
+  if (kind === 'number' && !Number.isFinite(value)) {
+    throw new TypeError(`Cannot set state "${key}": ${value} does not survive a snapshot (JSON has no NaN or Infinity)`)
   }
 }

@@ -17,13 +17,20 @@
  * It has a header of its own, so neither kind can be read as the other:
  *
  *   EXACTLY-DELTA v1\n{"partition":3,"entries":[["apple",3]],"deleted":["pear"]}
+ *
+ * Version 2 (this build writes it) has the same body; what changed is its meaning: keys that
+ * begin with U+0000 are the runtime's (timers, watermarks, time-to-live, see keyed-state.ts).
+ * Version 1 is still read, and a v1 object holding such a key is refused rather than read as
+ * runtime entries (no job could write one then, so it would be damage, not state).
  */
 import { createHash } from 'node:crypto'
 import type { StateValue } from '../api/context.ts'
 
-export const SNAPSHOT_FORMAT_VERSION = 1
+export const SNAPSHOT_FORMAT_VERSION = 2
 const MAGIC = 'EXACTLY-SNAPSHOT v'
-export const DELTA_FORMAT_VERSION = 1
+export const DELTA_FORMAT_VERSION = 2
+/** Versions this build reads. */
+const READABLE = ['1', '2']
 const DELTA_MAGIC = 'EXACTLY-DELTA v'
 /** The header is short; a first line longer than this is not ours. */
 const MAX_HEADER_BYTES = 64
@@ -83,17 +90,18 @@ function sortedByKey(entries: Iterable<[string, StateValue]>): Array<[string, St
 
 /** Verifies the checksum, then the header, then the body; returns the entries in key order. */
 export function decodeSnapshot(bytes: Uint8Array, expectedChecksum: string): Array<[string, StateValue]> {
-  return entriesOf(decodeBody(bytes, expectedChecksum, MAGIC, SNAPSHOT_FORMAT_VERSION, 'snapshot'))
+  return entriesOf(decodeBody(bytes, expectedChecksum, MAGIC, 'snapshot'))
 }
 
 /** Like decodeSnapshot, for a delta: entries in key order, and the deleted keys. */
 export function decodeDelta(bytes: Uint8Array, expectedChecksum: string): StateDelta {
-  const body = decodeBody(bytes, expectedChecksum, DELTA_MAGIC, DELTA_FORMAT_VERSION, 'delta')
+  const body = decodeBody(bytes, expectedChecksum, DELTA_MAGIC, 'delta')
   const entries = entriesOf(body)
   const deleted = (body as { deleted?: unknown }).deleted
   if (!Array.isArray(deleted) || deleted.some((k) => typeof k !== 'string')) {
     throw new SnapshotCorruptError('a delta must list its deleted keys as strings in "deleted"')
   }
+  if (body.version === '1' && deleted.some((k: string) => k.startsWith('\u0000'))) throw runtimeKeyInV1()
   return { entries, deleted: deleted as string[] }
 }
 
@@ -101,9 +109,8 @@ function decodeBody(
   bytes: Uint8Array,
   expectedChecksum: string,
   magic: string,
-  version: number,
   kind: 'snapshot' | 'delta',
-): unknown {
+): { version: string } {
   const actual = snapshotChecksum(bytes)
   if (actual !== expectedChecksum) {
     throw new SnapshotCorruptError(`checksum mismatch (expected ${expectedChecksum}, got ${actual})`)
@@ -116,19 +123,25 @@ function decodeBody(
     throw new SnapshotCorruptError(`not an exactly ${kind} (header ${JSON.stringify(header)})`)
   }
   const found = header.slice(magic.length)
-  if (found !== String(version)) {
+  if (!READABLE.includes(found)) {
     throw new SnapshotCorruptError(
-      `unknown ${kind} format version ${JSON.stringify(found)} (this build reads version ${version})`,
+      `unknown ${kind} format version ${JSON.stringify(found)} (this build reads versions ${READABLE.join(' and ')})`,
     )
   }
   try {
-    return JSON.parse(buffer.subarray(newline + 1).toString('utf8'))
+    const body = JSON.parse(buffer.subarray(newline + 1).toString('utf8'))
+    if (typeof body === 'object' && body !== null) Object.defineProperty(body, 'version', { value: found })
+    return body
   } catch (error) {
     throw new SnapshotCorruptError(`body is not JSON (${(error as Error).message})`, { cause: error })
   }
 }
 
-function entriesOf(body: unknown): Array<[string, StateValue]> {
+function runtimeKeyInV1(): SnapshotCorruptError {
+  return new SnapshotCorruptError('a version 1 object holds a key beginning with U+0000, which no job could write')
+}
+
+function entriesOf(body: { version: string }): Array<[string, StateValue]> {
   const entries = (body as { entries?: unknown } | null)?.entries
   const partition = (body as { partition?: unknown } | null)?.partition
   if (typeof partition !== 'number' || !Array.isArray(entries)) {
@@ -144,6 +157,7 @@ function entriesOf(body: unknown): Array<[string, StateValue]> {
       throw new SnapshotCorruptError(`entry ${i} (key ${JSON.stringify(entry[0])}) is out of order or duplicated`)
     }
     previous = entry[0]
+    if (body.version === '1' && entry[0].startsWith('\u0000')) throw runtimeKeyInV1()
   }
   return entries as Array<[string, StateValue]>
 }

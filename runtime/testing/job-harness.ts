@@ -11,6 +11,11 @@
  * the tasks' memory, restores the last checkpoint, and the next `run()` processes the input
  * since it again. `output()` is what a read_committed consumer of the sink would see.
  *
+ * Time: event time is each record's `timestamp` (or the job's `time.timestamp`), and event-time
+ * timers fire as records move the watermark. The wall clock is the harness's own, starting at
+ * `startTime` and moved only by `advanceProcessingTime`, so processing-time timers, idleness and
+ * processing-time TTL are tested without waiting.
+ *
  *   const h = new JobHarness(job, { config: { … } })
  *   h.send({ key: 'a', value: 'hello' }).run().checkpoint()
  *   expect(h.output()).toEqual([…])
@@ -36,6 +41,8 @@ export interface HarnessOptions {
   deadLetterTopic?: string
   /** Partition counts of other topics the job emits to (`emit({ topic })`). */
   topicPartitions?: Readonly<Record<string, number>>
+  /** The harness's wall clock at the start, in ms since the epoch; default 0. */
+  startTime?: number
 }
 
 export interface InputRecord {
@@ -67,12 +74,13 @@ interface Snapshot {
 
 export class JobHarness {
   readonly #job: Job
-  readonly #o: Required<Omit<HarnessOptions, 'config' | 'topicPartitions'>> & HarnessOptions
+  readonly #o: Required<Omit<HarnessOptions, 'config' | 'topicPartitions' | 'startTime'>> & HarnessOptions
   readonly #log = new Map<string, FetchedRecord[]>()
   #tasks: Task[] = []
   #checkpoint: Snapshot[] = []
   #pending: OutgoingRecord[] = []
   readonly #committed: OutgoingRecord[] = []
+  #now: number
   checkpoints = 0
   crashes = 0
 
@@ -87,6 +95,7 @@ export class JobHarness {
       deadLetterTopic: 'dead-letters',
       ...options,
     }
+    this.#now = options.startTime ?? 0
     this.#tasks = this.#fresh()
   }
 
@@ -119,21 +128,38 @@ export class JobHarness {
     return this
   }
 
-  /** Processes every record not yet processed, partition by partition, topics in order. */
+  /**
+   * Processes every record not yet processed, partition by partition, topics in order, then
+   * lets each task see the wall clock (processing-time timers due, idle partitions, TTL).
+   */
   run(): this {
     for (const task of this.#tasks) {
       for (const topic of this.#o.sourceTopics) {
         const log = this.#log.get(`${topic}/${task.partition}`) ?? []
-        for (let at = Number(task.offsets.get(topic) ?? 0n); at < log.length; at++) {
-          task.process(log[at]!, this.#pending)
-        }
+        const from = Number(task.offsets.get(topic) ?? 0n)
+        if (from < log.length) task.sawRecords(topic, this.#now)
+        for (let at = from; at < log.length; at++) task.process(log[at]!, this.#pending)
       }
+      task.advanceTime(this.#now, this.#pending)
     }
     return this
   }
 
+  /** Moves the harness's wall clock forward by `ms` and runs (what fell due fires). */
+  advanceProcessingTime(ms: number): this {
+    if (!(ms >= 0)) throw new RangeError(`Cannot move the clock by ${ms} ms: time only moves forward`)
+    this.#now += ms
+    return this.run()
+  }
+
+  /** Task `partition`'s watermark (-Infinity until each of its source partitions has a record). */
+  watermark(partition = 0): number {
+    return this.#task(partition).time.watermarks.current
+  }
+
   /** Snapshots every task (through the snapshot codec) and commits the output since the last checkpoint. */
   checkpoint(): this {
+    for (const t of this.#tasks) t.beforeSnapshot()
     this.#checkpoint = this.#tasks.map((t) => ({
       partition: t.partition,
       ...encodeSnapshot(t.partition, t.state.entries()),
@@ -163,11 +189,15 @@ export class JobHarness {
     return this.#pending.map(readable)
   }
 
-  /** Task `partition`'s state as it is now. */
+  /** Task `partition`'s state as it is now (the job's entries; timers and watermarks are the runtime's). */
   state(partition = 0): ReadonlyMap<string, StateValue> {
+    return new Map(this.#task(partition).state.jobEntries())
+  }
+
+  #task(partition: number): Task {
     const task = this.#tasks.find((t) => t.partition === partition)
     if (!task) throw new RangeError(`No task ${partition}: the sources have ${this.#o.partitions} partitions`)
-    return new Map(task.state.entries())
+    return task
   }
 
   #fresh(from: readonly Snapshot[] = []): Task[] {
@@ -179,6 +209,7 @@ export class JobHarness {
         : topic === this.#o.deadLetterTopic || this.#o.sourceTopics.includes(topic)
           ? this.#o.partitions
           : (this.#o.topicPartitions?.[topic] ?? 1)
+    const offsets = (saved?: Snapshot) => new Map(this.#o.sourceTopics.map((t) => [t, saved?.offsets.get(t) ?? 0n]))
     return Array.from({ length: this.#o.partitions }, (_, partition) => {
       const saved = from.find((s) => s.partition === partition)
       return new Task({
@@ -187,10 +218,11 @@ export class JobHarness {
         job: this.#job,
         config: this.#o.config,
         state: new KeyedState(saved ? decodeSnapshot(saved.bytes, saved.checksum) : []),
-        offsets: new Map(saved?.offsets ?? []),
+        offsets: offsets(saved),
         sinkTopic: this.#o.sinkTopic,
         errorPolicy: policy,
         partitionsOf,
+        now: () => this.#now,
       })
     })
   }

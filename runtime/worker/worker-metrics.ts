@@ -6,6 +6,10 @@ export interface WorkerMetrics {
   recordsIn: Counter
   recordsOut: Counter
   deadLetters: Counter
+  timersFired: Counter
+  stateExpired: Counter
+  recordsDropped: Counter<'reason'>
+  watermark: Gauge<'partition'>
   checkpointDuration: Histogram
   checkpointBytes: Gauge
   stateBytes: Gauge
@@ -34,6 +38,28 @@ export function createWorkerMetrics(labels: { job: string; namespace: string; sl
     deadLetters: new Counter({
       name: 'exactly_dead_letters_total',
       help: 'Records sent to the dead-letter topic',
+      registers,
+    }),
+    timersFired: new Counter({
+      name: 'exactly_timers_fired_total',
+      help: 'Event- and processing-time timers fired',
+      registers,
+    }),
+    stateExpired: new Counter({
+      name: 'exactly_state_expired_total',
+      help: 'State entries deleted because their time to live ran out',
+      registers,
+    }),
+    recordsDropped: new Counter({
+      name: 'exactly_records_dropped_total',
+      help: 'Records a job dropped on purpose (ctx.drop), by reason (e.g. late: after a window closed)',
+      labelNames: ['reason'],
+      registers,
+    }),
+    watermark: new Gauge({
+      name: 'exactly_watermark_seconds',
+      help: "Each task's event-time watermark, in seconds since the epoch (absent until every source partition of the task has a record)",
+      labelNames: ['partition'],
       registers,
     }),
     checkpointDuration: new Histogram({

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..')
 
-const RUNTIME_BASE = ['contract', 'runtime/api', 'runtime/kafka', 'runtime/storage']
+const RUNTIME_BASE = ['contract', 'runtime/api', 'runtime/kafka', 'runtime/storage', 'runtime/time']
 /** What a slot may import; the worker, which runs slots, may import those rooms and the slot's. */
 const SLOT_ROOMS = [
   ...RUNTIME_BASE,
@@ -23,13 +23,14 @@ const SLOT_ROOMS = [
 /** Each room and the rooms it may import (its own room always). */
 const MAY_IMPORT: Record<string, readonly string[]> = {
   contract: [],
-  'runtime/api': [],
+  'runtime/api': ['contract'],
   'runtime/kafka': ['contract'],
   'runtime/storage': [],
-  'runtime/state': ['runtime/api', 'contract'],
+  'runtime/time': [],
+  'runtime/state': ['runtime/api', 'runtime/time', 'contract'],
   'runtime/sink': ['runtime/kafka'],
   'runtime/source': ['runtime/kafka', 'contract'],
-  'runtime/task': ['runtime/api', 'runtime/kafka', 'runtime/sink', 'runtime/state'],
+  'runtime/task': ['runtime/api', 'runtime/kafka', 'runtime/sink', 'runtime/state', 'runtime/time', 'contract'],
   'runtime/checkpoint': ['runtime/api', 'runtime/kafka', 'runtime/state', 'runtime/storage'],
   'runtime/recovery': [
     'runtime/checkpoint',

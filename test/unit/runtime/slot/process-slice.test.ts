@@ -54,7 +54,15 @@ describe('processSlice()', () => {
     const out: OutgoingRecord[] = []
     const lag = new SlotLag()
     const { metric } = counter()
-    const metrics = { deadLetters: metric, partitionLag: metric, recordsIn: metric }
+    const metrics = {
+      deadLetters: metric,
+      partitionLag: metric,
+      recordsIn: metric,
+      timersFired: metric,
+      stateExpired: metric,
+      recordsDropped: metric,
+      watermark: metric,
+    }
     const processed = processSlice(
       {
         records: 3,
@@ -68,6 +76,7 @@ describe('processSlice()', () => {
       out,
       lag,
       metrics,
+      0,
     )
     expect(processed).toBe(3)
     expect(out.map((r) => [r.key?.toString(), r.value?.toString()])).toEqual([

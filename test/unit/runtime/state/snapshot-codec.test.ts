@@ -51,7 +51,7 @@ describe('encodeSnapshot()', () => {
 
   it('writes a versioned header and the SHA-256 of all bytes as checksum', () => {
     const { bytes, checksum } = encodeSnapshot(7, [['k', 1]])
-    expect(bytes.toString('utf8')).toBe('EXACTLY-SNAPSHOT v1\n{"partition":7,"entries":[["k",1]]}')
+    expect(bytes.toString('utf8')).toBe('EXACTLY-SNAPSHOT v2\n{"partition":7,"entries":[["k",1]]}')
     expect(checksum).toBe(createHash('sha256').update(bytes).digest('hex'))
   })
 
@@ -79,8 +79,27 @@ describe('decodeSnapshot()', () => {
   })
 
   it('refuses an unknown format version by name', () => {
-    const { bytes, checksum } = withChecksum('EXACTLY-SNAPSHOT v2\n{"partition":0,"entries":[]}')
-    expect(decodeError(bytes, checksum).detail).toBe('unknown snapshot format version "2" (this build reads version 1)')
+    const { bytes, checksum } = withChecksum('EXACTLY-SNAPSHOT v3\n{"partition":0,"entries":[]}')
+    expect(decodeError(bytes, checksum).detail).toBe(
+      'unknown snapshot format version "3" (this build reads versions 1 and 2)',
+    )
+  })
+
+  it('reads version 1, as builds before timers wrote it, and refuses runtime keys in it', () => {
+    // The exact bytes the v1 encoder wrote (its own test pinned them).
+    const v1 = withChecksum('EXACTLY-SNAPSHOT v1\n{"partition":7,"entries":[["apple",2],["k",1]]}')
+    expect(decodeSnapshot(v1.bytes, v1.checksum)).toEqual([
+      ['apple', 2],
+      ['k', 1],
+    ])
+    const delta = withChecksum('EXACTLY-DELTA v1\n{"partition":7,"entries":[["apple",3]],"deleted":["k"]}')
+    expect(decodeDelta(delta.bytes, delta.checksum)).toEqual({ entries: [['apple', 3]], deleted: ['k'] })
+    const runtime = withChecksum('EXACTLY-SNAPSHOT v1\n{"partition":7,"entries":[["\\u0000wm",1]]}')
+    expect(decodeError(runtime.bytes, runtime.checksum).detail).toMatch(
+      /version 1 object holds a key beginning with U\+0000/,
+    )
+    const v2 = withChecksum('EXACTLY-SNAPSHOT v2\n{"partition":7,"entries":[["\\u0000wm",1]]}')
+    expect(decodeSnapshot(v2.bytes, v2.checksum)).toEqual([['\u0000wm', 1]])
   })
 
   it('refuses bytes that are not an exactly snapshot', () => {
@@ -114,7 +133,7 @@ describe('encodeDelta()', () => {
       ],
       deleted: ['z', 'c'],
     })
-    expect(bytes.toString('utf8').split('\n')[0]).toBe('EXACTLY-DELTA v1')
+    expect(bytes.toString('utf8').split('\n')[0]).toBe('EXACTLY-DELTA v2')
     expect(decodeDelta(bytes, checksum)).toEqual({
       entries: [
         ['a', { x: [1] }],
@@ -127,7 +146,7 @@ describe('encodeDelta()', () => {
   it('cannot be read as a snapshot, nor a snapshot as a delta', () => {
     const delta = encodeDelta(0, { entries: [], deleted: ['a'] })
     expect(() => decodeSnapshot(delta.bytes, delta.checksum)).toThrow(
-      /not an exactly snapshot \(header "EXACTLY-DELTA v1"\)/,
+      /not an exactly snapshot \(header "EXACTLY-DELTA v2"\)/,
     )
     const snapshot = encodeSnapshot(0, [])
     expect(() => decodeDelta(snapshot.bytes, snapshot.checksum)).toThrow(/not an exactly delta/)
