@@ -10,6 +10,8 @@ export interface InputRecord {
   offset: string
   key: string | null
   value: string | null
+  /** The Kafka timestamp, ms since the epoch (event time for jobs that use it). */
+  timestamp?: number
 }
 
 export interface OutputRecord {

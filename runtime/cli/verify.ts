@@ -107,6 +107,7 @@ function toInputRecord(r: FetchedRecord): InputRecord {
     offset: r.offset.toString(),
     key: r.key?.toString() ?? null,
     value: r.value?.toString() ?? null,
+    timestamp: r.timestamp,
   }
 }
 

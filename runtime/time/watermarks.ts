@@ -27,14 +27,14 @@ export interface StoredWatermarks {
 
 export class Watermarks {
   readonly #options: WatermarkOptions
-  readonly #topics: readonly string[]
+  readonly #topics: string[]
   readonly #maxEventTime = new Map<string, number>()
   readonly #lastActive = new Map<string, number>()
   readonly #idle = new Set<string>()
   #current = Number.NEGATIVE_INFINITY
 
   constructor(topics: readonly string[], options: WatermarkOptions, now: number, stored?: StoredWatermarks) {
-    this.#topics = topics
+    this.#topics = [...topics]
     this.#options = options
     for (const topic of topics) {
       this.#lastActive.set(topic, now)
@@ -52,6 +52,8 @@ export class Watermarks {
   observe(topic: string, eventTime: number): boolean {
     const max = this.#maxEventTime.get(topic)
     if (max !== undefined && eventTime <= max) return false
+    // A topic the task was not told about (a test's bare task) joins on its first record.
+    if (max === undefined && !this.#topics.includes(topic)) this.#topics.push(topic)
     this.#maxEventTime.set(topic, eventTime)
     return this.#recompute()
   }
@@ -102,7 +104,7 @@ export class Watermarks {
       if (allIdle) candidate = Math.max(candidate, w)
       else if (!this.#idle.has(topic)) candidate = Math.min(candidate, w)
     }
-    if (candidate <= this.#current) return false
+    if (candidate <= this.#current || candidate === Number.POSITIVE_INFINITY) return false
     this.#current = candidate
     return true
   }

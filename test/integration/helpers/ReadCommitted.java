@@ -4,7 +4,7 @@
  * committed-reader.ts: it shares no code with the worker's fetch path (runtime/kafka/) nor with
  * kafkajs. Every partition is assigned (no group), read from its beginning until the consumer's
  * position reaches the end offset it had when the read started (for read_committed, the last
- * stable offset). Prints one JSON line per record, {"t":topic,"p":partition,"o":offset,"k":key,
+ * stable offset). Prints one JSON line per record, {"t":topic,"p":partition,"o":offset,"k":key,"ts":timestamp,
  * "v":value} with key and value as UTF-8 text or null. Exits 2 if the end is not reached within
  * the time-out.
  *
@@ -69,6 +69,8 @@ public class ReadCommitted {
           out.print(json(r.key()));
           out.print(",\"v\":");
           out.print(json(r.value()));
+          out.print(",\"ts\":");
+          out.print(r.timestamp());
           out.print("}\n");
         }
       }

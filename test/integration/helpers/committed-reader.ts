@@ -93,8 +93,8 @@ export async function readAllCommitted(
   const byTopic = new Map<string, PlainRecord[]>(topics.map((t) => [t, []]))
   for (const line of read.stdout.split('\n')) {
     if (!line) continue
-    const r = JSON.parse(line) as { t: string; p: number; o: string; k: string | null; v: string | null }
-    byTopic.get(r.t)?.push({ topic: r.t, partition: r.p, offset: r.o, key: r.k, value: r.v })
+    const r = JSON.parse(line) as { t: string; p: number; o: string; k: string | null; v: string | null; ts: number }
+    byTopic.get(r.t)?.push({ topic: r.t, partition: r.p, offset: r.o, key: r.k, value: r.v, timestamp: r.ts })
   }
   return [...byTopic.values()].flatMap((records) => records.sort(byPartitionAndOffset))
 }
