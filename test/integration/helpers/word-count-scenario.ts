@@ -2,7 +2,8 @@
  * The word-count job as an end-to-end scenario for worker tests: fresh topics and storage
  * prefix per test, input fed slowly while workers run (so every checkpoint carries data), and a
  * record-by-record audit of the read_committed output against the independent expected-output
- * model in `examples/word-count/expected.ts`.
+ * model in `examples/word-count/expected.ts`. Another example runs the same way with `module`,
+ * its `input` records and its model passed to `verify`.
  */
 import { randomUUID } from 'node:crypto'
 import type { Kafka } from 'kafkajs'
@@ -56,13 +57,21 @@ export class WordCountScenario {
   readonly inputRecords: number
   readonly #ctx: ScenarioContext
   readonly #badEvery: number | undefined
+  readonly #input: ((i: number) => { key: string; value: string }) | undefined
   #fed: Promise<number> | undefined
 
-  private constructor(ctx: ScenarioContext, job: JobSpec, inputRecords: number, badEvery?: number) {
+  private constructor(
+    ctx: ScenarioContext,
+    job: JobSpec,
+    inputRecords: number,
+    badEvery?: number,
+    input?: (i: number) => { key: string; value: string },
+  ) {
     this.#ctx = ctx
     this.job = job
     this.inputRecords = inputRecords
     this.#badEvery = badEvery
+    this.#input = input
   }
 
   static async create(
@@ -82,6 +91,9 @@ export class WordCountScenario {
       hangingTransactions?: JobSpec['hangingTransactions']
       /** Run the workers over a secured listener as `principal`, with exactly the job's ACLs. */
       secured?: { kind: SecuredKind; principal: string; withhold?: (acl: AclEntry) => boolean }
+      /** Another example job than word count, and its i-th input record. */
+      module?: string
+      input?: (i: number) => { key: string; value: string }
     } = {},
   ): Promise<WordCountScenario> {
     const input = await createTopic(ctx.kafka, `${name}-in`, 2)
@@ -104,7 +116,7 @@ export class WordCountScenario {
     const job: JobSpec = {
       name,
       uid: randomUUID(),
-      module: 'examples/word-count/job.ts',
+      module: options.module ?? 'examples/word-count/job.ts',
       sourceTopics: [input],
       sinkTopic: output,
       parallelism: options.parallelism ?? 1,
@@ -118,7 +130,7 @@ export class WordCountScenario {
       ...(options.hangingTransactions ? { hangingTransactions: options.hangingTransactions } : {}),
       ...(access ? { access } : {}),
     }
-    return new WordCountScenario(ctx, job, options.inputRecords ?? 1500, options.badEvery)
+    return new WordCountScenario(ctx, job, options.inputRecords ?? 1500, options.badEvery, options.input)
   }
 
   /** Starts producing the input in the background: batches of 60 every ~120 ms (or `pauseMs`). */
@@ -128,6 +140,7 @@ export class WordCountScenario {
       this.job.sourceTopics[0]!,
       this.inputRecords,
       (i) => {
+        if (this.#input) return this.#input(i)
         const word = WORDS[(i * 7 + Math.floor(i / 11)) % WORDS.length]!
         const bad = this.#badEvery !== undefined && i % this.#badEvery === this.#badEvery - 1
         return { key: word, value: bad ? ' ' : word }
@@ -216,7 +229,7 @@ export class WordCountScenario {
       { duplicates: report.duplicates.slice(0, 5), missing: report.missing.slice(0, 5), unexpected: report.unexpected },
       `expected ${report.expected} records, read ${report.actual}`,
     ).toEqual({ duplicates: [], missing: [], unexpected: [] })
-    // Word count emits one record per input word (bad records go elsewhere).
+    // Every expected record is there, once (for word count: one per input word; bad records go elsewhere).
     expect(report.actual).toBe(expected)
     expect(openTransactions).toEqual([])
   }
