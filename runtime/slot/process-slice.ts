@@ -35,9 +35,11 @@ export function processSlice(
   now: number,
 ): number {
   let records = 0
+  // Every partition with records is active before any is processed: an idle one that returns
+  // holds the watermark from the start of the slice, not from wherever its part comes.
+  for (const part of slice.parts) if (part.records.length > 0) tasks.get(part.partition)!.sawRecords(part.topic, now)
   for (const part of slice.parts) {
     const task = tasks.get(part.partition)!
-    if (part.records.length > 0) task.sawRecords(part.topic, now)
     for (const record of part.records) task.process(record, out)
     if (part.nextOffset !== undefined && part.nextOffset > (task.offsets.get(part.topic) ?? 0n))
       task.offsets.set(part.topic, part.nextOffset)

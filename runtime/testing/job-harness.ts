@@ -134,11 +134,15 @@ export class JobHarness {
    */
   run(): this {
     for (const task of this.#tasks) {
+      const logOf = (topic: string) => this.#log.get(`${topic}/${task.partition}`) ?? []
+      // Every partition with records is active before any is processed, as in a worker's slice.
       for (const topic of this.#o.sourceTopics) {
-        const log = this.#log.get(`${topic}/${task.partition}`) ?? []
-        const from = Number(task.offsets.get(topic) ?? 0n)
-        if (from < log.length) task.sawRecords(topic, this.#now)
-        for (let at = from; at < log.length; at++) task.process(log[at]!, this.#pending)
+        if (Number(task.offsets.get(topic) ?? 0n) < logOf(topic).length) task.sawRecords(topic, this.#now)
+      }
+      for (const topic of this.#o.sourceTopics) {
+        const log = logOf(topic)
+        for (let at = Number(task.offsets.get(topic) ?? 0n); at < log.length; at++)
+          task.process(log[at]!, this.#pending)
       }
       task.advanceTime(this.#now, this.#pending)
     }

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { defineJob } from '../../../../runtime/api/define-job.ts'
+import type { OutgoingRecord } from '../../../../runtime/kafka/kafka-client.ts'
+import { KeyedState } from '../../../../runtime/state/keyed-state.ts'
+import { decodeSnapshot, encodeSnapshot, snapshotChecksum } from '../../../../runtime/state/snapshot-codec.ts'
+import { Task } from '../../../../runtime/task/task.ts'
 import { expectSameOutputUnderCrashes, JobHarness } from '../../../../runtime/testing/job-harness.ts'
 
 /** Counts per key and emits the count when the watermark passes the key's deadline (timestamp + 1 s). */
@@ -164,5 +168,81 @@ describe('state time-to-live', () => {
     })
     expect(() => new JobHarness(job).send({ value: 'runtime' }).run()).toThrow(/U\+0000 belong to the runtime/)
     expect(() => new JobHarness(job).send({ value: 'soon' }).run()).toThrow(/Invalid ttl of state "k" "soon"/)
+  })
+})
+
+describe('idle partitions', () => {
+  const perTopic = defineJob({
+    time: { idleTimeout: '10s' },
+    process(record, ctx) {
+      ctx.timers.registerEventTime('deadline', 1000)
+      ctx.state.set(record.topic, record.offset)
+    },
+    onTimer(timer, ctx) {
+      ctx.emit({ value: `${timer.time} at watermark ${ctx.watermark}` })
+    },
+  })
+
+  it('a quiet source partition stops holding the watermark back after idleTimeout, and holds it again from its next record', () => {
+    const h = new JobHarness(perTopic, { sourceTopics: ['clicks', 'views'], startTime: 0 })
+    h.send({ topic: 'clicks', value: 'c', timestamp: 5000 }).run()
+    // views has no record: the watermark waits for it.
+    expect(h.watermark()).toBe(Number.NEGATIVE_INFINITY)
+    h.advanceProcessingTime(9_999)
+    expect(h.uncommitted()).toEqual([])
+    h.advanceProcessingTime(1)
+    expect(h.watermark()).toBe(4999)
+    expect(h.uncommitted().map((r) => r.value)).toEqual(['1000 at watermark 4999'])
+    // views comes back behind: the watermark does not move back, and does not move on while views lags.
+    h.send({ topic: 'views', value: 'v', timestamp: 2000 }, { topic: 'clicks', value: 'c', timestamp: 9000 }).run()
+    expect(h.watermark()).toBe(4999)
+    h.send({ topic: 'views', value: 'v', timestamp: 7000 }).run()
+    expect(h.watermark()).toBe(6999)
+  })
+})
+
+describe('restoring state written before timers existed', () => {
+  it('a version 1 snapshot restores into a task that then registers and fires timers', () => {
+    // The exact bytes a v1 build wrote for task 0 with one counted word.
+    const v1 = Buffer.from('EXACTLY-SNAPSHOT v1\n{"partition":0,"entries":[["apple",2]]}')
+    const job = defineJob({
+      process(record, ctx) {
+        const word = record.value!.toString()
+        ctx.state.set(word, (ctx.state.get<number>(word) ?? 0) + 1)
+        ctx.timers.registerEventTime(word, record.timestamp + 10)
+      },
+      onTimer(timer, ctx) {
+        ctx.emit({ key: timer.key, value: String(ctx.state.get(timer.key)) })
+      },
+    })
+    const state = new KeyedState(decodeSnapshot(v1, snapshotChecksum(v1)))
+    const task = new Task({
+      partition: 0,
+      slot: 0,
+      job,
+      config: {},
+      state,
+      offsets: new Map([['words', 5n]]),
+      sinkTopic: 'out',
+      errorPolicy: { kind: 'fail' },
+      partitionsOf: () => 1,
+    })
+    const out: OutgoingRecord[] = []
+    const record = (offset: bigint, value: string, timestamp: number) => ({
+      topic: 'words',
+      partition: 0,
+      offset,
+      key: null,
+      value: Buffer.from(value),
+      headers: {},
+      timestamp,
+    })
+    task.process(record(5n, 'apple', 100), out)
+    task.process(record(6n, 'pear', 200), out)
+    expect(out.map((r) => `${r.key}=${r.value}`)).toEqual(['apple=3'])
+    task.beforeSnapshot()
+    const v2 = encodeSnapshot(0, state.entries())
+    expect(v2.bytes.toString().startsWith('EXACTLY-SNAPSHOT v2\n')).toBe(true)
+    expect(decodeSnapshot(v2.bytes, v2.checksum).filter(([k]) => k.startsWith('\u0000t')).length).toBe(1)
   })
 })
