@@ -32,7 +32,8 @@ export interface Cell {
 
 const any = () => true
 const mainWorkloads = new Set(['passthrough.100B', 'keyedCount.1e4.100B'])
-const notBank = (w: Workload) => w.job !== 'bank'
+/** Raw kafkajs has a passthrough and a keyed count loop, nothing else. */
+const rawLoop = (w: Workload) => w.job === 'passthrough' || w.job === 'keyedCount'
 
 export const CELLS: Cell[] = [
   ours('eos', 1000, any),
@@ -46,7 +47,7 @@ export const CELLS: Cell[] = [
     label: 'raw kafkajs, at-least-once (offsets committed every 1 s)',
     run: (ctx) => runRawKafkajs(ctx, { mode: 'at-least-once', commitIntervalMs: 1000 }),
     checked: true,
-    appliesTo: notBank,
+    appliesTo: rawLoop,
     byDefault: (w) => mainWorkloads.has(w.id),
   },
   {
@@ -55,7 +56,7 @@ export const CELLS: Cell[] = [
     label: 'raw kafkajs, transactional (a transaction per 1 s)',
     run: (ctx) => runRawKafkajs(ctx, { mode: 'transactional', commitIntervalMs: 1000 }),
     checked: true,
-    appliesTo: notBank,
+    appliesTo: rawLoop,
     byDefault: any,
   },
   {
@@ -66,7 +67,7 @@ export const CELLS: Cell[] = [
     checked: true,
     appliesTo: any,
     // Slowest here (RocksDB at 10^6 keys: minutes per round), so the two main workloads and bank.
-    byDefault: (w) => mainWorkloads.has(w.id) || w.job === 'bank',
+    byDefault: (w) => mainWorkloads.has(w.id) || w.job === 'bank' || w.job === 'windowedCount',
   },
   {
     id: 'kafkaStreams.alo.1s',

@@ -37,7 +37,7 @@ export const USAGE = `usage: node bench/run.ts [options]     (or make bench; eve
   --systems=a,b        ours, rawKafkajs, kafkaStreams, broker, or cell ids like ours.eos.1s
                        (also picks the rows of the recovery extra: ours, kafkaStreams)
   --full               every cell of the matrix (default: a subset, see bench/cells.ts)
-  --extras=a,b         long, latency, checkpoint, recovery, operator, or none (default: all five)
+  --extras=a,b         long, latency, checkpoint, recovery, operator, time, or none (default: all six)
   --state-mb=a,b       state sizes of the checkpoint rows (default 10,100,500)
   --timeout-s=N        give up on one run after N seconds (default 600)
   --no-write           print the figures only; leave bench/results and docs/performance.md alone
@@ -83,7 +83,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
           .filter(Boolean)
       : undefined
   }
-  const extras = list('extras', 'BENCH_EXTRAS') ?? ['long', 'latency', 'checkpoint', 'recovery', 'operator']
+  const extras = list('extras', 'BENCH_EXTRAS') ?? ['long', 'latency', 'checkpoint', 'recovery', 'operator', 'time']
   return {
     runs: number('runs', 'BENCH_RUNS', 5),
     records100B: number('records', 'BENCH_RECORDS', 200_000),

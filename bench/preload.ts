@@ -1,9 +1,10 @@
 /**
  * Fills an input topic before any system runs, so no producer competes with the system under
- * test for the two cores. One kafkajs producer with acks=1 and a few large batches queued:
+ * test for the two cores. One kafkajs producer with acks=1 and large batches, one at a time:
  * preloading needs speed, not durability (the topic is read back many times, never rewritten).
  * One request in flight keeps every partition in the order the records were generated: bank
- * commands depend on it (a transfer must come after the deposits that fund it).
+ * commands depend on it (a transfer must come after the deposits that fund it), and so does the
+ * windowed count, whose event time is the sequence number (out of order, records would be late).
  * It also returns what the correctness checks need to know about the input: the count per key
  * (keyed count) and the bank totals.
  */
@@ -24,8 +25,6 @@ export interface PreloadedInput {
 
 /** Records per send: about 2 MB, so each partition's batch stays under the broker's 1 MB message limit. */
 const BATCH_BYTES = 2 << 20
-/** Sends queued at once; bank input is sent one batch after the other, to be sure of its order. */
-const IN_FLIGHT = 4
 
 export async function preload(bootstrap: string, topic: string, shape: InputShape): Promise<PreloadedInput> {
   const kafka = new Kafka({ clientId: 'exactly-bench-preload', brokers: [bootstrap], logLevel: logLevel.NOTHING })
@@ -53,7 +52,6 @@ export async function preload(bootstrap: string, topic: string, shape: InputShap
       const generator = syntheticRecords(shape)
       next = (i) => generator.next(i)
     }
-    const inFlight = new Set<Promise<unknown>>()
     const batch = Math.max(1, Math.floor(BATCH_BYTES / (shape.valueBytes + 16)))
     for (let start = 0; start < shape.records; start += batch) {
       const messages: InputRecord[] = []
@@ -63,11 +61,9 @@ export async function preload(bootstrap: string, topic: string, shape: InputShap
         bytes += record.value.length
         messages.push(record)
       }
-      const sent = producer.send({ topic, acks: 1, messages }).finally(() => inFlight.delete(sent))
-      inFlight.add(sent)
-      if (inFlight.size >= (shape.kind === 'bank' ? 1 : IN_FLIGHT)) await Promise.race(inFlight)
+      // One batch after the other: sends queued together may reach a partition out of order.
+      await producer.send({ topic, acks: 1, messages })
     }
-    await Promise.all(inFlight)
   } finally {
     await producer.disconnect()
   }

@@ -6,7 +6,7 @@
 import type { BankEvent } from '../examples/bank-transfers/model.ts'
 import type { FetchedRecord } from '../runtime/kafka/kafka-client.ts'
 import type { PreloadedInput } from './preload.ts'
-import { type JobKind, sequenceOf } from './workloads.ts'
+import { type JobKind, sequenceOf, windowedCounts } from './workloads.ts'
 
 export interface Verdict {
   valid: boolean
@@ -53,6 +53,8 @@ export function validatorFor(job: JobKind, input: PreloadedInput): Validator {
       return passthrough(input)
     case 'keyedCount':
       return keyedCount(input)
+    case 'windowedCount':
+      return windowedCount(input)
     case 'bank':
       return bank(input)
   }
@@ -120,6 +122,47 @@ function keyedCount(input: PreloadedInput): Validator {
       return found.verdict()
     },
   }
+}
+
+/** Each closed (key, window) once, with its exact count; every closed window present. */
+function windowedCount(input: PreloadedInput): Validator {
+  const want = windowedCountsOf(input)
+  const seen = new Set<string>()
+  const found = new Findings(want.size)
+  return {
+    expected: want.size,
+    add(record) {
+      found.records++
+      const key = record.key?.toString() ?? ''
+      const [start, count] = (record.value?.toString() ?? '').split(':')
+      const id = `${key}@${start}`
+      if (want.get(id) !== Number(count)) {
+        found.note(`unexpected (${key}, ${record.value?.toString()}) at ${record.partition}@${record.offset}`)
+        return
+      }
+      if (seen.has(id)) {
+        found.duplicates++
+        found.note(`window ${id} appears twice`)
+      }
+      seen.add(id)
+    },
+    finish() {
+      if (seen.size < want.size) found.problems.push(`${want.size - seen.size} window counts missing from the output`)
+      return found.verdict()
+    },
+  }
+}
+
+const windowed = new WeakMap<PreloadedInput, Map<string, number>>()
+
+/** Computed once per preloaded input (every run of the workload checks against it). */
+export function windowedCountsOf(input: PreloadedInput): Map<string, number> {
+  let counts = windowed.get(input)
+  if (!counts) {
+    counts = windowedCounts(input.shape)
+    windowed.set(input, counts)
+  }
+  return counts
 }
 
 /**

@@ -8,8 +8,10 @@
  * The sequence number lets the check tell a duplicated record from another with the same bytes.
  */
 import { commandKey, generateBankCommands, mulberry32 } from '../examples/bank-transfers/generate.ts'
+import { partitionForKey } from '../runtime/sink/partitioner.ts'
+import { WINDOW_MS } from './jobs/windowed-count.ts'
 
-export type JobKind = 'passthrough' | 'keyedCount' | 'bank'
+export type JobKind = 'passthrough' | 'keyedCount' | 'windowedCount' | 'bank'
 
 export interface InputShape {
   kind: 'synthetic' | 'bank'
@@ -54,6 +56,8 @@ export function allWorkloads(sizes: WorkloadSizes): Workload[] {
     { id: 'passthrough.1KiB', job: 'passthrough', input: synthetic(1024, 10_000), inDefault: true },
     { id: 'keyedCount.1e4.100B', job: 'keyedCount', input: synthetic(100, 10_000), inDefault: true },
     { id: 'keyedCount.1e6.100B', job: 'keyedCount', input: synthetic(100, 1_000_000), inDefault: true },
+    // The keyed count's input, its sequence numbers read as event time (record i at i ms): 1-minute windows.
+    { id: 'windowedCount.1e4.100B', job: 'windowedCount', input: synthetic(100, 10_000), inDefault: true },
     { id: 'keyedCount.1e4.1KiB', job: 'keyedCount', input: synthetic(1024, 10_000), inDefault: false },
     { id: 'keyedCount.1e6.1KiB', job: 'keyedCount', input: synthetic(1024, 1_000_000), inDefault: false },
     {
@@ -95,6 +99,37 @@ export function sequenceOf(value: Buffer | null): number {
   if (bar <= 0 || bar > 12) return -1
   const n = Number(value.toString('latin1', 0, bar))
   return Number.isInteger(n) ? n : -1
+}
+
+/**
+ * What the windowed count must emit for a synthetic input: per (key, window start) the count of
+ * its records, for the windows that close, those whose end the partition's last record reaches
+ * (event time = sequence number; the watermark, max - 1, then passes end - 1). Kafka Streams
+ * closes a no-grace window at the same point (stream time ≥ end). The partition of a key is
+ * the preload producer's: murmur2, as Kafka's default partitioner.
+ */
+export function windowedCounts(shape: InputShape): Map<string, number> {
+  const generator = syntheticRecords(shape)
+  const counts = new Map<string, number>()
+  const lastSeq = new Array<number>(PARTITIONS).fill(-1)
+  const partitionOf = new Map<string, number>()
+  for (let i = 0; i < shape.records; i++) {
+    const { key } = generator.next(i)
+    let partition = partitionOf.get(key)
+    if (partition === undefined) {
+      partition = partitionForKey(Buffer.from(key), PARTITIONS, 0)
+      partitionOf.set(key, partition)
+    }
+    lastSeq[partition] = i
+    const id = `${key}@${Math.floor(i / WINDOW_MS) * WINDOW_MS}`
+    counts.set(id, (counts.get(id) ?? 0) + 1)
+  }
+  for (const id of counts.keys()) {
+    const at = id.lastIndexOf('@')
+    const end = Number(id.slice(at + 1)) + WINDOW_MS
+    if (lastSeq[partitionOf.get(id.slice(0, at))!]! < end) counts.delete(id)
+  }
+  return counts
 }
 
 /** The bank commands of a bank input, with their keys (the account the command acts on). */

@@ -1,7 +1,7 @@
 /**
  * The rows after the throughput table, each its own module: exactly-once against at-least-once
  * over long runs with 10 s checkpoints, end-to-end latency, checkpoint duration by state size,
- * recovery after SIGKILL, the operator at scale. `--extras` picks them;
+ * recovery after SIGKILL, the operator at scale, the CPU cost of timers and state TTL. `--extras` picks them;
  * one that fails becomes a section saying so, and the others still run.
  */
 import type { BenchOptions } from '../options.ts'
@@ -12,6 +12,7 @@ import { latencySection } from './latency.ts'
 import { longRunsSection } from './long-runs.ts'
 import { operatorSection } from './operator.ts'
 import { recoverySection } from './recovery.ts'
+import { timeSection } from './time.ts'
 
 /** Latency and recovery repeat a few times; medians of at most 3 keep `make bench` near 45 minutes. */
 const EXTRA_RUNS = 3
@@ -28,6 +29,7 @@ export async function runExtras(bench: Bench, options: BenchOptions, say: (line:
     ['checkpoint', 'Checkpoint duration by state size', () => checkpointSection(bench, options.stateMb, say)],
     ['recovery', 'Recovery after SIGKILL', () => recoverySection(bench, runs, say, options.systems)],
     ['operator', 'Operator at scale (this run)', () => operatorSection(bench, say)],
+    ['time', 'The cost of time (timers, TTL)', () => timeSection(runs, say)],
   ]
   const sections: Section[] = []
   for (const [name, title, run] of extras) {

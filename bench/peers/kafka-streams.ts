@@ -8,6 +8,8 @@
  * - `passthrough`: every input record to the output topic, unchanged.
  * - `keyed-count`: (key, running count as a decimal string) per input record, from a
  *   KeyValueStore: RocksDB by default (what Kafka Streams users run), `store: 'memory'` otherwise.
+ * - `windowed-count`: bench/jobs/windowed-count.ts in the DSL: windowedBy(TimeWindows) + count +
+ *   suppress(untilWindowCloses), event time from the value's sequence number (WindowedCount.java).
  * - `bank`: examples/bank-transfers/job.ts. `inputTopics` is [commands, credits]; credits are
  *   written to the credits topic, events to `outputTopic`. Records processed = commands + credits
  *   (one credit per transfer), so `expectedRecords` must count both.
@@ -24,7 +26,7 @@ import { join } from 'node:path'
 import { installOnce } from '../../stack/components.ts'
 import { runJava } from './java.ts'
 
-export type KafkaStreamsMode = 'passthrough' | 'keyed-count' | 'bank'
+export type KafkaStreamsMode = 'passthrough' | 'keyed-count' | 'windowed-count' | 'bank'
 export type KafkaStreamsGuarantee = 'exactly_once_v2' | 'at_least_once'
 
 export interface KafkaStreamsOptions {

@@ -11,6 +11,13 @@ export interface StreamsMode {
   commitIntervalMs: number
 }
 
+const MODES = {
+  passthrough: 'passthrough',
+  keyedCount: 'keyed-count',
+  windowedCount: 'windowed-count',
+  bank: 'bank',
+} as const
+
 export async function runKafkaStreams(ctx: RunContext, mode: StreamsMode): Promise<SystemRun> {
   const expected = expectedCounts(ctx.workload, ctx.input)
   const watch = watchOutput(ctx, expected.out)
@@ -18,7 +25,7 @@ export async function runKafkaStreams(ctx: RunContext, mode: StreamsMode): Promi
   try {
     const result = await runPeer({
       bootstrap: ctx.bootstrap,
-      mode: ctx.workload.job === 'keyedCount' ? 'keyed-count' : ctx.workload.job,
+      mode: MODES[ctx.workload.job],
       guarantee: mode.guarantee,
       inputTopics: ctx.workload.job === 'bank' ? [ctx.input.topic, ctx.creditsTopic!] : [ctx.input.topic],
       outputTopic: ctx.outputTopic,

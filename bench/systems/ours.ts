@@ -26,6 +26,7 @@ export interface OurMode {
 const MODULES: Record<JobKind, string> = {
   passthrough: 'bench/jobs/passthrough.ts',
   keyedCount: 'bench/jobs/keyed-count.ts',
+  windowedCount: 'bench/jobs/windowed-count.ts',
   bank: 'examples/bank-transfers/job.ts',
 }
 

@@ -18,13 +18,16 @@ export interface RawMode {
 }
 
 export async function runRawKafkajs(ctx: RunContext, mode: RawMode): Promise<SystemRun> {
-  if (ctx.workload.job === 'bank') throw new Unavailable('the raw kafkajs loop runs passthrough and keyed count only')
+  const job = ctx.workload.job
+  if (job !== 'passthrough' && job !== 'keyedCount') {
+    throw new Unavailable('the raw kafkajs loop runs passthrough and keyed count only')
+  }
   const expected = expectedCounts(ctx.workload, ctx.input)
   const config: LoopConfig = {
     bootstrap: ctx.bootstrap,
     inputTopic: ctx.input.topic,
     outputTopic: ctx.outputTopic,
-    job: ctx.workload.job,
+    job,
     mode: mode.mode,
     groupId: `bench-${ctx.runId}`,
     transactionalId: `bench-${ctx.runId}`,

@@ -8,6 +8,7 @@ import type { KafkaClient } from '../../runtime/kafka/kafka-client.ts'
 import type { StackInfo } from '../../stack/stack.ts'
 import { OutputWatch } from '../output-watch.ts'
 import type { PreloadedInput } from '../preload.ts'
+import { windowedCountsOf } from '../validators.ts'
 import type { Workload } from '../workloads.ts'
 
 export interface RunContext {
@@ -48,6 +49,7 @@ export function expectedCounts(workload: Workload, input: PreloadedInput): { in:
     const bank = input.bank!
     return { in: bank.deposits + 2 * bank.transfers, out: bank.deposits + 2 * bank.transfers }
   }
+  if (workload.job === 'windowedCount') return { in: input.shape.records, out: windowedCountsOf(input).size }
   return { in: input.shape.records, out: input.shape.records }
 }
 

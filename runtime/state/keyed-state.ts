@@ -94,25 +94,25 @@ export class KeyedState implements KeyedStateView {
     return this.#entries.size - this.#runtimeKeys
   }
 
+  /** A runtime entry by its full key, which begins with RUNTIME_KEY (built once by the caller: no concatenation here). */
   getRuntime<T extends StateValue>(key: string): T | undefined {
-    return this.#entries.get(RUNTIME_KEY + key) as T | undefined
+    return this.#entries.get(runtimeKey(key)) as T | undefined
   }
 
   setRuntime(key: string, value: StateValue): void {
-    this.#write(RUNTIME_KEY + key, value)
+    this.#write(runtimeKey(key), value)
   }
 
   deleteRuntime(key: string): boolean {
-    const existed = this.#entries.has(RUNTIME_KEY + key)
-    this.#write(RUNTIME_KEY + key, ABSENT)
-    return existed
+    if (!this.#entries.has(runtimeKey(key))) return false
+    this.#write(key, ABSENT)
+    return true
   }
 
-  /** The runtime's entries whose key (without the U+0000) starts with `prefix`: for rebuilding queues on restore. */
+  /** The runtime's entries whose full key starts with `prefix`: for rebuilding queues on restore. */
   *runtimeEntries(prefix: string): Generator<[string, StateValue]> {
     if (this.#runtimeKeys === 0) return
-    const start = RUNTIME_KEY + prefix
-    for (const [key, value] of this.#entries) if (key.startsWith(start)) yield [key.slice(1), value]
+    for (const entry of this.#entries) if (entry[0].startsWith(runtimeKey(prefix))) yield entry
   }
 
   /** Deletes the entries whose time to live ran out by `watermark` and `now`; returns how many. */
@@ -218,6 +218,11 @@ export class KeyedState implements KeyedStateView {
     if (!expiry) return false
     return expiry[0] <= (expiry[1] === 'event' ? this.#clock.watermark() : this.#clock.now())
   }
+}
+
+function runtimeKey(key: string): string {
+  if (key.charCodeAt(0) !== 0) throw new RangeError(`A runtime key begins with U+0000: ${JSON.stringify(key)}`)
+  return key
 }
 
 function checkValue(key: string, value: StateValue): void {

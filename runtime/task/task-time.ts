@@ -1,6 +1,6 @@
 /**
  * A task's time: its watermarks (runtime/time/watermarks.ts) and its timers. Timers are entries
- * of the task's keyed state (runtime keys `t\0e\0<time>\0<key>` and `t\0p\0…`), so checkpoints,
+ * of the task's keyed state (runtime keys `\0t\0e\0<time>\0<key>` and `\0t\0p\0…`), so checkpoints,
  * deltas, the dead-letter journal and rescaling carry them like any state; two queues, rebuilt
  * from state on restore, say which is due next. A queue entry whose state entry is gone (deleted,
  * fired, rolled back) is skipped when it comes up: deleting never searches a queue.
@@ -8,12 +8,12 @@
 import { parseDuration } from '../../contract/duration.ts'
 import type { Duration, StateValue, Timers } from '../api/context.ts'
 import type { TimeOptions, Timer } from '../api/define-job.ts'
-import type { KeyedState } from '../state/keyed-state.ts'
+import { type KeyedState, RUNTIME_KEY } from '../state/keyed-state.ts'
 import { TimerQueue } from '../time/timer-queue.ts'
 import { type StoredWatermarks, Watermarks } from '../time/watermarks.ts'
 
-const TIMER = 't\u0000'
-const WATERMARKS = 'wm'
+const TIMER = `${RUNTIME_KEY}t\u0000`
+const WATERMARKS = `${RUNTIME_KEY}wm`
 type Domain = Timer['domain']
 const DOMAIN_CODE: Record<Domain, string> = { event: 'e', processing: 'p' }
 

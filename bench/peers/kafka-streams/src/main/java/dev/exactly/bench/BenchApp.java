@@ -62,7 +62,7 @@ import org.apache.kafka.streams.state.Stores;
  * or stops being 0 and once a second, and one "caught-up" the first time it is 0 while RUNNING
  * after at least one record.
  *
- * MODE is passthrough, keyed-count or bank (or the env BENCH_MODE). For bank, --input is the
+ * MODE is passthrough, keyed-count, windowed-count or bank (or the env BENCH_MODE). For bank, --input is the
  * commands topic then the credits topic (same partition count); credits are written to the
  * second input topic, events to --output.
  */
@@ -90,7 +90,7 @@ public final class BenchApp {
 
     Events events = new Events(eventsOn);
     Progress progress = new Progress(expected, eventsOn && lagPollMs > 0);
-    Topology topology = Topologies.topology(mode, inputs, output, progress, Topologies.storeBuilder(store, caching));
+    Topology topology = Topologies.topology(mode, inputs, output, progress, Topologies.storeBuilder(store, caching), store);
 
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);

@@ -31,7 +31,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.ProcessingContext;
 import org.apache.kafka.streams.processor.StateRestoreListener;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
@@ -57,7 +57,7 @@ final class Progress {
     this.positions = trackPositions ? new ConcurrentHashMap<>() : null;
   }
 
-  void record(ProcessorContext<?, ?> ctx) {
+  void record(ProcessingContext ctx) {
     if (positions != null) {
       ctx.recordMetadata().ifPresent(m -> positions.put(new TopicPartition(m.topic(), m.partition()), m.offset() + 1));
     }

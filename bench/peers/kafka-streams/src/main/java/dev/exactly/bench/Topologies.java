@@ -39,7 +39,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
-/** The three jobs as Processor API topologies, over one key-value store. */
+/** The jobs as Processor API topologies over one key-value store; the windowed count in the DSL (WindowedCount). */
 final class Topologies {
   static final String STORE = "state";
 
@@ -56,7 +56,7 @@ final class Topologies {
   }
 
   static Topology topology(String mode, List<String> inputs, String output, Progress progress,
-      StoreBuilder<KeyValueStore<String, Long>> store) {
+      StoreBuilder<KeyValueStore<String, Long>> store, String storeKind) {
     Topology t = new Topology();
     StringDeserializer de = new StringDeserializer();
     StringSerializer ser = new StringSerializer();
@@ -80,7 +80,11 @@ final class Topologies {
         t.addSink(Bank.EVENTS, output, ser, ser, "bank");
         t.addSink(Bank.CREDITS, inputs.get(1), ser, ser, "bank");
       }
-      default -> throw new IllegalArgumentException("mode must be passthrough, keyed-count or bank, not " + mode);
+      case "windowed-count" -> {
+        if (inputs.size() != 1) throw new IllegalArgumentException("windowed-count reads one input topic");
+        return WindowedCount.topology(inputs.get(0), output, progress, storeKind);
+      }
+      default -> throw new IllegalArgumentException("mode must be passthrough, keyed-count, windowed-count or bank, not " + mode);
     }
     return t;
   }
