@@ -11,12 +11,13 @@ export PATH := $(NODE_DIR):$(PATH)
 # Quiet a warning from this machine's global npm config that is not ours to fix.
 export npm_config_update_notifier := false
 
-.PHONY: help setup deps components image sdk component-% test test-unit test-integration chaos lint typecheck demo up down status bench kind-up
+.PHONY: help setup deps components image sdk component-% test test-unit test-integration chaos lint typecheck demo up down status dev bench kind-up
 
 help:
 	@echo "make demo    run the whole system on an embedded local stack"
 	@echo "make test    run all tests (unit, integration against real Kafka, S3 and Kubernetes)"
 	@echo "make up      start the local stack in the background; make down stops it"
+	@echo "make dev JOB=./my-job  your job project built, deployed on the local stack and followed"
 	@echo "make chaos   the exactly-once chaos suite alone (also part of make test)"
 	@echo "make bench   benchmarks against peers (never part of make test)"
 	@echo "make image   build the Dockerfile with buildah (no Docker engine) into an OCI archive"
@@ -89,6 +90,12 @@ up: setup
 
 down:
 	node stack/stack-cli.ts down
+
+# Your own job project (examples/starter's shape) on the local stack: stack up if needed, the
+# operator installed, its image built and imported, topics created, StreamJob applied, followed.
+# make dev JOB=./my-job [DEV_ARGS="--input words --output counts --config '{...}' --no-follow"]
+dev: setup
+	node stack/dev/dev-job.ts $(JOB) $(DEV_ARGS)
 
 status:
 	node stack/stack-cli.ts status

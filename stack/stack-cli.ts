@@ -31,8 +31,10 @@ async function describe(info: StackInfo): Promise<string> {
     )
   }
   lines.push(
-    `Commands:    export PATH=${bin}:$PATH   # kubectl, helm (the stack's kubeconfig) and exactly (its S3 credentials)`,
+    `Commands:    export PATH=${bin}:$PATH   # kubectl, helm (the stack's kubeconfig), exactly (its S3 credentials), topics`,
     `             e.g. kubectl get sj -A; exactly checkpoints --storage <status.storagePath> --endpoint ${info.s3?.endpoint ?? '<S3 endpoint>'}`,
+    "             topics list | create NAME --partitions 4 | produce NAME < lines | consume NAME   (the stack's broker)",
+    '             make dev JOB=./my-job   # your job (its own project, examples/starter) built, deployed and followed',
   )
   return lines.join('\n')
 }

@@ -1,7 +1,8 @@
 /**
  * Commands bound to a running local stack, written into `<stack dir>/bin` by `make up` and
- * `make status`: kubectl and helm with the stack's kubeconfig, and `exactly` (the checkout's
- * CLI, with the stack's S3 credentials). One line puts them on PATH:
+ * `make status`: kubectl and helm with the stack's kubeconfig, `exactly` (the checkout's CLI,
+ * with the stack's S3 credentials) and `topics` (list, create, produce, consume on the stack's
+ * broker: stack/topics-cli.ts). One line puts them on PATH:
  *   export PATH=<stack dir>/bin:$PATH
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
@@ -37,6 +38,9 @@ export async function writeStackWrappers(info: StackInfo): Promise<string> {
       ? [`export AWS_ACCESS_KEY_ID=${quote(s3.accessKeyId)} AWS_SECRET_ACCESS_KEY=${quote(s3.secretAccessKey)}`]
       : []),
     `exec ${quote(process.execPath)} ${quote(join(REPO_ROOT, 'runtime', 'cli', 'exactly.ts'))} "$@"`,
+  ])
+  write('topics', [
+    `EXACTLY_STACK_DIR=${quote(info.dir)} exec ${quote(process.execPath)} ${quote(join(REPO_ROOT, 'stack', 'topics-cli.ts'))} "$@"`,
   ])
   return bin
 }

@@ -5,6 +5,8 @@
 # content of everything the build reads: an unchanged tree prints the cached archive at once.
 # Prints two lines: the image reference and the archive's path.
 # `image.sh buildah ARGS…` runs buildah on the same image storage (tests inspect the image so).
+# `image.sh job DIR NAME` builds a job project's Dockerfile (examples/starter's shape) FROM this
+# tree's image, cached by the project's content: prints the job image's reference and archive.
 source "$(dirname "$0")/lib.sh"
 bash "$(dirname "$0")/node-packages.sh"
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -14,6 +16,35 @@ IMAGES="$EXACTLY_CACHE/images"
 mkdir -p "$IMAGES"
 buildah() { command buildah --root "$STORE/storage" --runroot "$STORE/run" --storage-driver overlay "$@"; }
 if [[ "${1:-}" == buildah ]]; then shift; buildah "$@"; exit; fi
+if [[ "${1:-}" == job ]]; then
+  job_dir="$(cd "${2:?image.sh job DIR NAME}" && pwd)"
+  job_name="${3:?image.sh job DIR NAME}"
+  [[ -f "$job_dir/Dockerfile" ]] || die "$job_dir has no Dockerfile: start from examples/starter (its Dockerfile builds FROM the exactly image)"
+  [[ -f "$job_dir/package-lock.json" ]] || die "$job_dir has no package-lock.json: run npm install there first (the image build runs npm ci)"
+  exactly_ref="$(bash "$0" | sed -n 1p)"
+  key="$( (
+    echo "$exactly_ref"
+    cd "$job_dir" && tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --exclude=node_modules -cf - .
+  ) | sha256sum | cut -c1-16)"
+  ref="localhost/$job_name:dev-$key"
+  archive="$IMAGES/job-$job_name-$key.oci.tar"
+  if [[ ! -s "$archive" ]]; then
+    npmrc="$STORE/build-npmrc"
+    printf 'cafile=/etc/ssl/certs/host-ca.crt\nupdate-notifier=false\n' >"$npmrc"
+    started=$SECONDS
+    log "building $job_dir/Dockerfile FROM $exactly_ref as $ref"
+    (cd "$job_dir" && buildah bud --pull=never --isolation chroot --network host --layers -q \
+      -v /etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/host-ca.crt:ro -v "$npmrc:/usr/local/etc/npmrc:ro" \
+      --build-arg "EXACTLY_IMAGE=$exactly_ref" -f Dockerfile -t "$ref" . >&2)
+    rm -f "$archive.tmp"
+    buildah push -q --disable-compression "$ref" "oci-archive:$archive.tmp:$ref" >&2
+    mv "$archive.tmp" "$archive"
+    ls -1t "$IMAGES"/job-"$job_name"-*.oci.tar | tail -n +4 | xargs -r rm -f
+    log "job image $ref built in $((SECONDS - started))s"
+  fi
+  printf '%s\n%s\n' "$ref" "$archive"
+  exit 0
+fi
 
 base_tar="$(bash "$(dirname "$0")/base-image.sh")"
 base_key="$(basename "$(dirname "$base_tar")")"
