@@ -6,17 +6,20 @@
  * node_modules, hence JavaScript. In a worker, the job's copy gives way to the worker's own
  * runtime (runtime/worker/job-module.ts). Prints the tarball's path.
  */
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { REPO_ROOT } from '../stack/repo-root.ts'
 import { runCommand } from '../stack/run-command.ts'
 
 export async function packSdk(outDir = join(REPO_ROOT, 'dist')): Promise<string> {
-  const build = join(REPO_ROOT, '.sdk-build')
-  rmSync(build, { recursive: true, force: true })
+  // A directory of its own: packs may run side by side (the unit and integration suites both pack).
+  const build = mkdtempSync(join(tmpdir(), 'exactly-sdk-build-'))
   const tsc = await runCommand(join(REPO_ROOT, 'node_modules', '.bin', 'tsc'), [
     '-p',
     join(REPO_ROOT, 'sdk', 'tsconfig.json'),
+    '--outDir',
+    join(build, 'dist'),
   ])
   if (tsc.code !== 0) throw new Error(`Cannot build the SDK: tsc failed:\n${tsc.stdout}${tsc.stderr}`)
   const root = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }
@@ -39,6 +42,7 @@ export async function packSdk(outDir = join(REPO_ROOT, 'dist')): Promise<string>
   mkdirSync(outDir, { recursive: true })
   const pack = await runCommand('npm', ['pack', '--silent', '--pack-destination', outDir], { cwd: build })
   if (pack.code !== 0) throw new Error(`Cannot pack the SDK: npm pack failed:\n${pack.stderr}`)
+  rmSync(build, { recursive: true, force: true })
   return join(outDir, pack.stdout.trim().split('\n').at(-1)!)
 }
 

@@ -13,16 +13,22 @@
  * One helm install for all of them (each costs about 20 s of a run).
  */
 import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { jobAcls } from '../../../runtime/kafka/job-acls.ts'
 import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
+import { packSdk } from '../../../sdk/pack.ts'
 import { grantAcls } from '../../../stack/kafka-acls.ts'
 import { isAlive } from '../../../stack/process-group.ts'
 import { containerPid, tailContainerLogs } from '../../../stack/real-node/pod-inspect.ts'
+import { REPO_ROOT } from '../../../stack/repo-root.ts'
+import { runCommand, runExactly } from '../../../stack/run-command.ts'
 import { kafkaFor } from '../../../stack/topics.ts'
 import { waitFor } from '../../../stack/wait.ts'
+import { produceSlowly } from '../helpers/kafka.ts'
 import { OperatorHarness } from '../helpers/operator-harness.ts'
 import { condition, type NodeJob, nodeJob, warningEvents } from './node-jobs.ts'
 
@@ -31,8 +37,25 @@ if (!stack.kafka || !stack.s3 || !stack.kube) throw new Error('The integration s
 const h = new OperatorHarness(stack, 'node')
 const kafka = kafkaFor(stack.kafka.bootstrap)
 const client = new KafkajsClient({ brokers: [stack.kafka.bootstrap] })
-const JOBS = ['counts', 'hungry', 'no-image', 'too-big', 'huge-config', 'secured']
+const JOBS = ['counts', 'hungry', 'no-image', 'too-big', 'huge-config', 'secured', 'starter']
 let counts: NodeJob
+
+/** examples/starter copied out of the checkout, with `make sdk`'s tarball in vendor/ and installed, as its README says. */
+async function starterProject(): Promise<string> {
+  const work = mkdtempSync(join(tmpdir(), 'exactly-dev-'))
+  const tarball = await packSdk(join(work, 'sdk'))
+  const project = join(work, 'starter')
+  cpSync(join(REPO_ROOT, 'examples', 'starter'), project, { recursive: true })
+  mkdirSync(join(project, 'vendor'))
+  copyFileSync(tarball, join(project, 'vendor', basename(tarball)))
+  const installed = await runCommand('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: project,
+    timeoutMs: 240_000,
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  })
+  if (installed.code !== 0) throw new Error(`npm install in ${project} failed:\n${installed.stderr}`)
+  return project
+}
 
 /** `kubectl exec` into a worker: the API server reaches the kubelet, which runs it in the container. */
 const exec = (pod: string, script: string) =>
@@ -335,7 +358,8 @@ describe('a job on a secured Kafka (SASL_SSL, SCRAM-SHA-512, exactly the job ACL
   })
 })
 
-describe('pods that cannot start', () => {
+// Side by side: each case has its own job and topics, and mostly waits for the node and the operator.
+describe.concurrent('pods that cannot start, and your own job', () => {
   it('an image that does not exist: ImageUnavailable naming the image and spec.image; corrected, the output is exact', async () => {
     const job = await nodeJob(h, kafka, client, {
       name: 'no-image',
@@ -404,5 +428,80 @@ describe('pods that cannot start', () => {
     await job.running()
     await job.words.feed(100)
     await job.words.audit()
+  })
+
+  it('your own job: a project of its own with an npm dependency, deployed by make dev, SIGKILLed and force-deleted while fed, audited by replaying its own code', async () => {
+    const project = await starterProject()
+    const suffix = randomUUID().slice(0, 8)
+    const topics = { input: `starter-in-${suffix}`, output: `starter-out-${suffix}` }
+    // As a user runs it (make dev JOB=… DEV_ARGS=…), on this run's stack and operator.
+    const dev = await runCommand(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'stack/dev/dev-job.ts'),
+        project,
+        ...['--name', 'starter', '--namespace', h.namespace, '--skip-operator', '--no-follow'],
+        ...['--input', topics.input, '--output', topics.output, '--partitions', '2', '--parallelism', '2'],
+      ],
+      { env: { ...process.env, EXACTLY_STACK_DIR: stack.dir }, timeoutMs: 300_000 },
+    )
+    expect(dev.code, `${dev.stdout}${dev.stderr}`).toBe(0)
+    expect(dev.stdout).toMatch(/\[dev\] image localhost\/starter:dev-[0-9a-f]+ is in the node's containerd/)
+    expect(dev.stdout).toContain('[dev] starter runs')
+    expect(dev.stdout).toContain(`exactly verify --bootstrap ${stack.kafka!.bootstrap} --job ${project}/src/job.ts`)
+
+    const worker = (slot: number) =>
+      waitFor(
+        `a ready worker of starter in slot ${slot}`,
+        async () =>
+          (await h.jobPods('starter')).find(
+            (p) =>
+              p.metadata?.labels?.['exactly.dev/slot'] === String(slot) &&
+              !p.metadata.deletionTimestamp &&
+              p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+          ),
+        60_000,
+      )
+    const feeding = produceSlowly(kafka, topics.input, 900, (i) => ({ key: `k${i % 11}`, value: `v${i}` }), {
+      batch: 50,
+      pauseMs: 150,
+    })
+    await sleep(800)
+    process.kill(containerPid(await worker(0))!, 'SIGKILL')
+    await sleep(800)
+    await h.kubectl(
+      'delete',
+      'pod',
+      '-n',
+      h.namespace,
+      (await worker(1)).metadata!.name!,
+      '--grace-period=0',
+      '--force',
+    )
+    expect(await feeding).toBe(900)
+    // The job's own module (its `ms` from the project's node_modules), replayed over the input.
+    const verify = () =>
+      runExactly(
+        ['verify', '--bootstrap', stack.kafka!.bootstrap, '--job', join(project, 'src/job.ts')].concat([
+          '--input',
+          topics.input,
+          '--output',
+          topics.output,
+          '--json',
+        ]),
+      )
+    const report = await waitFor(
+      'the starter job output audits exact',
+      async () => {
+        const run = await verify()
+        const parsed = JSON.parse(run.stdout || '{}') as { ok?: boolean; report?: { actual: number } }
+        return parsed.ok ? parsed : undefined
+      },
+      90_000,
+      { intervalMs: 2000 },
+    )
+    expect(report.report?.actual).toBe(900)
+    const job = await h.readJob('starter')
+    expect(job.status?.restarts ?? 0, 'the SIGKILLed worker was counted as a restart').toBeGreaterThanOrEqual(1)
   })
 })

@@ -39,7 +39,8 @@ async function metric(worker: WorkerProcess, name: string): Promise<number> {
   return Number(line?.split(' ').at(-1) ?? Number.NaN)
 }
 
-describe('exactly worker during outages', () => {
+// Side by side: each case has its own proxy, topics and worker.
+describe.concurrent('exactly worker during outages', () => {
   it('keeps processing while S3 is unreachable, reports it, and loses nothing once S3 is back', async () => {
     const proxy = await TcpProxy.start(s3.endpoint)
     const ctx = { ...shared, stack: { ...stack, s3: { ...s3, endpoint: proxy.address(s3.endpoint) } } }
@@ -144,58 +145,58 @@ describe('exactly worker during outages', () => {
     await run.verify()
     await proxy.close()
   })
+})
 
-  describe('with a broker of its own', () => {
-    let own: Stack
-    beforeAll(async () => {
-      own = await startStack({ dir: mkdtempSync(join(tmpdir(), 'exactly-own-kafka-')), kafka: true })
-    }, 120_000)
-    afterAll(() => own?.stop())
+describe('exactly worker during outages, with a broker of its own', () => {
+  let own: Stack
+  beforeAll(async () => {
+    own = await startStack({ dir: mkdtempSync(join(tmpdir(), 'exactly-own-kafka-')), kafka: true })
+  }, 120_000)
+  afterAll(() => own?.stop())
 
-    it('rides out a broker restart in the same worker process (or, past its Kafka deadline, fails loudly once and one replacement finishes); the output stays exact', async () => {
-      const bootstrap = own.info.kafka!.bootstrap
-      const client = new KafkajsClient({ brokers: [bootstrap] })
-      await client.connect()
-      const ctx = { stack: { ...stack, kafka: own.info.kafka! }, kafka: kafkaFor(bootstrap), client }
-      try {
-        const run = await WordCountScenario.create(ctx, 'broker-restart', { inputRecords: 3000 })
-        run.feed(200)
-        const worker = await run.start(0, 1)
-        await waitUntil(
-          async () => ((await statusOf(worker)).lastCheckpoint?.id ?? 0) >= 2,
-          30_000,
-          () => worker.tail(),
+  it('rides out a broker restart in the same worker process (or, past its Kafka deadline, fails loudly once and one replacement finishes); the output stays exact', async () => {
+    const bootstrap = own.info.kafka!.bootstrap
+    const client = new KafkajsClient({ brokers: [bootstrap] })
+    await client.connect()
+    const ctx = { stack: { ...stack, kafka: own.info.kafka! }, kafka: kafkaFor(bootstrap), client }
+    try {
+      const run = await WordCountScenario.create(ctx, 'broker-restart', { inputRecords: 3000 })
+      run.feed(200)
+      const worker = await run.start(0, 1)
+      await waitUntil(
+        async () => ((await statusOf(worker)).lastCheckpoint?.id ?? 0) >= 2,
+        30_000,
+        () => worker.tail(),
+      )
+      const restartStarted = Date.now()
+      await own.restartKafka()
+      const outageMs = Date.now() - restartStarted
+      // A worker rides out an outage shorter than its Kafka deadline (the fetch's request
+      // timeout, 30 s). On a loaded machine the broker's clean stop alone can take longer: then
+      // the worker must fail loudly (exit 1: KafkaUnavailable, or CheckpointTimeout when a
+      // checkpoint was in flight), and exactly one replacement (what the operator would start)
+      // must run to the end and make the output exact. A worker that dies in any other way, or
+      // after the broker is back, fails the test (runToEnd cannot reach it or stop it cleanly).
+      const early = await Promise.race([worker.exited, sleep(1000).then(() => undefined)])
+      if (early) {
+        process.stderr.write(`broker restart took ${outageMs} ms: the first attempt failed, as its deadline allows\n`)
+        expect(early, `the first attempt must fail loudly; its log ends:\n${worker.tail()}`).toEqual({
+          code: 1,
+          signal: null,
+        })
+        expect(worker.tail(3), 'only the Kafka outage may end the first attempt').toMatch(
+          /KafkaUnavailable|CheckpointTimeout/,
         )
-        const restartStarted = Date.now()
-        await own.restartKafka()
-        const outageMs = Date.now() - restartStarted
-        // A worker rides out an outage shorter than its Kafka deadline (the fetch's request
-        // timeout, 30 s). On a loaded machine the broker's clean stop alone can take longer: then
-        // the worker must fail loudly (exit 1: KafkaUnavailable, or CheckpointTimeout when a
-        // checkpoint was in flight), and exactly one replacement (what the operator would start)
-        // must run to the end and make the output exact. A worker that dies in any other way, or
-        // after the broker is back, fails the test (runToEnd cannot reach it or stop it cleanly).
-        const early = await Promise.race([worker.exited, sleep(1000).then(() => undefined)])
-        if (early) {
-          process.stderr.write(`broker restart took ${outageMs} ms: the first attempt failed, as its deadline allows\n`)
-          expect(early, `the first attempt must fail loudly; its log ends:\n${worker.tail()}`).toEqual({
-            code: 1,
-            signal: null,
-          })
-          expect(worker.tail(3), 'only the Kafka outage may end the first attempt').toMatch(
-            /KafkaUnavailable|CheckpointTimeout/,
-          )
-          expect(outageMs, `the worker died although the broker was back after ${outageMs} ms`).toBeGreaterThan(25_000)
-          await run.runToEnd([await run.start(0, 2)])
-        } else {
-          // The same process (attempt 1) answers /status through the end and stops cleanly on request.
-          await run.runToEnd([worker])
-          expect((await worker.exited).code, 'attempt 1 rode out the restart and stopped on request').toBe(0)
-        }
-        await run.verify()
-      } finally {
-        await client.close()
+        expect(outageMs, `the worker died although the broker was back after ${outageMs} ms`).toBeGreaterThan(25_000)
+        await run.runToEnd([await run.start(0, 2)])
+      } else {
+        // The same process (attempt 1) answers /status through the end and stops cleanly on request.
+        await run.runToEnd([worker])
+        expect((await worker.exited).code, 'attempt 1 rode out the restart and stopped on request').toBe(0)
       }
-    })
+      await run.verify()
+    } finally {
+      await client.close()
+    }
   })
 })
