@@ -74,6 +74,7 @@ const { kafka, s3, kube } = info
 const tools = await kubeTools({ stateDir: join(stackDir, 'kube-tools'), kubeconfig: kube.kubeconfig })
 
 if (
+  !values['skip-operator'] &&
   !(await tools.helm(['status', 'exactly', '-n', 'exactly-system']).then(
     () => true,
     () => false,
