@@ -35,9 +35,10 @@ const SCENARIOS: Array<{ name: string; crashes: string[] }> = [
 
 // Side by side: each scenario has its own topics, storage and worker, and reaches its step on its own.
 describe.concurrent('exactly worker under SIGKILL at each protocol step, over SASL_SSL with least-privilege ACLs', () => {
-  for (const scenario of SCENARIOS) {
+  for (const [index, scenario] of SCENARIOS.entries()) {
     it(`a worker killed ${scenario.name} is replaced and the output stays exact`, async () => {
-      const run = await WordCountScenario.create(ctx, `crash-${scenario.crashes[0]!.replace(/@.*/, '')}`, {
+      // A name per scenario: side by side, the workers' log files (named after the job) must not collide.
+      const run = await WordCountScenario.create(ctx, `crash-${index}-${scenario.crashes.at(-1)!.replace(/@.*/, '')}`, {
         secured: SCRAM,
       })
       // 60 records every 80 ms: the input still arrives when the step is reached (checkpoint 2).
