@@ -3,20 +3,22 @@
  * its id is the middle of every figure's key (`<workload>.<cell>.<figure>`, e.g.
  * `keyedCount.1e4.100B.ours.eos.1s.recordsPerSec`). The default set is the part of the full
  * matrix that fits about half an hour on two cores (the extras add a quarter of an hour more): every system's main mode on the default
- * workloads (Kafka Streams on the two main ones and bank), and the second modes (10 s
- * checkpoints, at-least-once baselines) on the two main workloads. `--full` runs all of it.
+ * workloads (Kafka Streams and Flink on the two main ones, bank and the windowed count), and the
+ * second modes (10 s checkpoints, at-least-once baselines) on the two main workloads. `--full` runs
+ * all of it.
  */
 import { runConsumerCeiling, runProducerCeiling } from './systems/broker.ts'
+import { runFlink } from './systems/flink.ts'
 import { runKafkaStreams } from './systems/kafka-streams.ts'
 import { runOurs } from './systems/ours.ts'
 import { runRawKafkajs } from './systems/raw-kafkajs.ts'
 import type { RunContext, SystemRun } from './systems/system.ts'
 import type { Workload } from './workloads.ts'
 
-export type SystemId = 'ours' | 'rawKafkajs' | 'kafkaStreams' | 'broker'
+export type SystemId = 'ours' | 'rawKafkajs' | 'kafkaStreams' | 'flink' | 'broker'
 
 export interface Cell {
-  /** e.g. `ours.eos.1s`, `rawKafkajs.txn.1s`, `kafkaStreams.eos.1s`, `broker.producerPerf`. */
+  /** e.g. `ours.eos.1s`, `rawKafkajs.txn.1s`, `kafkaStreams.eos.1s`, `flink.eos.1s`, `broker.producerPerf`. */
   id: string
   system: SystemId
   /** What the row says in the report. */
@@ -78,7 +80,29 @@ export const CELLS: Cell[] = [
     appliesTo: any,
     byDefault: () => false,
   },
+  // As Kafka Streams: the two main workloads, bank and the windowed count by default.
+  flink('hashmap', 1, (w) => mainWorkloads.has(w.id) || w.job === 'bank' || w.job === 'windowedCount'),
+  flink('rocksdb', 1, () => false),
+  flink('hashmap', 2, () => false),
 ]
+
+/**
+ * Flink, exactly-once with 1 s checkpoints: `flink.eos.1s` (HashMap state, parallelism 1, what
+ * compares with ours on one slot), `.rocksdb`, `.p2` (parallelism 2: two slots on the two cores).
+ */
+function flink(state: 'hashmap' | 'rocksdb', parallelism: number, byDefault: (w: Workload) => boolean): Cell {
+  const suffix = `${state === 'rocksdb' ? '.rocksdb' : ''}${parallelism > 1 ? `.p${parallelism}` : ''}`
+  const stateLabel = state === 'rocksdb' ? 'RocksDB state (incremental checkpoints)' : 'HashMap state'
+  return {
+    id: `flink.eos.1s${suffix}`,
+    system: 'flink',
+    label: `Flink 2.2, exactly-once (checkpoint every 1 s), ${stateLabel}, parallelism ${parallelism}`,
+    run: (ctx) => runFlink(ctx, { guarantee: 'exactly_once', checkpointIntervalMs: 1000, state, parallelism }),
+    checked: true,
+    appliesTo: any,
+    byDefault,
+  }
+}
 
 function ours(mode: 'eos' | 'alo', intervalMs: number, byDefault: (w: Workload) => boolean, saslSsl = false): Cell {
   const seconds = `${intervalMs / 1000}s`

@@ -12,7 +12,7 @@ export interface BenchOptions {
   recordsLong: number
   /** Workload ids or prefixes (`passthrough` = both record sizes); undefined: every workload. */
   workloads?: string[]
-  /** System ids (`ours`, `rawKafkajs`, `kafkaStreams`, `broker`) or cell ids (`ours.eos.1s`); also the recovery rows. */
+  /** System ids (`ours`, `rawKafkajs`, `kafkaStreams`, `flink`, `broker`) or cell ids (`ours.eos.1s`); also the recovery rows. */
   systems?: string[]
   /** The whole matrix, not only the default cells. */
   full: boolean
@@ -34,7 +34,7 @@ export const USAGE = `usage: node bench/run.ts [options]     (or make bench; eve
   --records-long=N     records per run of the long 10 s rows, bank and keyedCount.1e4 (default 2000000)
   --workloads=a,b      workload ids or prefixes: passthrough, keyedCount.1e4, bank, ... (default all;
                        none: no throughput cells, only the extras)
-  --systems=a,b        ours, rawKafkajs, kafkaStreams, broker, or cell ids like ours.eos.1s
+  --systems=a,b        ours, rawKafkajs, kafkaStreams, flink, broker, or cell ids like ours.eos.1s
                        (also picks the rows of the recovery extra: ours, kafkaStreams)
   --full               every cell of the matrix (default: a subset, see bench/cells.ts)
   --extras=a,b         long, latency, checkpoint, recovery, operator, time, or none (default: all six)

@@ -111,6 +111,12 @@ export const RATIOS = [
     den: 'kafkaStreams.eos.1s',
     label: 'ours exactly-once 1 s / Kafka Streams exactly_once_v2',
   },
+  {
+    id: 'oursOverFlink.eos',
+    num: 'ours.eos.1s',
+    den: 'flink.eos.1s',
+    label: 'ours exactly-once 1 s / Flink exactly-once 1 s (HashMap state, parallelism 1)',
+  },
 ] as const
 
 export function figuresOf(summaries: readonly CellSummary[]): Figures {
@@ -167,6 +173,7 @@ const HOW = [
   '**ours**: `exactly worker` as a child process, parallelism 1 (one slot, all 4 partitions), from offset earliest on the preloaded topic. CPU from /proc (utime+stime) over the same window: from Running (restored) to the output written; a stop then takes the final checkpoint and commits. At-least-once is the worker\'s `kafka.delivery: "at-least-once"` (no transactions; offsets still checkpointed).',
   "**raw kafkajs**: the consume → produce loop anyone would write with kafkajs 2.2.4's public API, in its own process (bench/systems/raw-kafkajs-loop.ts): at-least-once = consumer group, eachBatch with 4 partitions at once, produce acks=-1, offsets committed every 1 s; transactional = one transactional producer, a transaction spanning batches for 1 s with sendOffsets, read_committed. Keyed count keeps its counts in a Map (lost on a crash: no checkpoints). CPU over the same window (its own process.cpuUsage() at the first batch, /proc at the end). kafkajs runs unpatched, including its 1 ms timer loop per connection that our adapter removes.",
   "**Kafka Streams**: bench/peers/kafka-streams (Kafka Streams 4.3.1, one stream thread, RocksDB store with caching for keyed state), commit.interval.ms 1000. Its CPU is the JVM's own process CPU over its processing window (first to last input record, all threads: JIT, GC, RocksDB included; JVM start-up excluded); the window's end is its last record processed, not its output written, so the CPU of the last producer flush may be missing.",
+  "**Flink**: bench/peers/flink (Flink 2.2.1 with the Kafka connector 5.0.0-2.2, one job in a local MiniCluster in one JVM with a 1 GiB heap): KafkaSource (read_committed, from earliest) → keyBy(record key) → the job (ValueState; the windowed count with TumblingEventTimeWindows and per-partition in-order watermarks) → KafkaSink exactly-once (a transaction per checkpoint, every 1 s), HashMap state unless the row says RocksDB; passthrough is chained without keyBy. After the last input record the job is stopped with a savepoint without drain, which commits the last transaction and fires no open window. CPU as for Kafka Streams: the JVM's own process CPU from its first to its last input record, JVM start-up and job deployment excluded.",
   '**10 s checkpoints**: a run of the default size drains its backlog in a few seconds, so it holds no periodic checkpoint (see checkpoints/run): those rows show writing in transactions without checkpoint pauses, not the cost of a 10 s cycle. The cost of a 10 s cycle is in the section "Exactly-once against at-least-once, 10 s checkpoints, long runs" below (2,000,000 records per run, `--records-long`).',
   "**broker ceiling**: Kafka's own kafka-producer-perf-test (acks=all, a fresh 4-partition topic) and kafka-consumer-perf-test (read_committed, the preloaded topic); records/s as the tools report them; CPU is the whole tool JVM, start-up included; no output check.",
 ]
