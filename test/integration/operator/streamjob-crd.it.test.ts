@@ -5,13 +5,16 @@
  * `kubectl explain` reads the descriptions.
  */
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ApiException, ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { parse } from 'yaml'
 import { CRD_NAME, GROUP, PLURAL, VERSION } from '../../../operator/api/streamjob-schema.ts'
+import { devStreamJob } from '../../../stack/dev/dev-manifest.ts'
 import { type KubeTools, kubeTools } from '../../../stack/kubectl.ts'
+import { REPO_ROOT } from '../../../stack/repo-root.ts'
 import { waitFor as eventually } from '../../../stack/wait.ts'
 import { applyStreamJobCrd, kubeFor } from '../helpers/kube.ts'
 import { INVALID_CASES, minimalStreamJob, type StreamJobObject } from './streamjob-fixtures.ts'
@@ -80,6 +83,32 @@ describe('StreamJob CRD validation', () => {
     const answer = await refusal(create(job))
     expect(answer.code, answer.message).toBeOneOf([400, 422])
     expect(answer.message).toContain(message)
+  })
+
+  it('accepts every example manifest and the one make dev writes, as the API server validates them (schema and CEL)', async () => {
+    const examples = readdirSync(join(REPO_ROOT, 'examples'))
+      .map((dir) => join(REPO_ROOT, 'examples', dir, 'streamjob.yaml'))
+      .filter((path) => existsSync(path))
+    expect(examples.length).toBeGreaterThanOrEqual(5)
+    const dev = devStreamJob({
+      name: 'my-job',
+      namespace,
+      image: 'localhost/my-job:dev-0123456789abcdef',
+      module: '/job/src/job.ts',
+      config: { window: '1m' },
+      input: 'my-job-in',
+      output: 'my-job-out',
+      parallelism: 2,
+      bootstrap: '10.244.77.1:9092',
+      s3: { endpoint: 'http://10.244.77.1:8333', bucket: 'exactly', region: 'us-east-1' },
+      secretName: 'dev-s3-credentials',
+    })
+    for (const text of [...examples.map((path) => readFileSync(path, 'utf8')), dev]) {
+      // The namespace is this test's (create() names it); the dev manifest's own is dropped for it.
+      const job = parse(text) as StreamJobObject & { metadata: { namespace?: string } }
+      delete job.metadata.namespace
+      await create(job, 'All')
+    }
   })
 
   it('accepts a minimal job and applies the defaults', async () => {
