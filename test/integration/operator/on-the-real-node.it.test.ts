@@ -332,9 +332,12 @@ describe('a job on a secured Kafka (SASL_SSL, SCRAM-SHA-512, exactly the job ACL
     const message = refused.status!.lastFailure!.message
     expect(message).toContain('SASL_AUTHENTICATION_FAILED')
     expect(message).toContain('check the user name and the password (or token) Secret in spec.kafka.authentication')
-    const events = await warningEvents(h, 'secured')
+    // The Event is written beside the status, not before it: wait for it rather than race it.
+    const events = await job.wait('secured: the KafkaAuthenticationFailed Event is listed', async () => {
+      const listed = await warningEvents(h, 'secured')
+      return listed.some((e) => /^KafkaAuthenticationFailed: secured-g1/.test(e)) ? listed : undefined
+    })
     expect(events).toContainEqual(expect.stringMatching(/^KafkaSecretMissing: Secret "secured-cluster-ca-cert"/))
-    expect(events).toContainEqual(expect.stringMatching(/^KafkaAuthenticationFailed: secured-g1/))
     // The pods carry Secret names and file paths, never a secret value.
     const pods = JSON.stringify(await h.jobPods('secured'))
     expect(pods).toContain('/etc/exactly-kafka/kafka-1/password')
