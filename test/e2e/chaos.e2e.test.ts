@@ -1,7 +1,7 @@
 /**
  * The exactly-once chaos suite (issue 5). The bank-transfers job runs under the operator,
  * installed with helm as users install it (two replicas on the real node, watching one
- * namespace), against a Kafka broker this test owns. While 80,000 seeded commands are produced
+ * namespace), against a Kafka broker this test owns. While 70,000 seeded commands are produced
  * at a steady bounded rate, the test, at moments drawn from the seeded PRNG, SIGKILLs worker
  * processes, kills the leading operator once, restarts the broker once, rescales 3 → 4 and later
  * upgrades the job config. Then: the StreamJob is Ready with status.workers true to the pods, no
@@ -41,12 +41,12 @@ import { Chaos, chaosPlan } from './chaos-run.ts'
 // operator at parallelism 3 with no chaos: 10,000 commands produced as fast as one producer
 // goes (4–5 s) were processed, credits included, within 0.4 s of the last send; 120,000 at
 // ~3,800/s (the producer's limit) left no lag at any sample. 2,000/s is about half of that:
-// room to catch up after each outage. 80,000 of them give 40 s of production for the chaos
-// to spread over (200,000 did until 2026-12-06, then 150,000, 130,000, 110,000 and 96,000 as the
+// room to catch up after each outage. 70,000 of them give 35 s of production for the chaos
+// to spread over (200,000 did until 2026-12-06, then 150,000, 130,000, 110,000, 96,000 and 80,000 as the
 // secured-Kafka, disruption, storage, monitoring, time and own-job tests, and the windowed job's
 // chaos below, took the time a warm `make test` needs to stay under 10 minutes: the same events,
 // closer together).
-const COMMANDS = 80_000
+const COMMANDS = 70_000
 const ACCOUNTS = 500
 const RATE_PER_SECOND = 2000
 const BATCH = 100
@@ -401,7 +401,7 @@ describe('exactly-once under chaos', () => {
         },
         180_000,
       )
-      await windows.waitQuiet(3000, 120_000)
+      await windows.waitQuiet(1500, 120_000)
       observing.abort()
       await observer
       say(

@@ -39,6 +39,8 @@ const kafka = kafkaFor(stack.kafka.bootstrap)
 const client = new KafkajsClient({ brokers: [stack.kafka.bootstrap] })
 const JOBS = ['counts', 'hungry', 'no-image', 'too-big', 'huge-config', 'secured', 'starter']
 let counts: NodeJob
+/** The starter project for the own-job case, prepared while helm installs (packing and npm install take seconds of CPU). */
+let starter: Promise<string>
 
 /** examples/starter copied out of the checkout, with `make sdk`'s tarball in vendor/ and installed, as its README says. */
 async function starterProject(): Promise<string> {
@@ -62,6 +64,8 @@ const exec = (pod: string, script: string) =>
   h.kubectl('exec', '-n', h.namespace, pod, '--', 'sh', '-c', `${script} 2>&1; echo "exit=$?"`)
 
 beforeAll(async () => {
+  starter = starterProject()
+  starter.catch(() => {}) // awaited (and reported) by the own-job case
   await h.install()
   await client.connect()
   // Over mTLS: the worker tests below (kills, deletions, node restarts) audit a job that
@@ -434,7 +438,7 @@ describe.concurrent('pods that cannot start, and your own job', () => {
   })
 
   it('your own job: a project of its own with an npm dependency, deployed by make dev, SIGKILLed and force-deleted while fed, audited by replaying its own code', async () => {
-    const project = await starterProject()
+    const project = await starter
     const suffix = randomUUID().slice(0, 8)
     const topics = { input: `starter-in-${suffix}`, output: `starter-out-${suffix}` }
     // As a user runs it (make dev JOB=… DEV_ARGS=…), on this run's stack and operator.

@@ -89,7 +89,7 @@ describe('StreamJob CRD validation', () => {
     const examples = readdirSync(join(REPO_ROOT, 'examples'))
       .map((dir) => join(REPO_ROOT, 'examples', dir, 'streamjob.yaml'))
       .filter((path) => existsSync(path))
-    expect(examples.length).toBeGreaterThanOrEqual(5)
+    expect(examples.length).toBeGreaterThanOrEqual(4)
     const dev = devStreamJob({
       name: 'my-job',
       namespace,
