@@ -66,7 +66,14 @@ export async function startWorker(
   stack: StackInfo,
   job: JobSpec,
   slot: number,
-  options: { generation?: number; parallelism?: number; attempt: number; failpoints?: string },
+  options: {
+    generation?: number
+    parallelism?: number
+    attempt: number
+    failpoints?: string
+    /** More environment for the worker process (a test job's own settings). */
+    env?: Record<string, string>
+  },
 ): Promise<WorkerProcess> {
   if (!stack.kafka || !stack.s3) throw new Error('The integration stack has no Kafka or S3 server')
   const port = await freePort()
@@ -117,6 +124,7 @@ export async function startWorker(
       AWS_ACCESS_KEY_ID: stack.s3.accessKeyId,
       AWS_SECRET_ACCESS_KEY: stack.s3.secretAccessKey,
       EXACTLY_FAILPOINTS: options.failpoints ?? '',
+      ...options.env,
     },
   })
   child.stdout?.pipe(log, { end: false })

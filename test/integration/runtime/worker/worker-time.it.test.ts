@@ -103,7 +103,77 @@ describe.concurrent('windowed jobs under SIGKILL and a rescale with pending time
     expect(expected.length, 'windows the input closes').toBeGreaterThan(20)
     expect(actual.map((r) => `${r.partition}/${r.key}=${r.value}`).sort()).toEqual(expected.sort())
   })
+
+  for (const policy of ['side-topic', 'dead-letter'] as const) {
+    it(`late records under the ${policy} policy land there, once each, and the windows count only the on-time ones`, async () => {
+      const [input, output, late] = await Promise.all([
+        createTopic(ctx.kafka, `late-${policy}-in`, 2),
+        createTopic(ctx.kafka, `late-${policy}-out`, 2),
+        createTopic(ctx.kafka, `late-${policy}-late`, 2),
+      ])
+      const job: JobSpec = {
+        name: `late-${policy}`,
+        uid: randomUUID(),
+        module: 'test/fixtures/late-windows-job.ts',
+        sourceTopics: [input],
+        sinkTopic: output,
+        parallelism: 1,
+        prefix: `worker-tests/${randomUUID().slice(0, 8)}`,
+        ...(policy === 'dead-letter' ? { onError: { kind: 'dead-letter' as const, topic: late } } : {}),
+      }
+      const env = policy === 'dead-letter' ? { LATE_POLICY: 'dead-letter' } : { LATE_TOPIC: late }
+      const worker = await startWorker(ctx.stack, job, 0, { attempt: 1, env })
+      // Event time 10·i ms; every 25th record 3 s behind: late once its window has closed.
+      await produceSlowly(
+        ctx.kafka,
+        input,
+        600,
+        (i) => ({ key: `k${i % 5}`, value: String(i % 25 === 24 ? i * 10 - 3000 : i * 10) }),
+        { batch: 100, pauseMs: 100 },
+      )
+      await waitUntil(
+        async () => (await worker.status()).lag === 0,
+        30_000,
+        () => `the worker did not catch up; its log ends:\n${worker.tail()}`,
+      )
+      worker.signal('SIGTERM')
+      expect((await waitForExit(worker, 30_000)).code).toBe(0)
+      const want = lateAndClosed(await readCommitted(ctx.stack.kafka.bootstrap, input))
+      expect(want.late.length, 'late records in the input').toBeGreaterThan(10)
+      const windows = await readCommitted(ctx.stack.kafka.bootstrap, output)
+      expect(windows.map((r) => `${r.partition}/${r.key}=${r.value}`).sort()).toEqual(want.windows.sort())
+      const sent = await readCommitted(ctx.stack.kafka.bootstrap, late)
+      // As they came: the source partition's key and value (the side topic keys them the same way).
+      expect(sent.map((r) => `${r.partition}/${r.key}=${r.value}`).sort()).toEqual(want.late.sort())
+    })
+  }
 })
+
+/**
+ * Per partition, in offset order, with no lateness allowed: which records are late (their
+ * one-second window's last millisecond at or below the watermark, largest event time so far - 1),
+ * and the counts of the windows that close, from the on-time records only.
+ */
+function lateAndClosed(input: ReadonlyArray<{ partition: number; key: string | null; value: string | null }>) {
+  const late: string[] = []
+  const windows: string[] = []
+  for (const partition of new Set(input.map((r) => r.partition))) {
+    let watermark = Number.NEGATIVE_INFINITY
+    const counts = new Map<string, number>()
+    for (const r of input.filter((x) => x.partition === partition)) {
+      const time = Number(r.value)
+      const start = Math.floor(time / 1000) * 1000
+      if (start + 999 <= watermark) late.push(`${partition}/${r.key}=${r.value}`)
+      else counts.set(`${r.key}=${start}`, (counts.get(`${r.key}=${start}`) ?? 0) + 1)
+      watermark = Math.max(watermark, time - 1)
+    }
+    for (const [id, n] of counts) {
+      const start = Number(id.slice(id.indexOf('=') + 1))
+      if (start + 999 <= watermark) windows.push(`${partition}/${id}:${n}`)
+    }
+  }
+  return { late, windows }
+}
 
 /** Per partition: the (key, window) counts of one-second windows the partition's largest event time closes. */
 function closedWindows(
