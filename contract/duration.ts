@@ -16,6 +16,15 @@ export function parseDuration(text: string, field = 'duration'): number {
   return Math.round(ms)
 }
 
+/** A duration given in milliseconds or as text (`10s`): a finite number of ms, at least 0. */
+export function durationToMs(value: number | string, field: string): number {
+  const ms = typeof value === 'string' ? parseDuration(value, field) : value
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+    throw new RangeError(`Invalid ${field} ${String(value)}: write a duration such as 500ms, 10s or 1m`)
+  }
+  return ms
+}
+
 export function formatDuration(ms: number): string {
   if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`
   if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`

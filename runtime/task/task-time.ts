@@ -5,7 +5,7 @@
  * from state on restore, say which is due next. A queue entry whose state entry is gone (deleted,
  * fired, rolled back) is skipped when it comes up: deleting never searches a queue.
  */
-import { parseDuration } from '../../contract/duration.ts'
+import { durationToMs } from '../../contract/duration.ts'
 import type { Duration, StateValue, Timers } from '../api/context.ts'
 import type { TimeOptions, Timer } from '../api/define-job.ts'
 import { type KeyedState, RUNTIME_KEY } from '../state/keyed-state.ts'
@@ -35,8 +35,8 @@ export class TaskTime {
     this.watermarks = new Watermarks(
       topics,
       {
-        outOfOrdernessMs: durationMs(options?.maxOutOfOrderness, 'time.maxOutOfOrderness') ?? 0,
-        idleTimeoutMs: durationMs(options?.idleTimeout, 'time.idleTimeout'),
+        outOfOrdernessMs: optionalMs(options?.maxOutOfOrderness, 'time.maxOutOfOrderness') ?? 0,
+        idleTimeoutMs: optionalMs(options?.idleTimeout, 'time.idleTimeout'),
       },
       now(),
       stored,
@@ -93,9 +93,6 @@ function timerKey(domain: Domain, key: string, time: number): string {
   return `${TIMER}${DOMAIN_CODE[domain]}\u0000${time}\u0000${key}`
 }
 
-function durationMs(value: Duration | undefined, field: string): number | undefined {
-  if (value === undefined) return undefined
-  const ms = typeof value === 'string' ? parseDuration(value, field) : value
-  if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`Invalid ${field} ${value}: a duration ≥ 0 such as 5s`)
-  return ms
+function optionalMs(value: Duration | undefined, field: string): number | undefined {
+  return value === undefined ? undefined : durationToMs(value, field)
 }

@@ -3,7 +3,7 @@
  * complete when the watermark reaches end - 1, its last millisecond. Tumbling and hopping windows
  * are aligned to the epoch (plus an offset), so every task and every replay cuts the same ones.
  */
-import { parseDuration } from '../../../contract/duration.ts'
+import { durationToMs } from '../../../contract/duration.ts'
 import type { Duration } from '../context.ts'
 
 export interface Window {
@@ -52,20 +52,12 @@ function mod(a: number, b: number): number {
   return ((a % b) + b) % b
 }
 
-export function durationMs(value: Duration, field: string): number {
-  const ms = typeof value === 'string' ? parseDuration(value, field) : value
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-    throw new RangeError(`Invalid ${field} ${String(value)}: write a duration such as 500ms, 10s or 1m`)
-  }
-  return ms
-}
-
 function positive(value: Duration, field: string): number {
-  const ms = durationMs(value, field)
+  const ms = durationToMs(value, field)
   if (ms <= 0) throw new RangeError(`Invalid ${field} ${String(value)}: it must be longer than 0`)
   return ms
 }
 
 function offsetOf(offset: Duration | undefined): number {
-  return offset === undefined ? 0 : durationMs(offset, 'window offset')
+  return offset === undefined ? 0 : durationToMs(offset, 'window offset')
 }

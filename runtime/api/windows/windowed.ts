@@ -10,10 +10,12 @@
  * Session windows merge: a key's sessions are kept as one list, a record opens [t, t + gap),
  * and every session it overlaps merges into it (the aggregate's `merge` combines them).
  */
+
+import { durationToMs } from '../../../contract/duration.ts'
 import type { Duration, JobContext, StateValue } from '../context.ts'
 import type { JobDefinition, TimeOptions } from '../define-job.ts'
 import type { OutputRecord, SourceRecord } from '../record.ts'
-import { durationMs, type Window, type WindowAssigner, windowsOf } from './assigners.ts'
+import { type Window, type WindowAssigner, windowsOf } from './assigners.ts'
 
 export interface Aggregate<Acc extends StateValue> {
   create(): Acc
@@ -57,8 +59,8 @@ export function windowed<Acc extends StateValue, Config = unknown>(
   options: WindowedOptions<Acc, Config>,
 ): JobDefinition<Config> {
   const { window: assigner, aggregate } = options
-  const lateness = durationMs(options.allowedLateness ?? 0, 'allowedLateness')
-  const early = options.earlyFirings === undefined ? undefined : durationMs(options.earlyFirings, 'earlyFirings')
+  const lateness = durationToMs(options.allowedLateness ?? 0, 'allowedLateness')
+  const early = options.earlyFirings === undefined ? undefined : durationToMs(options.earlyFirings, 'earlyFirings')
   const late = options.late ?? 'drop'
   if (assigner.kind === 'session' && typeof aggregate.merge !== 'function') {
     throw new TypeError('Invalid windowed job: session windows merge, so the aggregate needs merge(a, b)')
