@@ -15,24 +15,32 @@ export const RELEASE = 'exactly'
 export const POD_COLUMNS =
   'NAME:.metadata.name,SERVICEACCOUNT:.spec.serviceAccountName,IP:.status.podIP,STATUS:.status.phase,RESTARTS:.status.containerStatuses[0].restartCount'
 
+/** `helm install` of the chart with this tree's image, waiting for the operator pods (the demo's and `make dev`'s). */
+export const INSTALL_OPERATOR = [
+  'install',
+  RELEASE,
+  'charts/exactly',
+  '-n',
+  OPERATOR_NAMESPACE,
+  '--create-namespace',
+  '--set',
+  'image.repository=exactly',
+  '--set',
+  'image.tag=dev',
+  '--wait',
+  '--timeout',
+  '3m',
+] as const
+
+/** The chart path in `args` made absolute, so helm finds it from any working directory. */
+export function fromRepo(args: readonly string[]): string[] {
+  return args.map((a) => (a === 'charts/exactly' ? join(REPO_ROOT, a) : a))
+}
+
 export async function installOperator(tools: KubeTools, chaos: Chaos): Promise<void> {
-  const args = [
-    'install',
-    RELEASE,
-    'charts/exactly',
-    '-n',
-    OPERATOR_NAMESPACE,
-    '--create-namespace',
-    '--set',
-    'image.repository=exactly',
-    '--set',
-    'image.tag=dev',
-    '--wait',
-    '--timeout',
-    '3m',
-  ]
+  const args = INSTALL_OPERATOR
   note('(helm waits until the operator pods are ready)')
-  const printed = await tools.helm(args.map((a) => (a === 'charts/exactly' ? join(REPO_ROOT, a) : a)))
+  const printed = await tools.helm(fromRepo(args))
   // The NOTES that follow are next steps for a real cluster; this demo takes them itself.
   ran(`helm ${args.join(' ')}`, printed.split(/^NOTES:/m)[0]!)
   note('Two operator pods run under the chart\'s ServiceAccount "exactly" (RBAC applies for real):')

@@ -15,6 +15,7 @@ import { basename, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import type { StreamJob } from '../../operator/api/streamjob-types.ts'
+import { fromRepo, INSTALL_OPERATOR, OPERATOR_NAMESPACE, RELEASE } from '../demo/install-operator.ts'
 import { kubeTools } from '../kubectl.ts'
 import { importImage } from '../real-node/containerd.ts'
 import { REPO_ROOT } from '../repo-root.ts'
@@ -75,27 +76,13 @@ const tools = await kubeTools({ stateDir: join(stackDir, 'kube-tools'), kubeconf
 
 if (
   !values['skip-operator'] &&
-  !(await tools.helm(['status', 'exactly', '-n', 'exactly-system']).then(
+  !(await tools.helm(['status', RELEASE, '-n', OPERATOR_NAMESPACE]).then(
     () => true,
     () => false,
   ))
 ) {
-  say('installing the operator: helm install exactly charts/exactly -n exactly-system (waits for its pods)')
-  await tools.helm([
-    'install',
-    'exactly',
-    join(REPO_ROOT, 'charts/exactly'),
-    '-n',
-    'exactly-system',
-    '--create-namespace',
-    '--set',
-    'image.repository=exactly',
-    '--set',
-    'image.tag=dev',
-    '--wait',
-    '--timeout',
-    '3m',
-  ])
+  say(`installing the operator: helm ${INSTALL_OPERATOR.join(' ')} (waits for its pods)`)
+  await tools.helm(fromRepo(INSTALL_OPERATOR))
 }
 
 say(`building ${project}/Dockerfile FROM this tree's exactly image (buildah; npm ci runs inside)`)
