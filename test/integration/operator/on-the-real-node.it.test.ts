@@ -13,14 +13,13 @@
  * One helm install for all of them (each costs about 20 s of a run).
  */
 import { randomUUID } from 'node:crypto'
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { jobAcls } from '../../../runtime/kafka/job-acls.ts'
 import { KafkajsClient } from '../../../runtime/kafka/kafkajs/kafkajs-client.ts'
-import { packSdk } from '../../../sdk/pack.ts'
+import { prepareStarter } from '../../../sdk/starter.ts'
 import { grantAcls } from '../../../stack/kafka-acls.ts'
 import { isAlive } from '../../../stack/process-group.ts'
 import { containerPid, tailContainerLogs } from '../../../stack/real-node/pod-inspect.ts'
@@ -42,29 +41,12 @@ let counts: NodeJob
 /** The starter project for the own-job case, prepared while helm installs (packing and npm install take seconds of CPU). */
 let starter: Promise<string>
 
-/** examples/starter copied out of the checkout, with `make sdk`'s tarball in vendor/ and installed, as its README says. */
-async function starterProject(): Promise<string> {
-  const work = mkdtempSync(join(tmpdir(), 'exactly-dev-'))
-  const tarball = await packSdk(join(work, 'sdk'))
-  const project = join(work, 'starter')
-  cpSync(join(REPO_ROOT, 'examples', 'starter'), project, { recursive: true })
-  mkdirSync(join(project, 'vendor'))
-  copyFileSync(tarball, join(project, 'vendor', basename(tarball)))
-  const installed = await runCommand('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
-    cwd: project,
-    timeoutMs: 240_000,
-    env: { ...process.env, npm_config_update_notifier: 'false' },
-  })
-  if (installed.code !== 0) throw new Error(`npm install in ${project} failed:\n${installed.stderr}`)
-  return project
-}
-
 /** `kubectl exec` into a worker: the API server reaches the kubelet, which runs it in the container. */
 const exec = (pod: string, script: string) =>
   h.kubectl('exec', '-n', h.namespace, pod, '--', 'sh', '-c', `${script} 2>&1; echo "exit=$?"`)
 
 beforeAll(async () => {
-  starter = starterProject()
+  starter = prepareStarter().then((s) => s.project)
   starter.catch(() => {}) // awaited (and reported) by the own-job case
   await h.install()
   await client.connect()

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest'
 import { expectedPageViews } from '../../../../examples/page-views/expected.ts'
 import { generatePageViews } from '../../../../examples/page-views/generate.ts'
 import { expectedSessions } from '../../../../examples/user-sessions/expected.ts'
+import { FAILPOINTS } from '../../../../runtime/checkpoint/failpoint.ts'
 import { createTopic } from '../../../../stack/topics.ts'
 import { readCommitted } from '../../helpers/committed-reader.ts'
 import { produceSlowly } from '../../helpers/kafka.ts'
@@ -20,16 +21,6 @@ import { type JobSpec, runRecover, startWorker, waitForExit, waitUntil } from '.
 
 const ctx = useScenarioContext()
 const VIEWS = generatePageViews(3600, { seed: 11, users: 40 })
-/** One attempt per step, each killed at its first checkpoint (or its restore) while views arrive and windows fire. */
-const STEPS = [
-  'before-precommit',
-  'after-precommit',
-  'after-snapshots',
-  'after-manifest',
-  'before-commit',
-  'after-commit',
-  'during-restore',
-]
 
 const EXAMPLES = [
   { name: 'page-views', module: 'examples/page-views/job.ts', model: expectedPageViews },
@@ -47,7 +38,8 @@ describe.concurrent('windowed jobs under SIGKILL and a rescale with pending time
       })
       run.feed(100)
       let attempt = 1
-      for (const step of STEPS) await run.crashAt(0, attempt++, step)
+      // One attempt per protocol step, each killed at its first checkpoint (or its restore) while views arrive and windows fire.
+      for (const step of FAILPOINTS) await run.crashAt(0, attempt++, step)
       const survivor = await run.start(0, attempt)
       await waitUntil(
         async () => ((await survivor.status()) as { lastCheckpoint?: { id: number } }).lastCheckpoint !== undefined,
