@@ -23,7 +23,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { installOnce } from '../../stack/components.ts'
-import { runJava } from './java.ts'
+import { type PeerLine, peerFigures, runJava } from './java.ts'
 
 export type FlinkMode = 'passthrough' | 'keyed-count' | 'windowed-count' | 'bank'
 export type FlinkGuarantee = 'exactly_once' | 'at_least_once'
@@ -133,34 +133,16 @@ export async function runFlink(o: FlinkOptions): Promise<FlinkResult> {
       timeoutMs: o.timeoutMs,
       javaOpts: o.javaOpts ?? FLINK_JAVA_OPTS,
     })
-    const line = result.stdout
-      .trim()
-      .split('\n')
-      .findLast((l) => l.startsWith('{'))
-    if (!line) throw new Error(`${what}: the JVM exited 0 but printed no JSON line; stderr:\n${result.stderrTail}`)
-    const figures = JSON.parse(line) as {
-      records: number
-      elapsedMs: number
-      cpuMs: number
-      firstRecordAt: number
-      lastRecordAt: number
-      closeMs: number
-      watermarkWaitMs: number
-    }
-    const seconds = figures.elapsedMs / 1000
+    const { figures, ...rates } = peerFigures<PeerLine & { watermarkWaitMs: number }>(what, result, o.expectedRecords)
     return {
       records: figures.records,
       elapsedMs: figures.elapsedMs,
       cpuMs: figures.cpuMs,
-      // The window holds exactly `expectedRecords` records (the first to the expected-th).
-      recordsPerSec: seconds > 0 ? o.expectedRecords / seconds : Number.POSITIVE_INFINITY,
-      cpuMicrosPerRecord: (figures.cpuMs * 1000) / o.expectedRecords,
       firstRecordAt: figures.firstRecordAt,
       lastRecordAt: figures.lastRecordAt,
       closeMs: figures.closeMs,
       watermarkWaitMs: figures.watermarkWaitMs,
-      processCpuMs: result.processCpuMs,
-      wallMs: result.wallMs,
+      ...rates,
       state,
       parallelism,
     }

@@ -123,3 +123,34 @@ export function childCpuMs(times: string): number {
   if (parts.length !== 2) return Number.NaN
   return parts[0]! + parts[1]!
 }
+
+/** What both peers print as their last stdout line (BenchApp, FlinkBenchApp), with more fields of their own. */
+export interface PeerLine {
+  records: number
+  elapsedMs: number
+  cpuMs: number
+  firstRecordAt: number
+  lastRecordAt: number
+  closeMs: number
+}
+
+/**
+ * A peer's figures from its run: its JSON line, the rates over its window (which holds exactly
+ * `expectedRecords` records, the first to the expected-th) and the whole process's CPU and wall time.
+ */
+export function peerFigures<L extends PeerLine>(what: string, run: JavaRun, expectedRecords: number) {
+  const line = run.stdout
+    .trim()
+    .split('\n')
+    .findLast((l) => l.startsWith('{'))
+  if (!line) throw new Error(`${what}: the JVM exited 0 but printed no JSON line; stderr:\n${run.stderrTail}`)
+  const figures = JSON.parse(line) as L
+  const seconds = figures.elapsedMs / 1000
+  return {
+    figures,
+    recordsPerSec: seconds > 0 ? expectedRecords / seconds : Number.POSITIVE_INFINITY,
+    cpuMicrosPerRecord: (figures.cpuMs * 1000) / expectedRecords,
+    processCpuMs: run.processCpuMs,
+    wallMs: run.wallMs,
+  }
+}

@@ -24,7 +24,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { installOnce } from '../../stack/components.ts'
-import { runJava } from './java.ts'
+import { peerFigures, runJava } from './java.ts'
 
 export type KafkaStreamsMode = 'passthrough' | 'keyed-count' | 'windowed-count' | 'bank'
 export type KafkaStreamsGuarantee = 'exactly_once_v2' | 'at_least_once'
@@ -106,32 +106,15 @@ export async function runKafkaStreams(o: KafkaStreamsOptions): Promise<KafkaStre
       timeoutMs: o.timeoutMs,
       ...(o.javaOpts ? { javaOpts: o.javaOpts } : {}),
     })
-    const line = result.stdout
-      .trim()
-      .split('\n')
-      .findLast((l) => l.startsWith('{'))
-    if (!line) throw new Error(`${what}: the JVM exited 0 but printed no JSON line; stderr:\n${result.stderrTail}`)
-    const figures = JSON.parse(line) as {
-      records: number
-      elapsedMs: number
-      cpuMs: number
-      firstRecordAt: number
-      lastRecordAt: number
-      closeMs: number
-    }
-    const seconds = figures.elapsedMs / 1000
+    const { figures, ...rates } = peerFigures(what, result, o.expectedRecords)
     return {
       records: figures.records,
       elapsedMs: figures.elapsedMs,
       cpuMs: figures.cpuMs,
-      // The window holds exactly `expectedRecords` records (the first to the expected-th).
-      recordsPerSec: seconds > 0 ? o.expectedRecords / seconds : Number.POSITIVE_INFINITY,
-      cpuMicrosPerRecord: (figures.cpuMs * 1000) / o.expectedRecords,
       firstRecordAt: figures.firstRecordAt,
       lastRecordAt: figures.lastRecordAt,
       closeMs: figures.closeMs,
-      processCpuMs: result.processCpuMs,
-      wallMs: result.wallMs,
+      ...rates,
       store,
       caching,
     }
