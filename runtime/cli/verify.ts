@@ -83,19 +83,28 @@ export async function verifyTopics(options: {
     ...(options.security ? { security: options.security } : {}),
   })
   await client.connect()
+  // Long reads say how far they are, every 100,000 records.
+  const counter = (topic: string) => {
+    let next = 100_000
+    return (read: number) => {
+      if (read < next) return
+      options.progress?.(`read ${read.toLocaleString('en-US')} records of "${topic}"`)
+      next = read + 100_000
+    }
+  }
   try {
     const input: FetchedRecord[] = []
     for (const topic of options.inputTopics) {
       options.progress?.(`reading input topic "${topic}"`)
       // A loop, not push(...records): spreading 130k+ arguments overflows the call stack.
-      for (const record of (await readToEnd(client, topic)).records) input.push(record)
+      for (const record of (await readToEnd(client, topic, counter(topic))).records) input.push(record)
     }
     options.progress?.(`reading output topic "${options.outputTopic}"`)
-    const output = await readToEnd(client, options.outputTopic)
+    const output = await readToEnd(client, options.outputTopic, counter(options.outputTopic))
     let order: ReturnType<typeof orderByLineage> | undefined
     if (options.lineageTopic !== undefined) {
       options.progress?.(`reading lineage topic "${options.lineageTopic}"`)
-      const lineage = await readToEnd(client, options.lineageTopic)
+      const lineage = await readToEnd(client, options.lineageTopic, counter(options.lineageTopic))
       const entries: LineageEntry[] = lineage.records.map((r) =>
         decodeLineage(r.value, `${r.topic}/${r.partition}@${r.offset}`),
       )
