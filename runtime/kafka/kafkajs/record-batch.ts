@@ -18,8 +18,9 @@ import { crc32C } from './internals.ts'
 export interface BatchRecord {
   key: Buffer | null
   value: Buffer | null
-  headers: Record<string, Buffer | string>
-  timestamp: number
+  headers?: Record<string, Buffer | string> | undefined
+  /** Set by the writer before a record is batched. */
+  timestamp?: number | undefined
 }
 
 export interface BatchHeader {
@@ -37,13 +38,14 @@ const CRC_START = 21
 
 export function encodeRecordBatch(header: BatchHeader, records: readonly BatchRecord[]): Buffer {
   if (records.length === 0) throw new RangeError('Cannot encode an empty record batch')
-  let baseTimestamp = records[0]!.timestamp
+  let baseTimestamp = records[0]!.timestamp ?? 0
   let maxTimestamp = baseTimestamp
   for (const r of records) {
-    if (r.timestamp < baseTimestamp) baseTimestamp = r.timestamp
-    if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp
+    const t = r.timestamp ?? 0
+    if (t < baseTimestamp) baseTimestamp = t
+    if (t > maxTimestamp) maxTimestamp = t
   }
-  const encoded = records.map((r, i) => planRecord(r, i, r.timestamp - baseTimestamp))
+  const encoded = records.map((r, i) => planRecord(r, i, (r.timestamp ?? 0) - baseTimestamp))
   const size = BATCH_OVERHEAD + encoded.reduce((sum, e) => sum + e.total, 0)
   const buf = Buffer.allocUnsafe(size)
   let o = 0
@@ -78,13 +80,22 @@ interface PlannedRecord {
 }
 
 function planRecord(record: BatchRecord, offsetDelta: number, timestampDelta: number): PlannedRecord {
-  const headers = Object.entries(record.headers).map(
-    ([k, v]) => [Buffer.from(k), typeof v === 'string' ? Buffer.from(v) : v] as [Buffer, Buffer],
-  )
+  const headers = record.headers ? headerPairs(record.headers) : NO_HEADERS
   let body = 1 + varlongSize(timestampDelta) + varintSize(offsetDelta) + bytesSize(record.key) + bytesSize(record.value)
   body += varintSize(headers.length)
   for (const [k, v] of headers) body += bytesSize(k) + bytesSize(v)
   return { record, offsetDelta, timestampDelta, headers, body, total: varintSize(body) + body }
+}
+
+const NO_HEADERS: [Buffer, Buffer][] = []
+
+function headerPairs(headers: Record<string, Buffer | string>): [Buffer, Buffer][] {
+  const pairs: [Buffer, Buffer][] = []
+  for (const k in headers) {
+    const v = headers[k]!
+    pairs.push([Buffer.from(k), typeof v === 'string' ? Buffer.from(v) : v])
+  }
+  return pairs
 }
 
 function writeRecord(buf: Buffer, at: number, e: PlannedRecord): number {
