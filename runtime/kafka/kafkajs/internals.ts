@@ -177,9 +177,6 @@ export const { createErrorFromCode } = require('kafkajs/src/protocol/error') as 
   createErrorFromCode(code: number): Error & { code: number; type: string }
 }
 
-/** CRC-32C as record batches carry it (`src/protocol/recordBatch/crc32C`). */
-export const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C') as (buffer: Buffer) => number
-
 /** Produce v7's response decoder (`src/protocol/requests/produce/v7/response.js`); parse throws the first partition error. */
 export const produceV7Response = require('kafkajs/src/protocol/requests/produce/v7/response') as {
   decode(payload: Buffer): Promise<unknown>

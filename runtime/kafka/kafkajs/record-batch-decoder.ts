@@ -8,8 +8,10 @@
  * built in, the others once registered), as before.
  *
  * The response may end in a partial batch (the broker cuts at maxBytes): it is left out, and
- * the next fetch starts at it.
+ * the next fetch starts at it. Each batch's CRC-32C is checked, as the Java consumer does
+ * (check.crcs), so a damaged response fails loudly instead of feeding wrong bytes to a job.
  */
+import { crc32c } from '@node-rs/crc32'
 import type { FetchedRecord, TopicPartition } from '../kafka-client.ts'
 import { lookupCodecByAttributes } from './internals.ts'
 
@@ -47,6 +49,11 @@ export async function decodeRecordBatches(buffer: Buffer, tp: TopicPartition): P
     if (magic !== MAGIC_V2) {
       throw new RecordBatchFormatError(
         `Cannot read ${tp.topic}/${tp.partition}: a record batch in message format v${magic}; only v2 (Kafka 0.11+) is supported`,
+      )
+    }
+    if (crc32c(buffer.subarray(at + 21, end)) !== buffer.readUInt32BE(at + 17)) {
+      throw new RecordBatchFormatError(
+        `Cannot read ${tp.topic}/${tp.partition}: the record batch at offset ${buffer.readBigInt64BE(at)} fails its CRC-32C check (a damaged response)`,
       )
     }
     batches.push(await decodeBatch(buffer, at, end, tp))

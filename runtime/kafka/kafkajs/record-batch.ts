@@ -11,9 +11,10 @@
  *
  * Record: length varint | attributes int8 | timestampDelta varlong | offsetDelta varint
  *   | key (varint length, -1 for null) | value (same) | headers (varint count, then key, value).
- * The CRC-32C covers everything from attributes to the end.
+ * The CRC-32C covers everything from attributes to the end; @node-rs/crc32 computes it with the
+ * CPU's CRC instructions (kafkajs's table loop ran at about 400 MB/s: 8% of the bank job's CPU).
  */
-import { crc32C } from './internals.ts'
+import { crc32c } from '@node-rs/crc32'
 
 export interface BatchRecord {
   key: Buffer | null
@@ -64,7 +65,7 @@ export function encodeRecordBatch(header: BatchHeader, records: readonly BatchRe
   o = buf.writeInt32BE(records.length, o)
   for (const e of encoded) o = writeRecord(buf, o, e)
   if (o !== size) throw new Error(`Record batch size mismatch: planned ${size} bytes, wrote ${o}`)
-  buf.writeUInt32BE(crc32C(buf.subarray(CRC_START)), CRC_START - 4)
+  buf.writeUInt32BE(crc32c(buf.subarray(CRC_START)), CRC_START - 4)
   return buf
 }
 

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import { crc32c } from '@node-rs/crc32'
 import { describe, expect, it } from 'vitest'
 import { readCommitted } from '../../../../runtime/kafka/kafkajs/read-committed.ts'
 import { encodeRecordBatch } from '../../../../runtime/kafka/kafkajs/record-batch.ts'
@@ -76,13 +77,20 @@ describe('decodeRecordBatches()', () => {
     )
   })
 
-  it('refuses an old message format and a record that runs past its batch, naming the partition', async () => {
+  it('refuses an old message format, a damaged batch (CRC-32C) and a record that runs past its batch, naming the partition', async () => {
     const old = stored(0n, [{ key: null, value: Buffer.from('x'), headers: {}, timestamp: 1 }])
     old.writeInt8(1, 16)
     await expect(decodeRecordBatches(old, tp)).rejects.toThrow(/t\/3: a record batch in message format v1/)
     const damaged = stored(0n, [{ key: null, value: Buffer.from('xyz'), headers: {}, timestamp: 1 }])
     damaged.writeInt8(0x7e, 61) // record length 63: past the batch's end
     await expect(decodeRecordBatches(damaged, tp)).rejects.toThrow(RecordBatchFormatError)
+    damaged.writeUInt32BE(crc32c(damaged.subarray(21)), 17)
+    await expect(decodeRecordBatches(damaged, tp)).rejects.toThrow(/t\/3: a record runs past its batch/)
+    const flipped = stored(42n, [{ key: null, value: Buffer.from('xyz'), headers: {}, timestamp: 1 }])
+    flipped[flipped.length - 2]! ^= 1
+    await expect(decodeRecordBatches(flipped, tp)).rejects.toThrow(
+      /t\/3: the record batch at offset 42 fails its CRC-32C check/,
+    )
   })
 })
 
@@ -95,6 +103,7 @@ describe('readCommitted() over decoded batches', () => {
       key.writeInt16BE(type, 2)
       const batch = stored(offset, [{ key, value: Buffer.alloc(6), headers: {}, timestamp: 1 }], true)
       batch.writeInt16BE(batch.readInt16BE(21) | 0x20, 21) // control batch
+      batch.writeUInt32BE(crc32c(batch.subarray(21)), 17)
       return batch
     }
     const batches = await decodeRecordBatches(
