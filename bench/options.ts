@@ -35,7 +35,7 @@ export const USAGE = `usage: node bench/run.ts [options]     (or make bench; eve
   --workloads=a,b      workload ids or prefixes: passthrough, keyedCount.1e4, bank, ... (default all;
                        none: no throughput cells, only the extras)
   --systems=a,b        ours, rawKafkajs, kafkaStreams, flink, broker, or cell ids like ours.eos.1s
-                       (also picks the rows of the recovery extra: ours, kafkaStreams)
+                       (also picks the rows of the recovery extra: ours, kafkaStreams, flink)
   --full               every cell of the matrix (default: a subset, see bench/cells.ts)
   --extras=a,b         long, latency, checkpoint, recovery, operator, time, or none (default: all six)
   --state-mb=a,b       state sizes of the checkpoint rows (default 10,100,500)

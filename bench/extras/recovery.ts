@@ -12,9 +12,9 @@
  *              last checkpoint).
  * The output is then checked: a recovery that duplicates or loses a count is invalid.
  *
- * Kafka Streams on the same job, the same input and the same kill is measured next to it, run for
- * run (bench/extras/recovery-kafka-streams.ts); `--systems=ours` or `--systems=kafkaStreams`
- * keeps one of them.
+ * Kafka Streams and Flink on the same job, the same input and the same kill are measured next to
+ * it, run for run (bench/extras/recovery-kafka-streams.ts, recovery-flink.ts); `--systems=ours`,
+ * `kafkaStreams` or `flink` keeps some of them.
  */
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
@@ -24,6 +24,7 @@ import type { Figures, Section } from '../report.ts'
 import { median } from '../report.ts'
 import { type Bench, deleteCheckpoints } from '../run-cell.ts'
 import { type OurJob, type OurWorker, startOurWorker, waitRunning } from '../systems/our-worker.ts'
+import { measureFlink } from './recovery-flink.ts'
 import { measureKafkaStreams, type StateDirCase } from './recovery-kafka-streams.ts'
 import { type RecoveryJob, type RecoveryRun, recoveryTopics, sendThenKill, settleAndCheck } from './recovery-run.ts'
 
@@ -120,6 +121,12 @@ const ROWS: Array<Row & { system: string }> = [
     label: 'Kafka Streams, exactly_once_v2, state dir kept',
     measure: ks('kept'),
   },
+  {
+    system: 'flink',
+    key: 'flink.eos.1s',
+    label: 'Flink, EXACTLY_ONCE, restarted from its latest retained checkpoint',
+    measure: (b, r, say) => measureFlink(b, JOB, r, say),
+  },
 ]
 
 const failed = (error: Error): RecoveryRun => ({
@@ -182,7 +189,7 @@ export async function recoverySection(
   }
   const settings = [...results.values()].flat().find((r) => r.extra?.sessionTimeoutMs !== undefined)?.extra
   const markdown = [
-    `Keyed count over 10^5 keys, input at ${JOB.ratePerSec} records/s for ${JOB.seconds} s; the process is SIGKILLed ${JOB.killAfterMs / 1000} s in and a new one started at once, as a supervisor would (no kubelet or operator in this measurement). Detection is the parent seeing the process exit. Ours (1 s checkpoints): restart is process start to restore start; restore is the worker's own restoreDurationMs; catch-up is running to lag 0. Kafka Streams (bench/peers/kafka-streams, exactly_once_v2, commit.interval.ms 1000, RocksDB with caching, one stream thread; timed by the JVM's own events: state listener, StateRestoreListener): restart is exit seen to the first changelog partition starting to restore: the new JVM's start, then the consumer group's rebalance, which waits for the killed member's session to expire (it never left the group); restore is from there to RUNNING with every changelog partition restored; catch-up is from there to its processing lag being 0 (the input's last stable offsets against the offsets it processed, polled every 20 ms). "New state dir" is a replacement pod without a persistent volume; "state dir kept" is a restart on the same volume (under exactly_once_v2 a store a crash left without its checkpoint file is wiped and restored from the changelog all the same: see records restored). When a system is down longer than the input lasts, its catch-up drains the whole backlog. Kafka Streams runs with its defaults: ${settings ? `classic group protocol, no group.instance.id, session.timeout.ms ${settings.sessionTimeoutMs}, transaction.timeout.ms ${settings.transactionTimeoutMs}` : 'see bench/extras/recovery-kafka-streams.ts'}; nothing was tuned for recovery. Medians of the valid runs; every run's read_committed output is checked for exact counts (each key's outputs exactly 1..n, no duplicates).`,
+    `Keyed count over 10^5 keys, input at ${JOB.ratePerSec} records/s for ${JOB.seconds} s; the process is SIGKILLed ${JOB.killAfterMs / 1000} s in and a new one started at once, as a supervisor would (no kubelet or operator in this measurement). Detection is the parent seeing the process exit. Ours (1 s checkpoints): restart is process start to restore start; restore is the worker's own restoreDurationMs; catch-up is running to lag 0. Kafka Streams (bench/peers/kafka-streams, exactly_once_v2, commit.interval.ms 1000, RocksDB with caching, one stream thread; timed by the JVM's own events: state listener, StateRestoreListener): restart is exit seen to the first changelog partition starting to restore: the new JVM's start, then the consumer group's rebalance, which waits for the killed member's session to expire (it never left the group); restore is from there to RUNNING with every changelog partition restored; catch-up is from there to its processing lag being 0 (the input's last stable offsets against the offsets it processed, polled every 20 ms). "New state dir" is a replacement pod without a persistent volume; "state dir kept" is a restart on the same volume (under exactly_once_v2 a store a crash left without its checkpoint file is wiped and restored from the changelog all the same: see records restored). When a system is down longer than the input lasts, its catch-up drains the whole backlog. Flink (bench/peers/flink, HashMap state, checkpoints every 1 s retained on local disk, timed by its JVM's events): the new JVM starts from the latest retained checkpoint; restart is exit seen to the job RUNNING (JVM and MiniCluster start, submission), restore is from there to the first record processed (tasks deployed, state restored, the dead JVM's transactions aborted), catch-up is from there to lag 0. Kafka Streams runs with its defaults: ${settings ? `classic group protocol, no group.instance.id, session.timeout.ms ${settings.sessionTimeoutMs}, transaction.timeout.ms ${settings.transactionTimeoutMs}` : 'see bench/extras/recovery-kafka-streams.ts'}; nothing was tuned for recovery. Medians of the valid runs; every run's read_committed output is checked for exact counts (each key's outputs exactly 1..n, no duplicates).`,
     '',
     '| system | detection ms | restart ms | restore ms | catch-up ms | total ms | valid runs |',
     '|---|--:|--:|--:|--:|--:|--:|',

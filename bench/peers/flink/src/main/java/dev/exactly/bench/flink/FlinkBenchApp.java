@@ -11,8 +11,10 @@ import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
@@ -49,13 +51,13 @@ public final class FlinkBenchApp {
       return;
     }
     Progress.expect(o.expected());
+    Progress.events = o.recovery();
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration(o));
     Jobs.build(env, o);
     JobClient job = env.executeAsync("exactly bench " + o.mode());
     CompletableFuture<JobExecutionResult> result = job.getJobExecutionResult();
-    // An unbounded job only ends by failing (or by our stop): main must not wait for records then.
-    result.whenComplete((r, error) -> Progress.done.countDown());
-    // A SIGTERM (the runner's timeout) cancels the job, which aborts its open transactions.
+    // A SIGTERM (the runner's timeout, the recovery row's stop) cancels the job, which aborts its
+    // open transactions.
     Thread hook = new Thread(() -> {
       try {
         job.cancel().get(10, TimeUnit.SECONDS);
@@ -64,6 +66,12 @@ public final class FlinkBenchApp {
       }
     }, "bench-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
+    if (o.recovery()) {
+      Recovery.run(o, job, result);
+      return;
+    }
+    // An unbounded job only ends by failing (or by our stop): main must not wait for records then.
+    result.whenComplete((r, error) -> Progress.done.countDown());
     startReporter(o.expected());
 
     Progress.done.await();
@@ -118,6 +126,11 @@ public final class FlinkBenchApp {
     conf.set(CoreOptions.TMP_DIRS, tmp.getAbsolutePath());
     // A restart would replay records the counters already counted: a failure ends the run instead.
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+    if (o.recovery()) {
+      // Kept after the job ends too (a SIGKILLed JVM deletes nothing anyway); the next JVM starts from one.
+      conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+      if (o.restoreFrom() != null) conf.set(StateRecoveryOptions.SAVEPOINT_PATH, o.restoreFrom());
+    }
     return conf;
   }
 

@@ -27,6 +27,7 @@ final class KafkaRecords {
   static final class In implements KafkaRecordDeserializationSchema<Tuple2<String, String>> {
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Tuple2<String, String>> out) {
+      Progress.read(record.topic(), record.partition(), record.offset());
       out.collect(Tuple2.of(text(record.key()), text(record.value())));
     }
 

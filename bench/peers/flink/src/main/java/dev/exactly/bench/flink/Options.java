@@ -20,19 +20,23 @@ record Options(
     String state,
     int parallelism,
     long transactionTimeoutMs,
-    long closeTimeoutMs) {
+    long closeTimeoutMs,
+    boolean recovery,
+    String restoreFrom,
+    long lagPollMs) {
 
   static final String USAGE = """
       usage: java -cp 'DIR/*:DIR/libs/*' dev.exactly.bench.flink.FlinkBenchApp MODE --bootstrap=HOST:PORT
         --input=TOPIC[,CREDITS] --output=TOPIC --expected=N --application-id=ID --checkpoint-dir=DIR
         [--guarantee=exactly_once|at_least_once] [--checkpoint-interval-ms=1000] [--state=hashmap|rocksdb]
         [--parallelism=1] [--transaction-timeout-ms=600000] [--close-timeout-ms=60000]
+        [--recovery=true [--restore-from=CHECKPOINT_DIR] [--lag-poll-ms=20]]   (run until killed; no --expected)
       MODE (or the env BENCH_MODE): passthrough, keyed-count, windowed-count or bank (--input=COMMANDS,CREDITS)""";
 
   private static final List<String> MODES = List.of("passthrough", "keyed-count", "windowed-count", "bank");
   private static final Set<String> NAMES = Set.of("mode", "bootstrap", "input", "output", "expected", "application-id",
       "checkpoint-dir", "guarantee", "checkpoint-interval-ms", "state", "parallelism", "transaction-timeout-ms",
-      "close-timeout-ms");
+      "close-timeout-ms", "recovery", "restore-from", "lag-poll-ms");
 
   /** Throws IllegalArgumentException naming the first bad or missing argument. */
   static Options parse(String[] args) {
@@ -69,6 +73,9 @@ record Options(
     if (!state.equals("hashmap") && !state.equals("rocksdb")) {
       throw new IllegalArgumentException("--state must be hashmap or rocksdb, not \"" + state + "\"");
     }
+    boolean recovery = opts.getOrDefault("recovery", "false").equals("true");
+    if (recovery) opts.putIfAbsent("expected", Long.toString(Long.MAX_VALUE));
+    if (!recovery && opts.containsKey("restore-from")) throw new IllegalArgumentException("--restore-from needs --recovery=true");
     return new Options(
         mode,
         require(opts, "bootstrap"),
@@ -82,7 +89,10 @@ record Options(
         state,
         (int) positive(opts, "parallelism", "1"),
         positive(opts, "transaction-timeout-ms", "600000"),
-        positive(opts, "close-timeout-ms", "60000"));
+        positive(opts, "close-timeout-ms", "60000"),
+        recovery,
+        opts.get("restore-from"),
+        positive(opts, "lag-poll-ms", "20"));
   }
 
   String guarantee() {

@@ -1,5 +1,9 @@
 package dev.exactly.bench.flink;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.TopicPartition;
+
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
@@ -13,6 +17,11 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Progress {
   static final CountDownLatch done = new CountDownLatch(1);
   private static final AtomicLong count = new AtomicLong();
+  private static final AtomicLong read = new AtomicLong();
+  /** The next offset of each input partition the source has read (the recovery mode's lag). */
+  static final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
+  /** Recovery mode: the first record processed is an event. */
+  static volatile boolean events;
   /** Set by main before the job starts (the tasks read it after their threads are started). */
   private static volatile long expected = Long.MAX_VALUE;
   // Written once each, under the class lock: with parallelism 2 the first and the expected-th
@@ -26,12 +35,25 @@ final class Progress {
   /** One input record processed by the job (after its state update and output). */
   static void record() {
     long n = count.incrementAndGet();
-    if (n == 1) stampFirst();
+    if (n == 1) {
+      stampFirst();
+      if (events) Recovery.firstRecord();
+    }
     if (n == expected) stampLast();
   }
 
   static long count() {
     return count.get();
+  }
+
+  /** One input record read by the source, at `offset` of its partition. */
+  static void read(String topic, int partition, long offset) {
+    read.incrementAndGet();
+    positions.put(new TopicPartition(topic, partition), offset + 1);
+  }
+
+  static long read() {
+    return read.get();
   }
 
   private static synchronized void stampFirst() {
