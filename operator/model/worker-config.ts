@@ -70,7 +70,6 @@ export function desiredWorkerConfig(
       startFrom: spec.kafka.source.startFrom,
       ...startAt(spec.kafka.source),
       sinkTopic: spec.kafka.sink.topic,
-      ...(spec.kafka.sink.lineageTopic ? { lineageTopic: spec.kafka.sink.lineageTopic } : {}),
       delivery: 'exactly-once',
       transactionTimeoutMs: durations.transactionTimeoutMs,
       clientId: `exactly-${job.metadata.namespace}-${job.metadata.name}-s${ids.slot}`,
@@ -125,7 +124,6 @@ export function desiredRecoverConfig(job: StreamJob, layout: RecoverLayout, dura
         ...(spec.job.onError === 'dead-letter' && spec.kafka.sink.deadLetterTopic
           ? [spec.kafka.sink.deadLetterTopic]
           : []),
-        ...(spec.kafka.sink.lineageTopic ? [spec.kafka.sink.lineageTopic] : []),
       ],
       startFrom: spec.kafka.source.startFrom,
       ...startAt(spec.kafka.source),

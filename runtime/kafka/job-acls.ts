@@ -29,7 +29,6 @@ export interface JobAclInput {
   sourceTopics: readonly string[]
   sinkTopic: string
   deadLetterTopic?: string | undefined
-  lineageTopic?: string | undefined
   /** Source topics the job also emits to (a repartition through Kafka, like examples/bank-transfers). */
   loopBackTopics?: readonly string[]
   /** What every transactional id starts with: spec.kafka.transactionalIdPrefix, else `<job uid>-`. */
@@ -44,7 +43,7 @@ const topicAcl = (operation: AclOperation, name: string): AclEntry => ({
 })
 
 export function jobAcls(input: JobAclInput): AclEntry[] {
-  const outputs = [input.sinkTopic, input.deadLetterTopic, input.lineageTopic].filter((t): t is string => !!t)
+  const outputs = [input.sinkTopic, ...(input.deadLetterTopic ? [input.deadLetterTopic] : [])]
   const acls: AclEntry[] = []
   const add = (entry: AclEntry) => {
     if (!acls.some((a) => JSON.stringify(a) === JSON.stringify(entry))) acls.push(entry)

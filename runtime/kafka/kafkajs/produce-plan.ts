@@ -85,10 +85,7 @@ export function estimateRecordBytes(record: {
   headers?: Readonly<Record<string, Uint8Array | string>>
 }): number {
   let size = 21 + (record.key?.length ?? 0) + (record.value?.length ?? 0)
-  const headers = record.headers
-  if (headers === undefined) return size
-  for (const name in headers) {
-    const value = headers[name]!
+  for (const [name, value] of Object.entries(record.headers ?? {})) {
     size += 10 + utf8Length(name) + (typeof value === 'string' ? utf8Length(value) : value.length)
   }
   return size
