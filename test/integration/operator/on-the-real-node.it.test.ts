@@ -381,7 +381,12 @@ describe.concurrent('pods that cannot start, and your own job', () => {
         spec.resources = { requests: { cpu: '64', memory: '96Mi' }, limits: { memory: '1Gi' } }
       },
     })
-    const message = condition(await job.degraded('PodUnschedulable'), 'Degraded')!.message
+    await job.degraded('PodUnschedulable')
+    // The scheduler marks the two pods one after the other: wait for the condition to count both.
+    const message = await job.wait('too-big Degraded naming both unschedulable pods', async () => {
+      const degraded = condition(await h.readJob('too-big'), 'Degraded')
+      return degraded?.message?.includes('more pod(s) of this job are blocked') ? degraded.message : undefined
+    })
     expect(message).toMatch(/^Pod too-big-g1-s\d-a1 cannot start: 0\/1 nodes are available: 1 Insufficient cpu/)
     expect(message).toContain('Lower spec.resources.requests')
     expect(message).toContain('1 more pod(s) of this job are blocked too')
