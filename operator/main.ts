@@ -29,7 +29,8 @@ export const DEFAULT_SETTINGS: DecideSettings = {
   statusPollMs: 5000,
 }
 
-export async function runOperator(env: NodeJS.ProcessEnv): Promise<number> {
+/** `handOver` is called once the operator's own SIGTERM handler is in place (runtime/cli/stop-while-loading.ts). */
+export async function runOperator(env: NodeJS.ProcessEnv, handOver: () => void = () => {}): Promise<number> {
   const log = pino(
     { level: env.EXACTLY_LOG_LEVEL ?? 'info', base: { component: 'operator' } },
     pino.destination({ dest: 1, sync: true }),
@@ -110,6 +111,7 @@ export async function runOperator(env: NodeJS.ProcessEnv): Promise<number> {
     }
     process.once('SIGTERM', () => shutdown(0, 'SIGTERM'))
     process.once('SIGINT', () => shutdown(0, 'SIGINT'))
+    handOver()
     // Losing the lease means another replica may act: stop at once; the pod restarts as a follower.
     void elector
       .run(() => shutdown(1, 'lost the leadership'))

@@ -4,6 +4,8 @@
  * listed in HELP exist today. Each is imported lazily, so `exactly help` loads no client.
  */
 import { readFileSync } from 'node:fs'
+import { EXIT_STOPPED } from '../../contract/exit-codes.ts'
+import { exitOnStopWhileLoading } from './stop-while-loading.ts'
 
 const HELP = `exactly: Kafka-to-Kafka stateful jobs with exactly-once results
 
@@ -28,15 +30,17 @@ function version(): string {
 const [command = 'help', ...rest] = process.argv.slice(2)
 switch (command) {
   case 'operator': {
+    const handOver = exitOnStopWhileLoading('operator', 0)
     const { runOperator } = await import('../../operator/main.ts')
-    process.exit(await runOperator(process.env))
+    process.exit(await runOperator(process.env, handOver))
     break
   }
   case 'worker': {
+    const handOver = exitOnStopWhileLoading('worker', EXIT_STOPPED)
     // Imported lazily so `exactly help` does not load Kafka and S3 clients.
     const { runWorker } = await import('../worker/worker.ts')
     // Exit explicitly: client sockets and timers must not keep a finished worker alive.
-    process.exit(await runWorker(rest, process.env))
+    process.exit(await runWorker(rest, process.env, handOver))
     break
   }
   case 'recover': {

@@ -49,8 +49,15 @@ export function readWorkerConfig(args: readonly string[], env: NodeJS.ProcessEnv
 /** How long closing the Kafka client may take before the process exits anyway. */
 const CLOSE_GRACE_MS = 5000
 
-/** Runs the worker until it stops or fails; resolves with the process exit code. */
-export async function runWorker(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+/**
+ * Runs the worker until it stops or fails; resolves with the process exit code. `handOver` is
+ * called once the worker's own SIGTERM handler is in place (runtime/cli/stop-while-loading.ts).
+ */
+export async function runWorker(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  handOver: () => void = () => {},
+): Promise<number> {
   // Synchronous writes: the last line before a crash (or a failpoint's SIGKILL) must reach the log.
   const stdout = pino.destination({ dest: 1, sync: true })
   const bootLog = pino({ base: { component: 'worker' } }, stdout)
@@ -143,6 +150,7 @@ export async function runWorker(args: readonly string[], env: NodeJS.ProcessEnv)
   const onSignal = (signal: NodeJS.Signals) => requestStop(signal)
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
+  handOver()
 
   try {
     await kafka.connect()
