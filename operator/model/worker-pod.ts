@@ -141,6 +141,10 @@ function pod(
     },
     spec: {
       restartPolicy: 'Never',
+      // The pod's pause process is PID 1, not `node`: the kernel drops a signal PID 1 has no
+      // handler for, and a pod deleted while its container starts got SIGTERM before Node had one
+      // and ran on until SIGKILL (seen holding a layout change for the whole grace period).
+      shareProcessNamespace: true,
       automountServiceAccountToken: false,
       ...(template?.serviceAccountName ? { serviceAccountName: template.serviceAccountName } : {}),
       ...(template?.nodeSelector ? { nodeSelector: template.nodeSelector } : {}),

@@ -38,6 +38,8 @@ describe('desiredWorkerPod()', () => {
     })
     expect(pod.metadata?.annotations?.['exactly.dev/revision']).toBe('abc')
     expect(pod.spec?.terminationGracePeriodSeconds).toBe(150)
+    // node must not be PID 1, which drops a SIGTERM that comes before its handler.
+    expect(pod.spec?.shareProcessNamespace).toBe(true)
   })
 
   it('runs under the restricted Pod Security Standard with no service account token', () => {
