@@ -51,6 +51,11 @@ export const workerConfigSchema = z.object({
       })
       .optional(),
     sinkTopic: topicName,
+    /**
+     * Where each task's processing order goes, one record per task and slice, in the same
+     * transaction as the output (runtime/source/lineage.ts); `exactly verify --lineage` reads it.
+     */
+    lineageTopic: topicName.optional(),
     transactionTimeoutMs: z.number().int().positive(),
     /**
      * `at-least-once` writes without transactions: output is visible at once and a replay after

@@ -117,6 +117,12 @@ export const kafkaSchema: Schema = obj(
           'spec.kafka.sink.deadLetterTopic',
           'Where failed records go when job.onError is dead-letter. Neither a source topic nor the sink topic.',
         ),
+        lineageTopic: topic(
+          'spec.kafka.sink.lineageTopic',
+          'Records which input each task processed, in its order, in the same transactions as the output (one ' +
+            'small record per task and fetch), so `exactly verify --job --lineage` can audit a job that reads several ' +
+            'topics. Create it before the job (any partition count). Neither a source topic nor the sink or dead-letter topic.',
+        ),
       },
       { required: ['topic'] },
     ),
@@ -160,6 +166,12 @@ export const kafkaSchema: Schema = obj(
         fieldPath: '.sink.deadLetterTopic',
         message:
           'spec.kafka.sink.deadLetterTopic must not be one of spec.kafka.source.topics: failed records would be read again; choose another topic',
+      },
+      {
+        rule: '!has(self.sink.lineageTopic) || !(self.sink.lineageTopic in self.source.topics) && self.sink.lineageTopic != self.sink.topic && (!has(self.sink.deadLetterTopic) || self.sink.lineageTopic != self.sink.deadLetterTopic)',
+        fieldPath: '.sink.lineageTopic',
+        message:
+          'spec.kafka.sink.lineageTopic must be a topic of its own, not a source, sink or dead-letter topic: lineage records would mix with data; choose another topic',
       },
       {
         rule: '!has(self.sink.deadLetterTopic) || self.sink.deadLetterTopic != self.sink.topic',

@@ -81,7 +81,7 @@ export interface StreamJobSpec {
       startFromTimestamp?: string
       startFromOffsets?: Array<{ topic: string; partition: number; offset: number }>
     }
-    sink: { topic: string; deadLetterTopic?: string }
+    sink: { topic: string; deadLetterTopic?: string; lineageTopic?: string }
     transactionTimeout: Duration
     tls?: { trustedCertificates?: Array<{ secretName: string; certificate: string }> }
     authentication?: KafkaAuthentication

@@ -70,6 +70,7 @@ export function desiredWorkerConfig(
       startFrom: spec.kafka.source.startFrom,
       ...startAt(spec.kafka.source),
       sinkTopic: spec.kafka.sink.topic,
+      ...(spec.kafka.sink.lineageTopic ? { lineageTopic: spec.kafka.sink.lineageTopic } : {}),
       delivery: 'exactly-once',
       transactionTimeoutMs: durations.transactionTimeoutMs,
       clientId: `exactly-${job.metadata.namespace}-${job.metadata.name}-s${ids.slot}`,
@@ -124,6 +125,7 @@ export function desiredRecoverConfig(job: StreamJob, layout: RecoverLayout, dura
         ...(spec.job.onError === 'dead-letter' && spec.kafka.sink.deadLetterTopic
           ? [spec.kafka.sink.deadLetterTopic]
           : []),
+        ...(spec.kafka.sink.lineageTopic ? [spec.kafka.sink.lineageTopic] : []),
       ],
       startFrom: spec.kafka.source.startFrom,
       ...startAt(spec.kafka.source),

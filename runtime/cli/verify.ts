@@ -7,6 +7,7 @@
  *
  *   exactly verify --bootstrap HOST:PORT --example word-count --input words --output counts [--json]
  *   exactly verify --bootstrap HOST:PORT --job ./src/job.ts [--config JSON] --input orders --output totals
+ *   exactly verify ... --job ./src/job.ts --input orders,customers --output enriched --lineage enriched-lineage
  */
 import { parseArgs } from 'node:util'
 import type { KafkaSecurity } from '../../contract/kafka-security.ts'
@@ -15,16 +16,21 @@ import { compareOutput, type InputRecord, type VerifyReport } from '../../exampl
 import type { FetchedRecord } from '../kafka/kafka-client.ts'
 import { KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
 import { readToEnd } from '../kafka/read-to-end.ts'
+import { decodeLineage, type LineageEntry } from '../source/lineage.ts'
+import { type LineageGap, orderByLineage } from '../source/lineage-order.ts'
 import { loadJob } from '../worker/job-module.ts'
 import { KAFKA_SECURITY_OPTIONS, KAFKA_SECURITY_USAGE, KafkaFlagsError, kafkaSecurityFromFlags } from './kafka-flags.ts'
 import { ReplayRefusedError, replayModel } from './verify-replay.ts'
 
 export const VERIFY_USAGE = `usage: exactly verify --bootstrap HOST:PORT (--example NAME | --job MODULE [--config JSON])
-                     --input TOPIC[,TOPIC] --output TOPIC [--json] [Kafka security flags]
+                     --input TOPIC[,TOPIC] --output TOPIC [--lineage TOPIC] [--json] [Kafka security flags]
 
   --example   one of: ${Object.keys(EXPECTATIONS).join(', ')}: compare with its independent model
   --job       your job's module (with --config, its spec.job.config): compare with the job itself,
-              replayed in memory over the input with no failure (one input topic, no loop)
+              replayed in memory over the input with no failure (no loop; several input topics
+              need --lineage)
+  --lineage   the job's spec.kafka.sink.lineageTopic: replay each task in the order it processed
+              its committed input, and report input processed twice, skipped or not yet processed
   --input     the job's external source topic(s), read in offset order per partition
   --output    the job's sink topic
   --json      print the report as JSON instead of a summary
@@ -35,7 +41,16 @@ export interface VerifyResult {
   report: VerifyReport
   inputRecords: number
   openTransactions: string[]
+  /** With --lineage: what the job's committed lineage shows. */
+  lineage?: LineageFindings
   ok: boolean
+}
+
+export interface LineageFindings {
+  runs: number
+  reprocessed: LineageGap[]
+  skipped: LineageGap[]
+  pending: LineageGap[]
 }
 
 class UsageError extends Error {
@@ -49,6 +64,8 @@ export async function verifyTopics(options: {
   job?: { module: string; config?: unknown }
   inputTopics: string[]
   outputTopic: string
+  /** The job's lineage topic: replay in its order (needed for several input topics). */
+  lineageTopic?: string
   security?: KafkaSecurity
   progress?: (line: string) => void
 }): Promise<VerifyResult> {
@@ -66,15 +83,34 @@ export async function verifyTopics(options: {
     ...(options.security ? { security: options.security } : {}),
   })
   await client.connect()
+  // Long reads say how far they are, every 100,000 records.
+  const counter = (topic: string) => {
+    let next = 100_000
+    return (read: number) => {
+      if (read < next) return
+      options.progress?.(`read ${read.toLocaleString('en-US')} records of "${topic}"`)
+      next = read + 100_000
+    }
+  }
   try {
     const input: FetchedRecord[] = []
     for (const topic of options.inputTopics) {
       options.progress?.(`reading input topic "${topic}"`)
       // A loop, not push(...records): spreading 130k+ arguments overflows the call stack.
-      for (const record of (await readToEnd(client, topic)).records) input.push(record)
+      for (const record of (await readToEnd(client, topic, counter(topic))).records) input.push(record)
     }
     options.progress?.(`reading output topic "${options.outputTopic}"`)
-    const output = await readToEnd(client, options.outputTopic)
+    const output = await readToEnd(client, options.outputTopic, counter(options.outputTopic))
+    let order: ReturnType<typeof orderByLineage> | undefined
+    if (options.lineageTopic !== undefined) {
+      options.progress?.(`reading lineage topic "${options.lineageTopic}"`)
+      const lineage = await readToEnd(client, options.lineageTopic, counter(options.lineageTopic))
+      const entries: LineageEntry[] = lineage.records.map((r) =>
+        decodeLineage(r.value, `${r.topic}/${r.partition}@${r.offset}`),
+      )
+      order = orderByLineage(input, entries)
+      output.openTransactions.push(...lineage.openTransactions)
+    }
     const expected = model
       ? model(input.map(toInputRecord))
       : {
@@ -83,17 +119,26 @@ export async function verifyTopics(options: {
             outputTopic: options.outputTopic,
             partitions: await client.partitionCount(options.inputTopics[0]!),
             config: options.job?.config,
+            ...(order ? { lineage: order } : {}),
           }),
         }
     const report = compareOutput(
       expected,
       output.records.map((r) => ({ key: r.key?.toString() ?? null, value: r.value?.toString() ?? null })),
     )
+    const lineage = order && {
+      runs: order.runs,
+      reprocessed: order.reprocessed,
+      skipped: order.skipped,
+      pending: order.pending,
+    }
+    const lineageClean = !lineage || lineage.reprocessed.length + lineage.skipped.length + lineage.pending.length === 0
     return {
       report,
       inputRecords: input.length,
       openTransactions: output.openTransactions,
-      ok: report.ok && output.openTransactions.length === 0,
+      ...(lineage ? { lineage } : {}),
+      ok: report.ok && output.openTransactions.length === 0 && lineageClean,
     }
   } finally {
     await client.close()
@@ -127,6 +172,7 @@ export function formatVerifyResult(result: VerifyResult): string {
     `invariant violations: ${report.invariantViolations.length}`,
     `open transactions:    ${result.openTransactions.length}`,
   ]
+  if (result.lineage) lines.push(...formatLineage(result.lineage))
   if (report.duplicates.length) lines.push('  first duplicates:', show(report.duplicates))
   if (report.missing.length) lines.push('  first missing:', show(report.missing))
   if (report.unexpected.length) lines.push('  first unexpected:', show(report.unexpected))
@@ -134,6 +180,24 @@ export function formatVerifyResult(result: VerifyResult): string {
   for (const t of result.openTransactions) lines.push(`  open: ${t}`)
   lines.push(result.ok ? 'verify: OK, every record exactly once' : 'verify: FAILED')
   return lines.join('\n')
+}
+
+function formatLineage(lineage: LineageFindings): string[] {
+  const count = (gaps: LineageGap[]) => gaps.reduce((n, g) => n + g.records, 0)
+  const show = (gaps: LineageGap[]) =>
+    gaps.slice(0, 10).map((g) => `    ${g.topic}/${g.partition} offsets ${g.from}..${g.to - 1n} (${g.records} records)`)
+  const lines = [
+    `lineage runs:         ${lineage.runs}`,
+    `processed twice:      ${count(lineage.reprocessed)}`,
+    `skipped input:        ${count(lineage.skipped)}`,
+    `not processed yet:    ${count(lineage.pending)}`,
+  ]
+  if (lineage.reprocessed.length)
+    lines.push('  processed twice by committed transactions:', ...show(lineage.reprocessed))
+  if (lineage.skipped.length) lines.push('  skipped (never processed):', ...show(lineage.skipped))
+  if (lineage.pending.length)
+    lines.push('  not processed yet (wait until the job has no lag, then verify again):', ...show(lineage.pending))
+  return lines
 }
 
 function parseConfig(text: string | undefined): unknown {
@@ -157,6 +221,7 @@ export async function runVerify(args: string[]): Promise<number> {
         config: { type: 'string' },
         input: { type: 'string' },
         output: { type: 'string' },
+        lineage: { type: 'string' },
         json: { type: 'boolean', default: false },
         ...KAFKA_SECURITY_OPTIONS,
       },
@@ -172,6 +237,7 @@ export async function runVerify(args: string[]): Promise<number> {
       ...(values.job ? { job: { module: values.job, config: parseConfig(values.config) } } : {}),
       inputTopics: values.input!.split(','),
       outputTopic: values.output!,
+      ...(values.lineage ? { lineageTopic: values.lineage } : {}),
       security: kafkaSecurityFromFlags(values),
       progress: (line) => process.stderr.write(`verify: ${line}\n`),
     })

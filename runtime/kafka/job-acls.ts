@@ -29,6 +29,7 @@ export interface JobAclInput {
   sourceTopics: readonly string[]
   sinkTopic: string
   deadLetterTopic?: string | undefined
+  lineageTopic?: string | undefined
   /** Source topics the job also emits to (a repartition through Kafka, like examples/bank-transfers). */
   loopBackTopics?: readonly string[]
   /** What every transactional id starts with: spec.kafka.transactionalIdPrefix, else `<job uid>-`. */
@@ -43,7 +44,7 @@ const topicAcl = (operation: AclOperation, name: string): AclEntry => ({
 })
 
 export function jobAcls(input: JobAclInput): AclEntry[] {
-  const outputs = [input.sinkTopic, ...(input.deadLetterTopic ? [input.deadLetterTopic] : [])]
+  const outputs = [input.sinkTopic, input.deadLetterTopic, input.lineageTopic].filter((t): t is string => !!t)
   const acls: AclEntry[] = []
   const add = (entry: AclEntry) => {
     if (!acls.some((a) => JSON.stringify(a) === JSON.stringify(entry))) acls.push(entry)

@@ -71,9 +71,10 @@ export interface TransactionWriter {
   /**
    * Queues records; registers new partitions with the transaction (AddPartitionsToTxn) and
    * produces in batches. Resolves when the records are handed to the client, not when acked.
-   * A failure surfaces at the next `send` or at `flush`.
+   * A failure surfaces at the next `send` or at `flush`. The records are the writer's once sent
+   * (not copied, so a record without a timestamp gets the time of sending set on it).
    */
-  send(records: readonly OutgoingRecord[]): Promise<void>
+  send(records: OutgoingRecord[]): Promise<void>
   /** Waits until every record sent so far is acknowledged by its leader: the pre-commit. */
   flush(): Promise<void>
   /** Number of records sent in this transaction (0 means there is nothing to commit). */

@@ -53,7 +53,7 @@ export class TwoPhaseCommitWriter {
   }
 
   /** Queues records into the open transaction; resolves once handed to the client, not when acknowledged. */
-  write(records: readonly OutgoingRecord[]): Promise<void> {
+  write(records: OutgoingRecord[]): Promise<void> {
     return this.#open().send(records)
   }
 

@@ -3,6 +3,9 @@
  * the `status.failure.reason` each error code maps to (what the operator and `kubectl` show), and
  * the capped-backoff retry the checkpoint's store and commit steps use.
  */
+import type { WorkerStatus } from '../../contract/worker-status.ts'
+import type { ProducerIdentity } from '../kafka/kafka-client.ts'
+import type { SlotDeps } from './slot-deps.ts'
 
 export class CheckpointTimeoutError extends Error {
   override name = 'CheckpointTimeoutError'
@@ -60,4 +63,33 @@ export async function retryUntil<T>(
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** A failed try to store checkpoint k: counted in status and metrics, logged; the store retries. */
+export function recordCheckpointFailure(
+  status: WorkerStatus,
+  deps: Pick<SlotDeps, 'metrics' | 'log'>,
+  k: number,
+  error: unknown,
+): void {
+  status.checkpointFailures++
+  status.consecutiveCheckpointFailures++
+  status.lastCheckpointError = String((error as Error).message ?? error)
+  deps.metrics.checkpointFailures.inc()
+  deps.log.warn({ checkpointId: k, error: status.lastCheckpointError }, 'storing the checkpoint failed, retrying')
+}
+
+/** The broker aborted T(k) before it was committed: an alarm, a metric and an error log, never silence. */
+export function raiseExpired(
+  status: WorkerStatus,
+  deps: Pick<SlotDeps, 'metrics' | 'log'>,
+  now: Date,
+  lost: { k: number; committable: ProducerIdentity; errorType: string },
+): void {
+  const { k, committable, errorType } = lost
+  const message = `Transaction "${committable.transactionalId}" of checkpoint ${k} was aborted by the broker before it could be committed (${errorType}): its output is lost; raise kafka.transactionTimeout`
+  status.transactionsClean = false
+  status.alarms.push({ reason: 'TransactionExpired', message, since: now.toISOString() })
+  deps.metrics.transactionsExpired.inc()
+  deps.log.error({ checkpointId: k, transactionalId: committable.transactionalId }, message)
 }

@@ -35,6 +35,8 @@ export interface RecoveredSlot {
   fenced: Map<string, ProducerIdentity>
   /** The head's committable, committed by recovery: a hanging remnant of it gets a COMMIT marker. */
   promised: ProducerIdentity[]
+  /** Where lineage goes, with the topic's partition count, when the job records it. */
+  lineage?: { topic: string; partitions: number }
 }
 
 export async function recoverSlot(ctx: SlotRecoveryContext): Promise<RecoveredSlot> {
@@ -49,6 +51,8 @@ export async function recoverSlot(ctx: SlotRecoveryContext): Promise<RecoveredSl
   await topics.load(config.kafka.sinkTopic)
   if (config.job.onError.kind === 'dead-letter') await topics.load(config.job.onError.topic)
   for (const topic of ctx.job.outputTopics?.(config.job.config) ?? []) await topics.load(topic)
+  const lineageTopic = config.kafka.lineageTopic
+  const lineagePartitions = lineageTopic === undefined ? undefined : await kafka.partitionCount(lineageTopic)
 
   const restorePoint = head.checkpointId === null ? await storage.readRestorePoint() : undefined
   const plan = planRecoveryFromHead({
@@ -68,6 +72,7 @@ export async function recoverSlot(ctx: SlotRecoveryContext): Promise<RecoveredSl
     outputTopics: [
       config.kafka.sinkTopic,
       ...(onError.kind === 'dead-letter' ? [onError.topic] : []),
+      ...(lineageTopic === undefined ? [] : [lineageTopic]),
       ...config.kafka.sourceTopics,
     ],
     log,
@@ -85,7 +90,14 @@ export async function recoverSlot(ctx: SlotRecoveryContext): Promise<RecoveredSl
   }
   const tasks = await Promise.all(run.restore.map((origin) => restoreTask(ctx, origin, topics)))
   const promised = head.committable ? [head.committable] : []
-  return { tasks, partitions, nextCheckpointId: plan.nextCheckpointId, fenced: run.fenced, promised }
+  return {
+    tasks,
+    partitions,
+    nextCheckpointId: plan.nextCheckpointId,
+    fenced: run.fenced,
+    promised,
+    ...(lineageTopic && lineagePartitions ? { lineage: { topic: lineageTopic, partitions: lineagePartitions } } : {}),
+  }
 }
 
 async function restoreTask(ctx: SlotRecoveryContext, origin: TaskOrigin, topics: PartitionCounts): Promise<Task> {

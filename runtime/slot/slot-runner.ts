@@ -27,13 +27,21 @@ import type { CheckpointToStore } from '../checkpoint/slot-storage.ts'
 import type { OutgoingRecord, ProducerIdentity } from '../kafka/kafka-client.ts'
 import { commitTransaction } from '../sink/committer.ts'
 import { TwoPhaseCommitWriter } from '../sink/two-phase-commit-writer.ts'
+import { lineageRecords } from '../source/lineage.ts'
 import { SourceReader } from '../source/source-reader.ts'
 import { SlotChains } from '../state/task-snapshots.ts'
 import type { Task } from '../task/task.ts'
 import { type HangingWatch, startHangingWatch } from './hanging-watch.ts'
 import { processSlice, SlotLag } from './process-slice.ts'
 import type { SlotDeps } from './slot-deps.ts'
-import { CheckpointTimeoutError, reasonOf, retryUntil, sleep } from './slot-failures.ts'
+import {
+  CheckpointTimeoutError,
+  raiseExpired,
+  reasonOf,
+  recordCheckpointFailure,
+  retryUntil,
+  sleep,
+} from './slot-failures.ts'
 import { recoverSlot } from './slot-recovery.ts'
 
 export class SlotRunner {
@@ -54,6 +62,8 @@ export class SlotRunner {
   /** The last fetch found nothing to read on any source. */
   #caughtUp = false
   #watch: HangingWatch | undefined
+  /** Where lineage goes (spec.kafka.sink.lineageTopic), once recovery knows its partition count. */
+  #lineage: { topic: string; partitions: number } | undefined
 
   constructor(deps: SlotDeps) {
     this.#deps = deps
@@ -111,6 +121,7 @@ export class SlotRunner {
       raiseExpired: (k, committable, errorType) => this.#raiseExpired(k, committable, errorType),
     })
     this.#tasks = recovered.tasks
+    this.#lineage = recovered.lineage
     const first = recovered.nextCheckpointId
     this.#cycle = initialCycle(first, this.#now())
     this.#sink = new TwoPhaseCommitWriter(kafka, {
@@ -171,13 +182,16 @@ export class SlotRunner {
       this.#caughtUp = slice.records === 0 && this.status.lag === 0
       if (this.#caughtUp && (this.#ownOutputPending || this.#ownOutputCommitting))
         this.#deps.metrics.ownOutputWait.inc((this.#now() - fetchStarted) / 1000)
+      const emitted = out.length
+      if (this.#lineage && slice.records > 0)
+        out.push(...lineageRecords(slice, this.#lineage.topic, this.#lineage.partitions))
       if (out.length > 0) {
         // At-least-once output is readable once acknowledged: nothing to wait for.
         if (!this.#atLeastOnce && !this.#ownOutputPending)
           this.#ownOutputPending = out.some((r) => sources.has(r.topic))
         await this.#sink!.write(out)
-        this.status.recordsOut += out.length
-        this.#deps.metrics.recordsOut.inc(out.length)
+        this.status.recordsOut += emitted
+        this.#deps.metrics.recordsOut.inc(emitted)
         out.length = 0
       }
       // Lets the checkpoint in flight and the producer's acknowledgements move between slices.
@@ -226,7 +240,7 @@ export class SlotRunner {
     const stored = await retryUntil(
       () => storage.storeCheckpoint(checkpoint),
       () => this.#cycle.phase !== 'Storing' || this.#fatal !== undefined,
-      (error) => this.#checkpointFailed(k, error),
+      (error) => recordCheckpointFailure(this.status, this.#deps, k, error),
       (error) => (error as { code?: string }).code === 'EXACTLY_SUPERSEDED',
     )
     this.#cycle = transitionCheckpoint(this.#cycle, 'Committing', this.#now())
@@ -281,22 +295,7 @@ export class SlotRunner {
     }
   }
 
-  #checkpointFailed(k: number, error: unknown): void {
-    this.status.checkpointFailures++
-    this.status.consecutiveCheckpointFailures++
-    this.status.lastCheckpointError = String((error as Error).message ?? error)
-    this.#deps.metrics.checkpointFailures.inc()
-    this.#deps.log.warn(
-      { checkpointId: k, error: this.status.lastCheckpointError },
-      'storing the checkpoint failed, retrying',
-    )
-  }
-
   #raiseExpired(k: number, committable: ProducerIdentity, errorType: string): void {
-    const message = `Transaction "${committable.transactionalId}" of checkpoint ${k} was aborted by the broker before it could be committed (${errorType}): its output is lost; raise kafka.transactionTimeout`
-    this.status.transactionsClean = false
-    this.status.alarms.push({ reason: 'TransactionExpired', message, since: new Date(this.#now()).toISOString() })
-    this.#deps.metrics.transactionsExpired.inc()
-    this.#deps.log.error({ checkpointId: k, transactionalId: committable.transactionalId }, message)
+    raiseExpired(this.status, this.#deps, new Date(this.#now()), { k, committable, errorType })
   }
 }

@@ -13,8 +13,8 @@ import {
 } from '../kafka-client.ts'
 import { OffsetOutOfRangeError } from '../kafka-errors.ts'
 import { kafkaErrorMessage } from './classify-error.ts'
-import { groupByTopic } from './group-by-leader.ts'
-import { type KafkajsBroker, type KafkajsCluster, READ_COMMITTED } from './internals.ts'
+import { fetchRequest } from './fetch-request.ts'
+import type { KafkajsBroker, KafkajsCluster } from './internals.ts'
 import { partitionsByLeader } from './metadata.ts'
 import { readCommitted } from './read-committed.ts'
 import { retryUntilDeadline } from './retry.ts'
@@ -81,26 +81,20 @@ async function fetchFromBroker(
   options: FetchOptions,
 ): Promise<FetchedPartition[]> {
   const offsets = new Map(requests.map((r) => [partitionKey(r), r.offset]))
-  const response = await broker.fetch({
-    isolationLevel: READ_COMMITTED,
-    maxWaitTime: options.maxWaitMs,
-    minBytes: 1,
-    maxBytes: Math.min(MAX_INT32, options.maxBytesPerPartition * requests.length),
-    topics: groupByTopic(requests, (r) => ({
-      partition: r.partition,
-      fetchOffset: r.offset.toString(),
-      maxBytes: options.maxBytesPerPartition,
-    })),
-  })
-  return response.responses.flatMap(({ topicName: topic, partitions }) =>
+  const answer = await broker.connectionPool.send(
+    fetchRequest({
+      maxWaitMs: options.maxWaitMs,
+      maxBytes: Math.min(MAX_INT32, options.maxBytesPerPartition * requests.length),
+      partitions: requests.map((r) => ({ ...r, maxBytes: options.maxBytesPerPartition })),
+    }),
+  )
+  return answer.responses.flatMap(({ topicName: topic, partitions }) =>
     partitions.map((p) => {
       const fetchOffset = offsets.get(partitionKey({ topic, partition: p.partition }))
       if (fetchOffset === undefined) throw new Error(`Cannot fetch: the broker answered for "${topic}/${p.partition}"`)
       const { records, nextOffset } = readCommitted({
-        topic,
-        partition: p.partition,
         fetchOffset,
-        records: p.messages,
+        batches: p.batches,
         abortedTransactions: p.abortedTransactions,
       })
       return {
@@ -108,8 +102,8 @@ async function fetchFromBroker(
         partition: p.partition,
         records,
         nextOffset,
-        highWatermark: BigInt(p.highWatermark),
-        lastStableOffset: BigInt(p.lastStableOffset),
+        highWatermark: p.highWatermark,
+        lastStableOffset: p.lastStableOffset,
       }
     }),
   )

@@ -43,37 +43,6 @@ export interface ConnectionPoolBuilder {
   build(destination?: { host?: string; port?: number; rack?: string }): Promise<ConnectionPoolInternals>
 }
 
-/** A decoded record from a Fetch response (`src/protocol/recordBatch/record/v0/decoder.js`). */
-export interface DecodedRecord {
-  offset: string
-  timestamp: string
-  key: Buffer | null
-  value: Buffer | null
-  headers: Record<string, Buffer | null | (Buffer | null)[]>
-  isControlRecord: boolean
-  /** Shared by every record of one record batch. */
-  batchContext: {
-    firstOffset: string
-    lastOffsetDelta: number
-    producerId: string
-    inTransaction: boolean
-    isControlBatch: boolean
-  }
-}
-
-export interface FetchPartitionResponse {
-  partition: number
-  errorCode: number
-  highWatermark: string
-  lastStableOffset: string
-  abortedTransactions: { producerId: string; firstOffset: string }[] | null
-  messages: DecodedRecord[]
-}
-
-export interface FetchResponse {
-  responses: { topicName: string; partitions: FetchPartitionResponse[] }[]
-}
-
 export interface ProduceMessage {
   key: Buffer | null
   value: Buffer | null
@@ -95,13 +64,6 @@ export interface RawRequest<T> {
 
 export interface KafkajsBroker {
   connectionPool: { send<T>(request: RawRequest<T>): Promise<T> }
-  fetch(request: {
-    isolationLevel: number
-    maxWaitTime: number
-    minBytes: number
-    maxBytes: number
-    topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[]
-  }): Promise<FetchResponse>
   listOffsets(request: {
     isolationLevel: number
     topics: { topic: string; partitions: { partition: number; timestamp: number }[] }[]
@@ -215,11 +177,32 @@ export const { createErrorFromCode } = require('kafkajs/src/protocol/error') as 
   createErrorFromCode(code: number): Error & { code: number; type: string }
 }
 
-/** CRC-32C as record batches carry it (`src/protocol/recordBatch/crc32C`). */
-export const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C') as (buffer: Buffer) => number
-
 /** Produce v7's response decoder (`src/protocol/requests/produce/v7/response.js`); parse throws the first partition error. */
 export const produceV7Response = require('kafkajs/src/protocol/requests/produce/v7/response') as {
   decode(payload: Buffer): Promise<unknown>
   parse(decoded: unknown): Promise<unknown>
+}
+
+/** Fetch v11's request encoder (`src/protocol/requests/fetch/v11/request.js`). */
+export const fetchV11Request = require('kafkajs/src/protocol/requests/fetch/v11/request') as (args: {
+  replicaId: number
+  isolationLevel: number
+  sessionId: number
+  sessionEpoch: number
+  forgottenTopics: unknown[]
+  maxWaitTime: number
+  minBytes: number
+  maxBytes: number
+  topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[]
+  rackId: string
+}) => RawRequest<unknown>['request']
+
+/** Fetch v11's `parse` (`src/protocol/requests/fetch/v11/response.js`): throws the first partition error. */
+export const fetchV11Parse = (
+  require('kafkajs/src/protocol/requests/fetch/v11/response') as { parse(decoded: unknown): Promise<unknown> }
+).parse
+
+/** The codec of a record batch's attributes (`src/protocol/message/compression`); null for none. */
+export const { lookupCodecByAttributes } = require('kafkajs/src/protocol/message/compression') as {
+  lookupCodecByAttributes(attributes: number): { decompress(buffer: Buffer): Promise<Buffer> } | null
 }

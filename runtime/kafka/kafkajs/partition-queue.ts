@@ -4,7 +4,6 @@
  * (idempotent produce: the broker deduplicates a resent batch by its sequence).
  */
 import { type OutgoingRecord, partitionKey, type TopicPartition } from '../kafka-client.ts'
-import type { ProduceMessage } from './internals.ts'
 
 const SEQUENCE_MODULUS = 2 ** 31
 
@@ -12,7 +11,8 @@ export interface Batch {
   firstSequence: number
   /** The batch as sent, once encoded. */
   encoded?: Buffer
-  messages: ProduceMessage[]
+  /** Queued records, timestamps set: encoded as they are. */
+  messages: OutgoingRecord[]
   bytes: number
   failures: number
   firstFailureAt: number | undefined
@@ -45,15 +45,9 @@ export function newPartitionQueue(tp: TopicPartition): PartitionQueue {
 
 /** Takes the next `count` queued records as one batch with the partition's next sequence numbers. */
 export function takeBatch(queue: PartitionQueue, count: number): Batch {
-  const records = queue.queued.splice(0, count)
+  const messages = queue.queued.splice(0, count)
   const bytes = queue.sizes.splice(0, count).reduce((a, b) => a + b, 0)
   const firstSequence = queue.nextSequence
   queue.nextSequence = (queue.nextSequence + count) % SEQUENCE_MODULUS
-  const messages = records.map((r) => ({
-    key: r.key,
-    value: r.value,
-    headers: r.headers ?? {},
-    timestamp: r.timestamp!,
-  }))
   return { firstSequence, messages, bytes, failures: 0, firstFailureAt: undefined }
 }

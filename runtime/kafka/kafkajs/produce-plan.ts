@@ -85,7 +85,10 @@ export function estimateRecordBytes(record: {
   headers?: Readonly<Record<string, Uint8Array | string>>
 }): number {
   let size = 21 + (record.key?.length ?? 0) + (record.value?.length ?? 0)
-  for (const [name, value] of Object.entries(record.headers ?? {})) {
+  const headers = record.headers
+  if (headers === undefined) return size
+  for (const name in headers) {
+    const value = headers[name]!
     size += 10 + utf8Length(name) + (typeof value === 'string' ? utf8Length(value) : value.length)
   }
   return size

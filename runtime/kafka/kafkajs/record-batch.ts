@@ -11,15 +11,17 @@
  *
  * Record: length varint | attributes int8 | timestampDelta varlong | offsetDelta varint
  *   | key (varint length, -1 for null) | value (same) | headers (varint count, then key, value).
- * The CRC-32C covers everything from attributes to the end.
+ * The CRC-32C covers everything from attributes to the end; @node-rs/crc32 computes it with the
+ * CPU's CRC instructions (kafkajs's table loop ran at about 400 MB/s: 8% of the bank job's CPU).
  */
-import { crc32C } from './internals.ts'
+import { crc32c } from '@node-rs/crc32'
 
 export interface BatchRecord {
   key: Buffer | null
   value: Buffer | null
-  headers: Record<string, Buffer | string>
-  timestamp: number
+  headers?: Record<string, Buffer | string> | undefined
+  /** Set by the writer before a record is batched. */
+  timestamp?: number | undefined
 }
 
 export interface BatchHeader {
@@ -37,13 +39,14 @@ const CRC_START = 21
 
 export function encodeRecordBatch(header: BatchHeader, records: readonly BatchRecord[]): Buffer {
   if (records.length === 0) throw new RangeError('Cannot encode an empty record batch')
-  let baseTimestamp = records[0]!.timestamp
+  let baseTimestamp = records[0]!.timestamp ?? 0
   let maxTimestamp = baseTimestamp
   for (const r of records) {
-    if (r.timestamp < baseTimestamp) baseTimestamp = r.timestamp
-    if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp
+    const t = r.timestamp ?? 0
+    if (t < baseTimestamp) baseTimestamp = t
+    if (t > maxTimestamp) maxTimestamp = t
   }
-  const encoded = records.map((r, i) => planRecord(r, i, r.timestamp - baseTimestamp))
+  const encoded = records.map((r, i) => planRecord(r, i, (r.timestamp ?? 0) - baseTimestamp))
   const size = BATCH_OVERHEAD + encoded.reduce((sum, e) => sum + e.total, 0)
   const buf = Buffer.allocUnsafe(size)
   let o = 0
@@ -62,7 +65,7 @@ export function encodeRecordBatch(header: BatchHeader, records: readonly BatchRe
   o = buf.writeInt32BE(records.length, o)
   for (const e of encoded) o = writeRecord(buf, o, e)
   if (o !== size) throw new Error(`Record batch size mismatch: planned ${size} bytes, wrote ${o}`)
-  buf.writeUInt32BE(crc32C(buf.subarray(CRC_START)), CRC_START - 4)
+  buf.writeUInt32BE(crc32c(buf.subarray(CRC_START)), CRC_START - 4)
   return buf
 }
 
@@ -78,13 +81,22 @@ interface PlannedRecord {
 }
 
 function planRecord(record: BatchRecord, offsetDelta: number, timestampDelta: number): PlannedRecord {
-  const headers = Object.entries(record.headers).map(
-    ([k, v]) => [Buffer.from(k), typeof v === 'string' ? Buffer.from(v) : v] as [Buffer, Buffer],
-  )
+  const headers = record.headers ? headerPairs(record.headers) : NO_HEADERS
   let body = 1 + varlongSize(timestampDelta) + varintSize(offsetDelta) + bytesSize(record.key) + bytesSize(record.value)
   body += varintSize(headers.length)
   for (const [k, v] of headers) body += bytesSize(k) + bytesSize(v)
   return { record, offsetDelta, timestampDelta, headers, body, total: varintSize(body) + body }
+}
+
+const NO_HEADERS: [Buffer, Buffer][] = []
+
+function headerPairs(headers: Record<string, Buffer | string>): [Buffer, Buffer][] {
+  const pairs: [Buffer, Buffer][] = []
+  for (const k in headers) {
+    const v = headers[k]!
+    pairs.push([Buffer.from(k), typeof v === 'string' ? Buffer.from(v) : v])
+  }
+  return pairs
 }
 
 function writeRecord(buf: Buffer, at: number, e: PlannedRecord): number {

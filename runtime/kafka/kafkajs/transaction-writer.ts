@@ -18,7 +18,6 @@ import {
   NO_TRANSACTION,
   type OutgoingRecord,
   type ProducerIdentity,
-  partitionKey,
   type TopicPartition,
   type TransactionWriter,
 } from '../kafka-client.ts'
@@ -51,6 +50,8 @@ export class KafkajsTransactionWriter implements TransactionWriter {
   readonly #coordinator: TransactionCoordinator
   readonly #settings: TransactionWriterSettings
   readonly #partitions = new Map<string, PartitionQueue>()
+  /** The same queues by topic, then partition number: the per-record lookup builds no key string. */
+  readonly #queuesByTopic = new Map<string, PartitionQueue[]>()
   readonly #busyBrokers = new Set<number>()
   readonly #knownTopics = new Set<string>()
   readonly #waits = new Waits()
@@ -77,7 +78,7 @@ export class KafkajsTransactionWriter implements TransactionWriter {
     return this.#recordCount
   }
 
-  send(records: readonly OutgoingRecord[]): Promise<void> {
+  send(records: OutgoingRecord[]): Promise<void> {
     if (this.#waits.failure) return Promise.reject(this.#waits.failure)
     // Sends are accepted in call order, so a send waiting for topic metadata cannot be overtaken.
     const accepted = this.#accepting.then(() => this.#accept(records))
@@ -91,7 +92,7 @@ export class KafkajsTransactionWriter implements TransactionWriter {
     await this.#waits.until(() => this.#isIdle())
   }
 
-  async #accept(records: readonly OutgoingRecord[]): Promise<void> {
+  async #accept(records: OutgoingRecord[]): Promise<void> {
     if (this.#waits.failure) throw this.#waits.failure
     try {
       await this.#enqueue(records)
@@ -105,26 +106,24 @@ export class KafkajsTransactionWriter implements TransactionWriter {
     }
   }
 
-  /** Validates, loads metadata once per new topic or partition, then queues without awaiting. */
-  async #enqueue(records: readonly OutgoingRecord[]): Promise<void> {
+  /**
+   * Validates, loads metadata once per new topic or partition, then queues without awaiting.
+   * The records are the writer's from now on: one without a timestamp gets the time of sending.
+   */
+  async #enqueue(records: OutgoingRecord[]): Promise<void> {
     const action = `Cannot send to transaction "${this.identity.transactionalId}"`
-    for (const record of records) validateRecord(record, action)
-    const newTopics = new Set(records.map((r) => r.topic).filter((t) => !this.#knownTopics.has(t)))
-    if (newTopics.size > 0) {
-      await ensureTopics(this.#cluster, newTopics, action)
-      for (const topic of newTopics) this.#knownTopics.add(topic)
-    }
-    const newPartitions = records.filter((r) => !this.#partitions.has(partitionKey(r)))
-    if (newPartitions.some((tp) => leaderOf(this.#cluster, tp) === undefined)) await this.#cluster.refreshMetadata()
-    for (const tp of newPartitions) {
-      if (leaderOf(this.#cluster, tp) === undefined) {
-        throw new UnknownTopicError(`${action}: topic "${tp.topic}" has no partition ${tp.partition}`, tp.topic)
-      }
-    }
+    const fresh: OutgoingRecord[] = []
     for (const record of records) {
-      const queue = this.#partitions.get(partitionKey(record)) ?? this.#addPartition(record)
+      validateRecord(record, action)
+      if (!this.#queueOf(record)) fresh.push(record)
+    }
+    if (fresh.length > 0) await this.#addPartitions(fresh, action)
+    const now = Date.now()
+    for (const record of records) {
+      const queue = this.#queueOf(record)!
       const size = estimateRecordBytes(record)
-      queue.queued.push(record.timestamp === undefined ? { ...record, timestamp: Date.now() } : record)
+      record.timestamp ??= now
+      queue.queued.push(record)
       queue.sizes.push(size)
       this.#bufferedBytes += size
     }
@@ -132,10 +131,29 @@ export class KafkajsTransactionWriter implements TransactionWriter {
     this.#pump()
   }
 
-  #addPartition(tp: TopicPartition): PartitionQueue {
-    const queue = newPartitionQueue(tp)
-    this.#partitions.set(queue.key, queue)
-    return queue
+  #queueOf(tp: TopicPartition): PartitionQueue | undefined {
+    return this.#queuesByTopic.get(tp.topic)?.[tp.partition]
+  }
+
+  /** Queues for partitions this transaction has not written yet, once their leaders are known. */
+  async #addPartitions(records: readonly OutgoingRecord[], action: string): Promise<void> {
+    const newTopics = new Set(records.map((r) => r.topic).filter((t) => !this.#knownTopics.has(t)))
+    if (newTopics.size > 0) {
+      await ensureTopics(this.#cluster, newTopics, action)
+      for (const topic of newTopics) this.#knownTopics.add(topic)
+    }
+    if (records.some((tp) => leaderOf(this.#cluster, tp) === undefined)) await this.#cluster.refreshMetadata()
+    for (const tp of records) {
+      if (leaderOf(this.#cluster, tp) === undefined) {
+        throw new UnknownTopicError(`${action}: topic "${tp.topic}" has no partition ${tp.partition}`, tp.topic)
+      }
+      if (this.#queueOf(tp)) continue
+      const queue = newPartitionQueue(tp)
+      this.#partitions.set(queue.key, queue)
+      const byPartition = this.#queuesByTopic.get(tp.topic) ?? []
+      this.#queuesByTopic.set(tp.topic, byPartition)
+      byPartition[tp.partition] = queue
+    }
   }
 
   /** Starts every Produce request the plan allows now; called whenever something changed. */

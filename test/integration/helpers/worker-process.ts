@@ -34,6 +34,8 @@ export interface JobSpec {
   stopKey?: string
   sourceTopics: string[]
   sinkTopic: string
+  /** `kafka.lineageTopic`: each task's processing order, written with the output. */
+  lineageTopic?: string
   /** A secured listener instead of the stack's plaintext one (stack/kafka-credentials.ts). */
   access?: SecuredAccess
   /** `kafka.startAt`: where tasks without a checkpoint start (runtime/source/start-position.ts). */
@@ -98,6 +100,7 @@ export async function startWorker(
       startFrom: 'earliest',
       ...(job.startAt ? { startAt: job.startAt } : {}),
       sinkTopic: job.sinkTopic,
+      ...(job.lineageTopic ? { lineageTopic: job.lineageTopic } : {}),
       transactionTimeoutMs: 60_000,
       ...(job.delivery ? { delivery: job.delivery } : {}),
       ...(job.hangingTransactions ? { hangingTransactions: job.hangingTransactions } : {}),

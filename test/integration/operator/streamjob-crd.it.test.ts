@@ -151,7 +151,7 @@ describe('StreamJob CRD validation', () => {
       kafka: {
         bootstrapServers: ['kafka-0.kafka:9092', '10.0.0.7:9093'],
         source: { topics: ['payments', 'refunds'], startFrom: 'latest' },
-        sink: { topic: 'balances', deadLetterTopic: 'payments-dlq' },
+        sink: { topic: 'balances', deadLetterTopic: 'payments-dlq', lineageTopic: 'balances-lineage' },
         transactionTimeout: '1h',
         tls: { trustedCertificates: [{ secretName: 'my-cluster-cluster-ca-cert', certificate: 'ca.crt' }] },
         authentication: {

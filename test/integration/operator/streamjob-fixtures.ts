@@ -155,6 +155,19 @@ export const INVALID_CASES: InvalidCase[] = [
     message: 'spec.kafka.sink.deadLetterTopic must differ from spec.kafka.sink.topic',
   },
   {
+    what: 'lineage topic that is a source topic',
+    edit: (j) => (spec(j).kafka.sink.lineageTopic = 'words'),
+    message: 'spec.kafka.sink.lineageTopic must be a topic of its own',
+  },
+  {
+    what: 'lineage topic that is the dead-letter topic',
+    edit: (j) => {
+      spec(j).kafka.sink.deadLetterTopic = 'failed'
+      spec(j).kafka.sink.lineageTopic = 'failed'
+    },
+    message: 'spec.kafka.sink.lineageTopic must be a topic of its own',
+  },
+  {
     what: 'onError outside its enum',
     edit: (j) => (spec(j).job.onError = 'ignore'),
     message: 'spec.job.onError: Unsupported value: "ignore"',

@@ -1,17 +1,25 @@
 /**
  * `exactly verify` against the real broker: it passes exact output, and it catches a duplicate,
- * a loss and a transaction left open, each with a non-zero exit and the finding named.
+ * a loss and a transaction left open, each with a non-zero exit and the finding named. A job
+ * reading two topics is audited by its committed lineage after running in real workers through
+ * SIGKILLs.
  */
+import { randomUUID } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, inject, it } from 'vitest'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { describe, inject, it } from 'vitest'
 import { KafkajsClient } from '../../../../runtime/kafka/kafkajs/kafkajs-client.ts'
+import { readToEnd } from '../../../../runtime/kafka/read-to-end.ts'
 import { grantAcls } from '../../../../stack/kafka-acls.ts'
 import { runExactly } from '../../../../stack/run-command.ts'
 import { createTopic, kafkaFor } from '../../../../stack/topics.ts'
+import { produceSlowly } from '../../helpers/kafka.ts'
+import { type JobSpec, startWorker, waitForExit, waitUntil } from '../../helpers/worker-process.ts'
 
-const { kafka: broker } = inject('stack')
+const stack = inject('stack')
+const { kafka: broker } = stack
 if (!broker) throw new Error('The integration stack has no Kafka broker')
 const kafka = kafkaFor(broker.bootstrap)
 
@@ -29,8 +37,81 @@ async function send(topic: string, messages: Array<{ key: string; value: string 
   await producer.disconnect()
 }
 
-describe('exactly verify', () => {
-  it('audits a job with no model by replaying its own module: passes exact output, names a duplicate, refuses two inputs', async () => {
+// Side by side: each test has topics of its own.
+describe.concurrent('exactly verify', () => {
+  it('audits a job reading two topics by its committed lineage, after workers killed mid-transaction: exact, then a duplicate named', async ({
+    expect,
+  }) => {
+    const [clicks, profiles, output, lineage] = await Promise.all([
+      createTopic(kafka, 'lineage-clicks', 2),
+      createTopic(kafka, 'lineage-profiles', 2),
+      createTopic(kafka, 'lineage-out', 2),
+      createTopic(kafka, 'lineage-lineage', 1),
+    ])
+    const config = { profilesTopic: profiles }
+    const job: JobSpec = {
+      name: 'lineage-enrich',
+      uid: randomUUID(),
+      module: 'test/fixtures/enrich-job.ts',
+      config,
+      sourceTopics: [clicks, profiles],
+      sinkTopic: output,
+      lineageTopic: lineage,
+      parallelism: 1,
+      prefix: `worker-tests/${randomUUID().slice(0, 8)}`,
+    }
+    // Both topics arrive at once, so how a task interleaves them decides which name a click gets.
+    const users = (i: number) => `u${i % 15}`
+    const feeding = Promise.all([
+      produceSlowly(kafka, profiles, 400, (i) => ({ key: users(i), value: `name${i}` }), { batch: 20, pauseMs: 40 }),
+      produceSlowly(kafka, clicks, 800, (i) => ({ key: users(i), value: `page${i}` }), { batch: 40, pauseMs: 40 }),
+    ])
+    // Killed with an open transaction (aborted: its lineage too), then with one recovery commits.
+    let attempt = 1
+    for (const step of ['after-precommit', 'before-commit']) {
+      const doomed = await startWorker(stack, job, 0, { attempt: attempt++, failpoints: step })
+      expect((await waitForExit(doomed, 60_000)).signal, doomed.tail()).toBe('SIGKILL')
+    }
+    const last = await startWorker(stack, job, 0, { attempt })
+    await feeding
+    // A fetch after the last record was acknowledged: lag 0 then means all of it was processed.
+    await sleep(300)
+    await waitUntil(
+      async () => (await last.status()).lag === 0,
+      30_000,
+      () => `the worker did not catch up; its log ends:\n${last.tail()}`,
+    )
+    last.signal('SIGTERM')
+    expect((await waitForExit(last, 30_000)).code, last.tail()).toBe(0)
+
+    const audit = () =>
+      runExactly(
+        ['verify', '--bootstrap', broker!.bootstrap, '--job', 'test/fixtures/enrich-job.ts']
+          .concat(['--config', JSON.stringify(config), '--input', `${clicks},${profiles}`])
+          .concat(['--output', output, '--lineage', lineage]),
+        { timeoutMs: 60_000 },
+      )
+    const exact = await audit()
+    expect(exact.code, exact.stdout + exact.stderr).toBe(0)
+    expect(exact.stdout).toMatch(/^output records: +800 \(expected 800\)$/m)
+    expect(exact.stdout).toMatch(/^input records: +1200$/m)
+    expect(exact.stdout).toMatch(/^processed twice: +0$/m)
+    expect(Number(/^lineage runs: +(\d+)$/m.exec(exact.stdout)?.[1])).toBeGreaterThan(4)
+    const client = new KafkajsClient({ brokers: [broker.bootstrap] })
+    await client.connect()
+    const [first] = (await readToEnd(client, output)).records
+    await client.close()
+    const again = { key: first!.key!.toString(), value: first!.value!.toString() }
+    await send(output, [again])
+    const duplicate = await audit()
+    expect(duplicate.code).toBe(1)
+    expect(duplicate.stdout).toMatch(/duplicates:\s+1/)
+    expect(duplicate.stdout).toContain(`${again.key} → ${again.value}`)
+  })
+
+  it('audits a job with no model by replaying its own module: passes exact output, names a duplicate, refuses two inputs', async ({
+    expect,
+  }) => {
     // A job of the user's, outside the checkout, with a config: its exactly/runtime is the CLI's.
     const dir = mkdtempSync(join(tmpdir(), 'verify-job-'))
     const module = join(dir, 'job.ts')
@@ -91,7 +172,7 @@ describe('exactly verify', () => {
     expect(two.stderr).toContain('Cannot replay a job over 2 input topics')
   })
 
-  it('passes exact output, then fails on a duplicate, a loss and an open transaction', async () => {
+  it('passes exact output, then fails on a duplicate, a loss and an open transaction', async ({ expect }) => {
     const input = await createTopic(kafka, 'verify-in', 1)
     const output = await createTopic(kafka, 'verify-out', 1)
     await send(
@@ -141,7 +222,7 @@ describe('exactly verify', () => {
     expect(closed.code).toBe(1)
   })
 
-  it('reads over SASL_SSL as a principal with Read on both topics, and names a wrong password', async () => {
+  it('reads over SASL_SSL as a principal with Read on both topics, and names a wrong password', async ({ expect }) => {
     const input = await createTopic(kafka, 'verify-sec-in', 1)
     const output = await createTopic(kafka, 'verify-sec-out', 1)
     await send(input, [{ key: 'a', value: 'a' }])
@@ -172,7 +253,7 @@ describe('exactly verify', () => {
     expect(wrong.stderr).toContain('SASL_AUTHENTICATION_FAILED')
   })
 
-  it('names a missing argument and prints its usage (exit 2)', async () => {
+  it('names a missing argument and prints its usage (exit 2)', async ({ expect }) => {
     const res = await runExactly(['verify', '--example', 'word-count'])
     expect(res.code).toBe(2)
     expect(res.stderr).toContain('--bootstrap is required')

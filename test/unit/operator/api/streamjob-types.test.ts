@@ -73,6 +73,7 @@ const SPEC_PATHS = [
   'kafka.sink',
   'kafka.sink.topic',
   'kafka.sink.deadLetterTopic?',
+  'kafka.sink.lineageTopic?',
   'kafka.transactionTimeout',
   'kafka.tls?',
   'kafka.tls?.trustedCertificates?',

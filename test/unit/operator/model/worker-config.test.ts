@@ -63,4 +63,16 @@ describe('desiredRecoverConfig()', () => {
     expect(withDlq.kafka.transactionTimeoutMs).toBe(900_000)
     expect(withDlq).not.toHaveProperty('savepoint')
   })
+
+  it('passes the lineage topic to workers, and to recovery among the outputs to fence', () => {
+    const base = streamJob()
+    const job = streamJob({ kafka: { ...base.spec.kafka, sink: { topic: 'counts', lineageTopic: 'counts-lineage' } } })
+    const recover = desiredRecoverConfig(job, recoverLayout('upgrade'), jobDurations(job.spec))
+    expect(recover.kafka.outputTopics).toEqual(['counts', 'counts-lineage'])
+    const worker = desiredWorkerConfig(job, { generation: 1, slot: 0, attempt: 1 }, jobDurations(job.spec))
+    expect(worker.kafka.lineageTopic).toBe('counts-lineage')
+    expect(
+      desiredWorkerConfig(base, { generation: 1, slot: 0, attempt: 1 }, jobDurations(base.spec)).kafka,
+    ).not.toHaveProperty('lineageTopic')
+  })
 })

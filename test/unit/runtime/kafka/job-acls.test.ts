@@ -35,6 +35,10 @@ describe('jobAcls', () => {
     )
     expect(new Set(words).size).toBe(words.length)
     expect(words).not.toContain('Alter cluster')
+    const withLineage = jobAcls({ ...input, lineageTopic: 'lineage' }).filter(
+      (a) => 'name' in a.resource && a.resource.name === 'lineage',
+    )
+    expect(withLineage.map((a) => a.operation).sort()).toEqual(['Describe', 'Read', 'Write'])
   })
 
   it('adds the cluster-wide Alter only when asked, marked optional', () => {
