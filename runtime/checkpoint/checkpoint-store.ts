@@ -86,6 +86,10 @@ export class CheckpointStore implements SlotStorage {
         ? { ...current.head, attempt, pool: [...pool] }
         : { formatVersion: CHECKPOINT_FORMAT_VERSION, generation, slot, attempt, pool: [...pool], ...NO_CHECKPOINT }
       const body = encodeHead(head)
+      // The manifest the head names is read while the claim is written (a round trip less per
+      // restore); it counts only if the claim wins, and its errors only then.
+      const manifestRead = readHeadManifest(store, this.#layout, head, this.#o.job.uid)
+      manifestRead.catch(() => {})
       const put = current
         ? await store.putIfMatch(this.#headKey, body, current.etag)
         : await store.putIfAbsent(this.#headKey, body)
@@ -95,7 +99,7 @@ export class CheckpointStore implements SlotStorage {
         { attempt, checkpointId: head.checkpointId, from: current?.head.attempt },
         'claimed the slot head',
       )
-      const manifest = await readHeadManifest(store, this.#layout, head, this.#o.job.uid)
+      const manifest = await manifestRead
       if (!manifest) return { checkpointId: null, committableDone: head.committableDone }
       return {
         checkpointId: manifest.checkpointId,

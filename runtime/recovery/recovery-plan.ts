@@ -107,6 +107,12 @@ export function planRecovery(input: RecoveryInput): RecoveryPlan {
   return { steps, nextCheckpointId: (head?.checkpointId ?? 0) + 1 }
 }
 
+/** The tasks a plan restores (its last step), for a caller that reads their state early. */
+export function restoreOrigins(plan: RecoveryPlan): readonly TaskOrigin[] {
+  const step = plan.steps.find((s) => s.kind === 'restore')
+  return step?.kind === 'restore' ? step.tasks : []
+}
+
 /** The plan for what claiming the slot's head found: its checkpoint, or else the restore point. */
 export function planRecoveryFromHead(found: {
   head: ClaimedHead

@@ -8,7 +8,7 @@
 
 import type { WorkerStatus } from '../../contract/worker-status.ts'
 import type { KafkaClient, ProducerIdentity } from '../kafka/kafka-client.ts'
-import { planRecoveryFromHead, type TaskOrigin } from '../recovery/recovery-plan.ts'
+import { planRecoveryFromHead, restoreOrigins, type TaskOrigin } from '../recovery/recovery-plan.ts'
 import { runRecoveryPlan } from '../recovery/run-recovery-plan.ts'
 import { type SlotIdentity, transactionalIdPool } from '../sink/txn-ids.ts'
 import { sourcePartitionCount, tasksOfSlot } from '../source/assignment.ts'
@@ -63,6 +63,10 @@ export async function recoverSlot(ctx: SlotRecoveryContext): Promise<RecoveredSl
     pool,
   })
   log.info({ checkpointId: head.checkpointId, steps: plan.steps.map((s) => s.kind), partitions }, 'recovering slot')
+  // The tasks' state is read while Kafka settles the transactions: reading changes nothing, and
+  // this slot holds the head. Awaited after the plan ran, so a failed step still fails first.
+  const restoring = Promise.all(restoreOrigins(plan).map((origin) => restoreTask(ctx, origin, topics)))
+  restoring.catch(() => {})
   const onError = config.job.onError
   const run = await runRecoveryPlan(plan, {
     kafka,
@@ -88,7 +92,7 @@ export async function recoverSlot(ctx: SlotRecoveryContext): Promise<RecoveredSl
     const message = `Recovery could not look for or close hanging transactions: ${run.hangingDenied.message}`
     ctx.status.alarms.push({ reason: 'HangingTransactionsUnchecked', message, since: new Date().toISOString() })
   }
-  const tasks = await Promise.all(run.restore.map((origin) => restoreTask(ctx, origin, topics)))
+  const tasks = await restoring
   const promised = head.committable ? [head.committable] : []
   return {
     tasks,

@@ -5,8 +5,16 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { KafkaUnavailableError } from '../kafka-errors.ts'
-import { backoffDelayMs } from './backoff.ts'
+import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff.ts'
 import { classifyKafkaError, isExactlyError, type KafkaErrorInfo, kafkaErrorMessage } from './classify-error.ts'
+
+/**
+ * The coordinator answers CONCURRENT_TRANSACTIONS while it writes the markers of a transaction
+ * that is ending (after an abort by fencing, a recovery's InitProducerId): that takes
+ * milliseconds, not the 50 ms of the default first backoff, which was a quarter of a restore.
+ * Java's producer retries this answer quickly too.
+ */
+const CONCURRENT_TRANSACTIONS_BACKOFF = { ...DEFAULT_BACKOFF, initialMs: 10 }
 
 export interface RetryOptions {
   /** Says what the loop was trying to do, for the final error: `Cannot commit transaction "x"`. */
@@ -39,7 +47,8 @@ export async function retryUntilDeadline<T>(attempt: () => Promise<T>, options: 
           { cause: error },
         )
       }
-      await sleep(backoffDelayMs(n, Math.random(), remaining), undefined, { signal: options.signal })
+      const backoff = info.errorType === 'CONCURRENT_TRANSACTIONS' ? CONCURRENT_TRANSACTIONS_BACKOFF : DEFAULT_BACKOFF
+      await sleep(backoffDelayMs(n, Math.random(), remaining, backoff), undefined, { signal: options.signal })
     }
   }
 }

@@ -64,6 +64,17 @@ describe('the exactly image, built from the Dockerfile by make image', () => {
     expect(loaded.trim()).toBe('function')
   })
 
+  it("loads the worker's modules from the compile cache made when the image was built", async () => {
+    const script = "await import('/app/runtime/worker/worker.ts')"
+    const trace = await run('sh', '-c', `NODE_DEBUG_NATIVE=COMPILE_CACHE node --input-type=module -e "${script}" 2>&1`)
+    const read = (file: string) => new RegExp(`reading cache from \\S+ for \\w+ file:///app/${file}\\.\\.\\..*success`)
+    expect(trace).toMatch(/resolved path \/app\/.compile-cache/)
+    expect(trace).toMatch(read('runtime/worker/worker.ts'))
+    expect(trace).toMatch(read('runtime/slot/slot-runner.ts'))
+    // Writing fails (the cache is root's, like /app): only a module it does not hold, the -e script, tries.
+    expect(trace).not.toMatch(/reading cache .*permission denied/)
+  })
+
   it('gives uid 10001 no write access to the application', async () => {
     const probe = await buildah([
       'run',

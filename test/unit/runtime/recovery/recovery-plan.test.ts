@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { planRecovery, planRecoveryFromHead, RestoreMismatchError } from '../../../../runtime/recovery/recovery-plan.ts'
+import {
+  planRecovery,
+  planRecoveryFromHead,
+  RestoreMismatchError,
+  restoreOrigins,
+} from '../../../../runtime/recovery/recovery-plan.ts'
 
 const pool = ['j-g1-s0-0', 'j-g1-s0-1', 'j-g1-s0-2']
 const committable = { transactionalId: 'j-g1-s0-1', producerId: '4000', epoch: 3 }
@@ -22,6 +27,9 @@ describe('planRecovery()', () => {
     expect(plan.steps[2]).toEqual({ kind: 'fence', transactionalIds: pool })
     expect(plan.steps[3]).toEqual({ kind: 'closeHanging', promised: [committable] })
     expect(plan.nextCheckpointId).toBe(5)
+    // What a slot reads early, while the Kafka steps run: the last step's tasks.
+    expect(restoreOrigins(plan).map((t) => t.partition)).toEqual([0, 2])
+    expect(restoreOrigins({ steps: [], nextCheckpointId: 1 })).toEqual([])
   })
 
   it('does not commit again what an earlier attempt already committed, but still counts it as promised', () => {
