@@ -69,6 +69,7 @@ export class CheckpointStore implements SlotStorage {
   /** The head as this attempt last wrote it, and its etag: the CAS's expected value. */
   #claimed: { head: Head; etag: string } | undefined
   #collectedGarbage = false
+  #prefetchedHead: ReturnType<typeof readHead> | undefined
 
   constructor(options: CheckpointStoreOptions) {
     this.#o = options
@@ -76,10 +77,22 @@ export class CheckpointStore implements SlotStorage {
     this.#headKey = this.#layout.head(options.generation, options.slot)
   }
 
+  /**
+   * Starts reading the head (the S3 client's first request is its slowest) while the caller does
+   * something else, such as connecting to Kafka; the first round of claimHead uses it. A head
+   * that changes meanwhile fails that round's conditional write, and the next round reads again.
+   */
+  prefetchHead(): void {
+    const { store, generation, slot } = this.#o
+    this.#prefetchedHead ??= readHead(store, this.#layout, generation, slot)
+    this.#prefetchedHead.catch(() => {})
+  }
+
   async claimHead(pool: readonly string[]): Promise<ClaimedHead> {
     const { store, generation, slot, attempt } = this.#o
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
-      const current = await readHead(store, this.#layout, generation, slot)
+      const prefetched = round === 0 ? this.#prefetchedHead : undefined
+      const current = await (prefetched ?? readHead(store, this.#layout, generation, slot))
       if (current && current.head.attempt > attempt)
         throw this.#superseded(`claim the head of slot ${slot}`, current.head)
       const head: Head = current

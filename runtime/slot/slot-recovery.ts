@@ -42,17 +42,23 @@ export interface RecoveredSlot {
 export async function recoverSlot(ctx: SlotRecoveryContext): Promise<RecoveredSlot> {
   const { config, kafka, storage, log } = ctx
   const pool = transactionalIdPool(ctx.identity)
+  const topics = new PartitionCounts(kafka)
+  const lineageTopic = config.kafka.lineageTopic
+  // Partition counts come from Kafka while the head is claimed in S3; a failed claim fails first.
+  const onError = config.job.onError
+  const written = [config.kafka.sinkTopic, ...(onError.kind === 'dead-letter' ? [onError.topic] : [])]
+  written.push(...(ctx.job.outputTopics?.(config.job.config) ?? []))
+  const counting = Promise.all([
+    Promise.all(config.kafka.sourceTopics.map((topic) => topics.load(topic))),
+    Promise.all(written.map((topic) => topics.load(topic))),
+    lineageTopic === undefined ? undefined : kafka.partitionCount(lineageTopic),
+  ])
+  counting.catch(() => {})
   const head = await storage.claimHead(pool)
   ctx.failpoint?.('during-restore', head.checkpointId ?? 0)
-  const topics = new PartitionCounts(kafka)
-  const counts = new Map<string, number>()
-  for (const topic of config.kafka.sourceTopics) counts.set(topic, await topics.load(topic))
+  const [sourceCounts, , lineagePartitions] = await counting
+  const counts = new Map(config.kafka.sourceTopics.map((topic, i) => [topic, sourceCounts[i]!]))
   const partitions = tasksOfSlot(config.slot, config.parallelism, sourcePartitionCount(counts))
-  await topics.load(config.kafka.sinkTopic)
-  if (config.job.onError.kind === 'dead-letter') await topics.load(config.job.onError.topic)
-  for (const topic of ctx.job.outputTopics?.(config.job.config) ?? []) await topics.load(topic)
-  const lineageTopic = config.kafka.lineageTopic
-  const lineagePartitions = lineageTopic === undefined ? undefined : await kafka.partitionCount(lineageTopic)
 
   const restorePoint = head.checkpointId === null ? await storage.readRestorePoint() : undefined
   const plan = planRecoveryFromHead({
@@ -67,7 +73,6 @@ export async function recoverSlot(ctx: SlotRecoveryContext): Promise<RecoveredSl
   // this slot holds the head. Awaited after the plan ran, so a failed step still fails first.
   const restoring = Promise.all(restoreOrigins(plan).map((origin) => restoreTask(ctx, origin, topics)))
   restoring.catch(() => {})
-  const onError = config.job.onError
   const run = await runRecoveryPlan(plan, {
     kafka,
     storage,

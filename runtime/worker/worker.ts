@@ -153,6 +153,7 @@ export async function runWorker(
   handOver()
 
   try {
+    storage.prefetchHead()
     await kafka.connect()
     await runner.run()
     log.info({ lastCheckpoint: runner.status.lastCheckpoint?.id }, 'stopped cleanly: no transaction left open')
