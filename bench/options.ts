@@ -8,7 +8,7 @@ export interface BenchOptions {
   runs: number
   records100B: number
   records1KiB: number
-  /** Records per run of the long 10 s rows (bench/extras/long-runs.ts). */
+  /** Records per run of the long rows: 10 s checkpoints, and ours against Flink (bench/extras/long-runs.ts). */
   recordsLong: number
   /** Workload ids or prefixes (`passthrough` = both record sizes); undefined: every workload. */
   workloads?: string[]
@@ -16,7 +16,7 @@ export interface BenchOptions {
   systems?: string[]
   /** The whole matrix, not only the default cells. */
   full: boolean
-  /** The rows after the throughput table: long, latency, checkpoint, recovery, operator. */
+  /** The rows after the throughput table: long, steady, latency, checkpoint, recovery, operator, time. */
   extras: string[]
   /** Give up on a run after this long. */
   timeoutMs: number
@@ -31,13 +31,14 @@ export const USAGE = `usage: node bench/run.ts [options]     (or make bench; eve
   --runs=N             interleaved runs per cell (default 5); figures are medians
   --records=N          records per run, 100-byte values and bank commands (default 200000)
   --records-1kib=N     records per run, 1 KiB values (default 50000)
-  --records-long=N     records per run of the long 10 s rows, bank and keyedCount.1e4 (default 2000000)
+  --records-long=N     records per run of the long rows, bank and keyedCount.1e4 (default 2000000)
   --workloads=a,b      workload ids or prefixes: passthrough, keyedCount.1e4, bank, ... (default all;
                        none: no throughput cells, only the extras)
   --systems=a,b        ours, rawKafkajs, kafkaStreams, flink, broker, or cell ids like ours.eos.1s
                        (also picks the rows of the recovery extra: ours, kafkaStreams, flink)
   --full               every cell of the matrix (default: a subset, see bench/cells.ts)
-  --extras=a,b         long, latency, checkpoint, recovery, operator, time, or none (default: all six)
+  --extras=a,b         long, steady, latency, checkpoint, recovery, operator, time, or none (default: all
+                       seven; steady is ours against Flink at --records-long)
   --state-mb=a,b       state sizes of the checkpoint rows (default 10,100,500)
   --timeout-s=N        give up on one run after N seconds (default 600)
   --no-write           print the figures only; leave bench/results and docs/performance.md alone
@@ -83,7 +84,15 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
           .filter(Boolean)
       : undefined
   }
-  const extras = list('extras', 'BENCH_EXTRAS') ?? ['long', 'latency', 'checkpoint', 'recovery', 'operator', 'time']
+  const extras = list('extras', 'BENCH_EXTRAS') ?? [
+    'long',
+    'steady',
+    'latency',
+    'checkpoint',
+    'recovery',
+    'operator',
+    'time',
+  ]
   return {
     runs: number('runs', 'BENCH_RUNS', 5),
     records100B: number('records', 'BENCH_RECORDS', 200_000),

@@ -1,6 +1,6 @@
 /**
  * The rows after the throughput table, each its own module: exactly-once against at-least-once
- * over long runs with 10 s checkpoints, end-to-end latency, checkpoint duration by state size,
+ * over long runs with 10 s checkpoints, ours against Flink at steady state, end-to-end latency, checkpoint duration by state size,
  * recovery after SIGKILL, the operator at scale, the CPU cost of timers and state TTL. `--extras` picks them;
  * one that fails becomes a section saying so, and the others still run.
  */
@@ -9,7 +9,7 @@ import type { Section } from '../report.ts'
 import type { Bench } from '../run-cell.ts'
 import { checkpointSection } from './checkpoint.ts'
 import { latencySection } from './latency.ts'
-import { longRunsSection } from './long-runs.ts'
+import { longRunsSection, OURS_OVER_FLINK } from './long-runs.ts'
 import { operatorSection } from './operator.ts'
 import { recoverySection } from './recovery.ts'
 import { timeSection } from './time.ts'
@@ -25,6 +25,7 @@ export async function runExtras(bench: Bench, options: BenchOptions, say: (line:
       'Exactly-once against at-least-once, 10 s checkpoints, long runs',
       () => longRunsSection(bench, options, say),
     ],
+    ['steady', OURS_OVER_FLINK.title, () => longRunsSection(bench, options, say, OURS_OVER_FLINK)],
     ['latency', 'End-to-end latency (read_committed)', () => latencySection(bench, runs, say)],
     ['checkpoint', 'Checkpoint duration by state size', () => checkpointSection(bench, options.stateMb, say)],
     ['recovery', 'Recovery after SIGKILL', () => recoverySection(bench, runs, say, options.systems)],

@@ -1,10 +1,14 @@
 /**
- * Exactly-once against at-least-once over runs long enough to hold several 10 s checkpoints.
- * The throughput table's runs drain their input in a few seconds, so its 10 s rows hold no
- * periodic checkpoint at all; these runs read `--records-long` records (2,000,000 by default:
- * about 40 s of bank commands on this machine, 4 checkpoints). Bank is the workload exactly-once
- * is hardest on: its credits come back through a topic it reads read_committed, so they wait for
- * each commit. The keyed count over 10^4 keys is the plain case.
+ * Two cells side by side over runs long enough to hold several checkpoints and to be past the
+ * JVM's and V8's warm-up: `--records-long` records (2,000,000 by default: about 40 s of bank
+ * commands on this machine). Bank is the workload exactly-once is hardest on: its credits come
+ * back through a topic it reads read_committed, so they wait for each commit. The keyed count
+ * over 10^4 keys is the plain case.
+ *
+ * Two pairs: our exactly-once against our at-least-once with 10 s checkpoints (the throughput
+ * table's runs drain their input in a few seconds, so its 10 s rows hold no periodic checkpoint),
+ * and ours against Flink with 1 s checkpoints at steady state (issue 23's goal: at least Flink's
+ * throughput with no more CPU per record).
  *
  * Same cells, same interleaving and the same output check as the table; the ratio is given
  * twice, as the ratio of the medians and as the median of each round's own pair (the two runs
@@ -18,38 +22,67 @@ import { type Bench, type RunRecord, runCell } from '../run-cell.ts'
 import { allWorkloads, inputId, type Workload } from '../workloads.ts'
 
 const WORKLOADS = ['bank', 'keyedCount.1e4.100B']
-const PAIR = ['ours.eos.10s', 'ours.alo.10s'] as const
 
-export async function longRunsSection(bench: Bench, options: BenchOptions, say: (line: string) => void) {
-  const cells = PAIR.map((id) => CELLS.find((c) => c.id === id)!)
+/** Two cells compared over long runs, the first over the second. */
+export interface LongPair {
+  /** Prefix of the figures: `long.bank.ours.eos.10s.recordsPerSec`. */
+  name: string
+  title: string
+  cells: readonly [string, string]
+  /** The two cells as column heads. */
+  heads: readonly [string, string]
+  /** The ratio's name in the figures. */
+  ratio: string
+}
+
+export const EOS_OVER_ALO: LongPair = {
+  name: 'long',
+  title: 'Exactly-once against at-least-once, 10 s checkpoints, long runs',
+  cells: ['ours.eos.10s', 'ours.alo.10s'],
+  heads: ['EOS 10 s', 'ALO 10 s'],
+  ratio: 'oursEosOverOursAlo.10s',
+}
+
+export const OURS_OVER_FLINK: LongPair = {
+  name: 'steady',
+  title: 'Ours against Flink at steady state, exactly-once, 1 s checkpoints, long runs',
+  cells: ['ours.eos.1s', 'flink.eos.1s'],
+  heads: ['ours', 'Flink'],
+  ratio: 'oursOverFlink.eos.1s',
+}
+
+export async function longRunsSection(
+  bench: Bench,
+  options: BenchOptions,
+  say: (line: string) => void,
+  pair: LongPair = EOS_OVER_ALO,
+) {
+  const cells = pair.cells.map((id) => CELLS.find((c) => c.id === id)!)
   const workloads = allWorkloads({ ...options, records100B: options.recordsLong }).filter((w) =>
     WORKLOADS.includes(w.id),
   )
-  const figures: Figures = { 'long.records': options.recordsLong, 'long.runs': options.runs }
+  const figures: Figures = { [`${pair.name}.records`]: options.recordsLong, [`${pair.name}.runs`]: options.runs }
   const rows: string[] = []
   for (const workload of workloads) {
-    const topic = `${bench.id}-long-in-${inputId(workload.input)}`
+    const topic = `${bench.id}-${pair.name}-in-${inputId(workload.input)}`
     try {
       const input = await preload(bench.bootstrap, topic, workload.input)
       say(`preloaded ${workload.input.records} records for ${workload.id} in ${(input.ms / 1000).toFixed(1)} s`)
       const runs = await interleaved(bench, workload, input, cells, options.runs, say)
-      rows.push(summarize(workload, runs, figures))
+      rows.push(summarize(pair, workload, runs, figures))
     } finally {
       await bench.admin.deleteTopics({ topics: [topic] }).catch(() => {})
     }
   }
+  const [a, b] = pair.heads
   const markdown = [
-    `${options.recordsLong.toLocaleString('en-US')} records per run (bank: commands), ${options.runs} rounds, each round one run of each cell in rotated order; records/s from the first record to the output written, medians of the valid runs. "Paired" is the median over rounds of that round's exactly-once / at-least-once.`,
+    `${options.recordsLong.toLocaleString('en-US')} records per run (bank: commands), ${options.runs} rounds, each round one run of each cell in rotated order; records/s from the first record to the output written, medians of the valid runs. "Paired" is the median over rounds of that round's ${a} / ${b}.`,
     '',
-    '| workload | EOS 10 s, rec/s | ALO 10 s, rec/s | ratio of medians | paired ratio (each round) | CPU µs/rec EOS / ALO | checkpoints/run | valid |',
+    `| workload | ${a}, rec/s | ${b}, rec/s | ratio of medians | paired ratio (each round) | CPU µs/rec ${a} / ${b} | checkpoints/run (${a}) | valid |`,
     '|---|--:|--:|--:|---|--:|--:|--:|',
     ...rows,
   ].join('\n')
-  return {
-    title: 'Exactly-once against at-least-once, 10 s checkpoints, long runs',
-    figures,
-    markdown,
-  } satisfies Section
+  return { title: pair.title, figures, markdown } satisfies Section
 }
 
 async function interleaved(
@@ -72,31 +105,36 @@ async function interleaved(
   return runs
 }
 
-function summarize(workload: Workload, runs: RunRecord[], figures: Figures): string {
+function summarize(pair: LongPair, workload: Workload, runs: RunRecord[], figures: Figures): string {
   const valid = runs.filter((r) => r.outcome === 'valid')
   const of = (cell: string) => valid.filter((r) => r.cell === cell)
-  const [eos, alo] = PAIR.map(of) as [RunRecord[], RunRecord[]]
+  const [first, second] = pair.cells.map(of) as [RunRecord[], RunRecord[]]
   const rate = (rs: RunRecord[]) => median(rs.map((r) => r.recordsPerSec ?? Number.NaN))
   const cpu = (rs: RunRecord[]) => median(rs.map((r) => r.cpuMicrosPerRecord ?? Number.NaN))
-  const pairs = eos
-    .map((e) => [e, alo.find((a) => a.run === e.run)] as const)
+  const pairs = first
+    .map((e) => [e, second.find((a) => a.run === e.run)] as const)
     .filter(([, a]) => a?.recordsPerSec)
     .map(([e, a]) => e.recordsPerSec! / a!.recordsPerSec!)
-  const key = `long.${workload.id}`
-  const [eosRate, aloRate, paired] = [rate(eos), rate(alo), median(pairs)]
-  const ratio = eosRate && aloRate ? eosRate / aloRate : undefined
-  const checkpoints = median(eos.map((r) => r.extra?.checkpoints ?? Number.NaN))
+  const key = `${pair.name}.${workload.id}`
+  const [firstRate, secondRate, paired] = [rate(first), rate(second), median(pairs)]
+  const ratio = firstRate && secondRate ? firstRate / secondRate : undefined
+  const [firstCpu, secondCpu] = [cpu(first), cpu(second)]
+  const checkpoints = median(first.map((r) => r.extra?.checkpoints ?? Number.NaN))
   Object.assign(figures, {
-    [`${key}.ours.eos.10s.recordsPerSec`]: round(eosRate, 0),
-    [`${key}.ours.alo.10s.recordsPerSec`]: round(aloRate, 0),
-    [`${key}.ours.eos.10s.cpuMicrosPerRecord`]: round(cpu(eos), 1),
-    [`${key}.ours.alo.10s.cpuMicrosPerRecord`]: round(cpu(alo), 1),
-    [`${key}.ratio.oursEosOverOursAlo.10s.recordsPerSec`]: round(ratio, 2),
-    [`${key}.ratio.oursEosOverOursAlo.10s.pairedMedian`]: round(paired, 2),
-    [`${key}.ours.eos.10s.checkpoints`]: round(checkpoints, 0),
+    [`${key}.${pair.cells[0]}.recordsPerSec`]: round(firstRate, 0),
+    [`${key}.${pair.cells[1]}.recordsPerSec`]: round(secondRate, 0),
+    [`${key}.${pair.cells[0]}.cpuMicrosPerRecord`]: round(firstCpu, 1),
+    [`${key}.${pair.cells[1]}.cpuMicrosPerRecord`]: round(secondCpu, 1),
+    [`${key}.ratio.${pair.ratio}.recordsPerSec`]: round(ratio, 2),
+    [`${key}.ratio.${pair.ratio}.pairedMedian`]: round(paired, 2),
+    [`${key}.ratio.${pair.ratio}.cpuMicrosPerRecord`]: round(
+      firstCpu && secondCpu ? firstCpu / secondCpu : undefined,
+      2,
+    ),
+    [`${key}.${pair.cells[0]}.checkpoints`]: round(checkpoints, 0),
     [`${key}.validRuns`]: valid.length,
   })
   const n = (v: number | undefined, digits = 0) =>
     v === undefined ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
-  return `| ${workload.id} | ${n(eosRate)} | ${n(aloRate)} | ${n(ratio, 2)} | ${n(paired, 2)} (${pairs.map((p) => p.toFixed(2)).join(', ')}) | ${n(cpu(eos), 1)} / ${n(cpu(alo), 1)} | ${n(checkpoints)} | ${valid.length}/${runs.length} |`
+  return `| ${workload.id} | ${n(firstRate)} | ${n(secondRate)} | ${n(ratio, 2)} | ${n(paired, 2)} (${pairs.map((p) => p.toFixed(2)).join(', ')}) | ${n(firstCpu, 1)} / ${n(secondCpu, 1)} | ${n(checkpoints)} | ${valid.length}/${runs.length} |`
 }
