@@ -72,8 +72,23 @@ async function main(): Promise<void> {
       })) as StreamJob
 
     // 1. kubectl apply → every worker Ready, and each pod from first seen to Ready.
+    // Helm waits for the operator, not for the API server to serve its CRD: wait for that, and
+    // retry the 503 "CustomResourceDefinitions … are available" answer a while, as the demo does.
+    await tools.kubectl(['wait', '--for=condition=Established', 'crd/streamjobs.exactly.dev', '--timeout=60s'])
     const applied = Date.now()
-    await tools.kubectl(['apply', '-f', '-'], JSON.stringify(manifest(kafka!.bootstrap, s3!)))
+    const body = JSON.stringify(manifest(kafka!.bootstrap, s3!))
+    await waitFor(
+      'the StreamJob is accepted',
+      () =>
+        tools.kubectl(['apply', '-f', '-'], body).then(
+          () => true,
+          (error: Error) => {
+            if (!/CustomResourceDefinitions are created/.test(error.message)) throw error
+            return false
+          },
+        ),
+      30_000,
+    )
     const seen = new Map<string, number>()
     const ready = new Map<string, number>()
     await waitFor(
