@@ -21,7 +21,7 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@k
 import { parse } from 'yaml'
 import { GROUP, PLURAL, VERSION } from '../operator/kube/kube-api.ts'
 import { PooledKubeConfig } from '../operator/kube/pooled-kube-config.ts'
-import { kubeTools } from '../stack/kubectl.ts'
+import { kubeTools, waitForStreamJobCrd } from '../stack/kubectl.ts'
 import { freePort } from '../stack/ports.ts'
 import { REPO_ROOT } from '../stack/repo-root.ts'
 import type { StackInfo } from '../stack/stack.ts'
@@ -85,7 +85,7 @@ async function measure(info: StackInfo): Promise<void> {
     join(REPO_ROOT, 'crds/streamjobs.exactly.dev.yaml'),
   ])
   // On a fresh control plane the API server serves StreamJobs only once the CRD is Established.
-  await tools.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/streamjobs.exactly.dev'])
+  await waitForStreamJobCrd((args) => tools.kubectl(args))
   const namespace = `bench-${Date.now().toString(36)}`
   await core.createNamespace({ body: { metadata: { name: namespace } } })
   const policy = await installFinalizerPolicy(tools, namespace)

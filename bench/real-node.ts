@@ -18,7 +18,7 @@ import { chaos } from '../stack/demo/chaos.ts'
 import { installOperator } from '../stack/demo/install-operator.ts'
 import { prepareNamespace } from '../stack/demo/prepare-namespace.ts'
 import { createTopics } from '../stack/demo/topics.ts'
-import { kubeTools } from '../stack/kubectl.ts'
+import { kubeTools, waitForStreamJobCrd } from '../stack/kubectl.ts'
 import { containerPid } from '../stack/real-node/pod-inspect.ts'
 import { killAllNow, startStack } from '../stack/stack.ts'
 import { waitFor } from '../stack/wait.ts'
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     // 1. kubectl apply → every worker Ready, and each pod from first seen to Ready.
     // Helm waits for the operator, not for the API server to serve its CRD: wait for that, and
     // retry the 503 "CustomResourceDefinitions … are available" answer a while, as the demo does.
-    await tools.kubectl(['wait', '--for=condition=Established', 'crd/streamjobs.exactly.dev', '--timeout=60s'])
+    await waitForStreamJobCrd((args) => tools.kubectl(args))
     const applied = Date.now()
     const body = JSON.stringify(manifest(kafka!.bootstrap, s3!))
     await waitFor(

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { componentDir } from './components.ts'
 import { type CommandResult, failureMessage, runCommand } from './run-command.ts'
+import { waitFor } from './wait.ts'
 
 export type KubeCli = 'kubectl' | 'helm'
 
@@ -70,4 +71,24 @@ export async function kubeTools(options: KubeToolsOptions = {}): Promise<KubeToo
     kubectl: (args, input) => checked('kubectl', args, input),
     helm: (args, input) => checked('helm', args, input),
   }
+}
+
+/**
+ * Waits until the API server serves the StreamJob CRD (its Established condition is True).
+ * Not `kubectl wait --for=condition=Established`: asked before the CRD has any condition, that
+ * fails at once ("status.conditions accessor error: <nil> is of the type <nil>") instead of
+ * waiting, which failed a CI run.
+ */
+export async function waitForStreamJobCrd(
+  kubectl: (args: readonly string[]) => Promise<string>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const established = '{.status.conditions[?(@.type=="Established")].status}'
+  await waitFor(
+    'the StreamJob CRD is Established',
+    async () =>
+      (await kubectl(['get', 'crd/streamjobs.exactly.dev', '-o', `jsonpath=${established}`])).trim() === 'True',
+    timeoutMs,
+    { intervalMs: 200 },
+  )
 }

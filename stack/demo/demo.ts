@@ -11,7 +11,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { componentDir } from '../components.ts'
-import { type KubeTools, kubeTools } from '../kubectl.ts'
+import { type KubeTools, kubeTools, waitForStreamJobCrd } from '../kubectl.ts'
 import { startStack } from '../stack.ts'
 import { waitFor } from '../wait.ts'
 import { chaos as makeChaos } from './chaos.ts'
@@ -206,7 +206,7 @@ async function printHowToReach(kubeconfig: string): Promise<void> {
  * the demo, for a while, and only on that answer.
  */
 async function applyJob(tools: KubeTools, yaml: string): Promise<string> {
-  await tools.kubectl(['wait', '--for=condition=Established', 'crd/streamjobs.exactly.dev', '--timeout=60s'])
+  await waitForStreamJobCrd((args) => tools.kubectl(args))
   let refused: string | undefined
   const apply = () =>
     tools.kubectl(['-n', NAMESPACE, 'apply', '-f', '-'], yaml).catch((error: Error) => {

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { waitForStreamJobCrd } from '../../../stack/kubectl.ts'
 import { waitFor as eventually } from '../../../stack/wait.ts'
 import { CHART_CRD, CHART_DIR, helm, kubectl, REPO_CRD, templateText } from './chart.ts'
 import {
@@ -60,7 +61,7 @@ describe('charts/exactly on the cluster', () => {
       true,
     )
     await applyChartCrd()
-    await ok(kubectl(chart.kubeconfig, ['wait', '--for=condition=Established', 'crd/streamjobs.exactly.dev']))
+    await waitForStreamJobCrd((args) => ok(kubectl(chart.kubeconfig, [...args])))
 
     // The warning is live in this namespace: a Deployment without a security context gets one.
     const plain = ['create', 'deployment', 'plain', '--image=exactly:dev', '--dry-run=server']

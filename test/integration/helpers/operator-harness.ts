@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node'
 import type { StreamJob } from '../../../operator/api/streamjob-types.ts'
 import { GROUP, KubeApi, PLURAL, VERSION } from '../../../operator/kube/kube-api.ts'
-import { type KubeTools, kubeTools } from '../../../stack/kubectl.ts'
+import { type KubeTools, kubeTools, waitForStreamJobCrd } from '../../../stack/kubectl.ts'
 import { containerPid, tailContainerLogs } from '../../../stack/real-node/pod-inspect.ts'
 import { REPO_ROOT } from '../../../stack/repo-root.ts'
 import type { StackInfo } from '../../../stack/stack.ts'
@@ -71,7 +71,7 @@ export class OperatorHarness {
   async install(): Promise<void> {
     const s3 = this.stack.s3!
     await applyStreamJobCrd(await this.tools())
-    await this.kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/streamjobs.exactly.dev')
+    await waitForStreamJobCrd((args) => this.kubectl(...args))
     this.namespace = await createNamespace(this.core, this.prefix)
     await this.core.createNamespacedSecret({
       namespace: this.namespace,
