@@ -92,3 +92,20 @@ export async function waitForStreamJobCrd(
     { intervalMs: 200 },
   )
 }
+
+/**
+ * `kubectl apply -f -` of StreamJobs once the API server serves them. Helm waits for the operator
+ * pods, not for the API server to serve the CRD it created: the first create may still be
+ * answered 503 "There can be a delay between when CustomResourceDefinitions are created and when
+ * they are available". A user retries; so does this, for a while, and only on that answer.
+ */
+export async function applyStreamJobs(tools: KubeTools, yaml: string, args: readonly string[] = []): Promise<string> {
+  await waitForStreamJobCrd((crdArgs) => tools.kubectl(crdArgs))
+  let refused: string | undefined
+  const apply = () =>
+    tools.kubectl([...args, 'apply', '-f', '-'], yaml).catch((error: Error) => {
+      if (!/ServiceUnavailable|There can be a delay/.test(error.message)) refused = error.message
+      throw error
+    })
+  return waitFor('the API server accepts the StreamJob', apply, 30_000, { intervalMs: 500, failure: () => refused })
+}

@@ -11,7 +11,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { componentDir } from '../components.ts'
-import { type KubeTools, kubeTools, waitForStreamJobCrd } from '../kubectl.ts'
+import { applyStreamJobs, kubeTools } from '../kubectl.ts'
 import { startStack } from '../stack.ts'
 import { waitFor } from '../wait.ts'
 import { chaos as makeChaos } from './chaos.ts'
@@ -110,7 +110,10 @@ async function demo(): Promise<void> {
   say.step(`Applying ${MANIFEST_PATH} (parallelism ${manifest.parallelism})`)
   say.note('The file as a user would apply it; the demo only points its addresses at the local stack:')
   for (const change of manifest.changes) say.note(`  ${change}`)
-  say.ran(`kubectl -n ${NAMESPACE} apply -f ${MANIFEST_PATH}`, await applyJob(tools, manifest.yaml))
+  say.ran(
+    `kubectl -n ${NAMESPACE} apply -f ${MANIFEST_PATH}`,
+    await applyStreamJobs(tools, manifest.yaml, ['-n', NAMESPACE]),
+  )
   say.note(
     `Producing ${say.count(COMMANDS)} bank commands (deposits and transfers among ${ACCOUNTS} accounts, seed ${seed}) to ${manifest.commandsTopic} at ${PER_SECOND}/s, in the background.`,
   )
@@ -197,21 +200,4 @@ async function printHowToReach(kubeconfig: string): Promise<void> {
   say.command(`kubectl -n ${NAMESPACE} describe sj bank-transfers`)
   say.command('make status    # Kafka and S3 addresses')
   say.command('make down      # stop it')
-}
-
-/**
- * Helm waits for the operator pods, not for the API server to serve the CRD it created: the
- * first create may still be answered 503 "There can be a delay between when
- * CustomResourceDefinitions are created and when they are available". A user retries; so does
- * the demo, for a while, and only on that answer.
- */
-async function applyJob(tools: KubeTools, yaml: string): Promise<string> {
-  await waitForStreamJobCrd((args) => tools.kubectl(args))
-  let refused: string | undefined
-  const apply = () =>
-    tools.kubectl(['-n', NAMESPACE, 'apply', '-f', '-'], yaml).catch((error: Error) => {
-      if (!/ServiceUnavailable|There can be a delay/.test(error.message)) refused = error.message
-      throw error
-    })
-  return waitFor('the API server accepts the StreamJob', apply, 30_000, { intervalMs: 500, failure: () => refused })
 }
