@@ -21,13 +21,25 @@ export const STOP_ISSUED_AT_HEADER = 'x-exactly-stop-issued-at'
 /** How far the issue time may be from the worker's clock; a captured request is useless after it. */
 export const STOP_MAX_SKEW_MS = 5 * 60_000
 
-/** The signed text: the target and the time, nothing a third party could reuse for another worker. */
-export function stopRequestText(target: StopTarget, issuedAtMs: number): string {
-  return `exactly-stop\n${target.jobUid}\ng${target.generation}\ns${target.slot}\na${target.attempt}\n${issuedAtMs}`
+/**
+ * What a signed request asks of a worker: to stop, or a step of a savepoint taken while the job
+ * runs (contract/worker-savepoint.ts). The command is part of the signed text, so a signature for
+ * one command, or for one savepoint, is worth nothing for another.
+ */
+export type WorkerCommand = 'stop' | `savepoint-hold ${string}` | `savepoint-release ${string}`
+
+/** The signed text: command, target and time, nothing a third party could reuse for another worker. */
+export function stopRequestText(target: StopTarget, issuedAtMs: number, command: WorkerCommand = 'stop'): string {
+  return `exactly-${command}\n${target.jobUid}\ng${target.generation}\ns${target.slot}\na${target.attempt}\n${issuedAtMs}`
 }
 
-export function signStopRequest(privateKey: KeyObject, target: StopTarget, nowMs: number): Record<string, string> {
-  const signature = sign(null, Buffer.from(stopRequestText(target, nowMs)), privateKey)
+export function signStopRequest(
+  privateKey: KeyObject,
+  target: StopTarget,
+  nowMs: number,
+  command: WorkerCommand = 'stop',
+): Record<string, string> {
+  const signature = sign(null, Buffer.from(stopRequestText(target, nowMs, command)), privateKey)
   return { [STOP_SIGNATURE_HEADER]: signature.toString('base64'), [STOP_ISSUED_AT_HEADER]: String(nowMs) }
 }
 
@@ -37,21 +49,25 @@ export function refuseStopRequest(
   target: StopTarget,
   headers: { get(name: string): string | null },
   nowMs: number,
+  command: WorkerCommand = 'stop',
 ): string | undefined {
-  if (!publicKeyPem) return 'this worker takes no stop requests over HTTP (no stop key in its config): send SIGTERM'
+  const what = command === 'stop' ? 'stop' : 'savepoint'
+  if (!publicKeyPem)
+    return `this worker takes no ${what} requests over HTTP (no stop key in its config)${what === 'stop' ? ': send SIGTERM' : ''}`
   const signature = headers.get(STOP_SIGNATURE_HEADER)
   const issuedAt = Number(headers.get(STOP_ISSUED_AT_HEADER))
   if (!signature || !Number.isFinite(issuedAt)) {
-    return `a stop request must carry ${STOP_SIGNATURE_HEADER} and ${STOP_ISSUED_AT_HEADER}`
+    return `a ${what} request must carry ${STOP_SIGNATURE_HEADER} and ${STOP_ISSUED_AT_HEADER}`
   }
-  if (Math.abs(nowMs - issuedAt) > STOP_MAX_SKEW_MS) return 'the stop request was not issued within the last 5 minutes'
+  if (Math.abs(nowMs - issuedAt) > STOP_MAX_SKEW_MS)
+    return `the ${what} request was not issued within the last 5 minutes`
   let key: KeyObject
   try {
     key = createPublicKey(publicKeyPem)
   } catch {
     return 'the stop key in the worker config is not a public key'
   }
-  const text = Buffer.from(stopRequestText(target, issuedAt))
+  const text = Buffer.from(stopRequestText(target, issuedAt, command))
   const valid = (() => {
     try {
       return verify(null, text, key, Buffer.from(signature, 'base64'))
@@ -59,7 +75,7 @@ export function refuseStopRequest(
       return false
     }
   })()
-  return valid ? undefined : 'the stop request is not signed by the operator for this worker'
+  return valid ? undefined : `the ${what} request is not signed by the operator for this worker`
 }
 
 /** The operator's key pair: from PEM (a Secret the chart keeps), or a new one for this process. */

@@ -67,6 +67,23 @@ export const workerAlarmSchema = z.object({
 })
 export type WorkerAlarm = z.output<typeof workerAlarmSchema>
 
+/**
+ * This worker's part in a savepoint taken while the job runs (contract/worker-savepoint.ts):
+ * `cutting` until its cut checkpoint is stored and copied, then `holding` (committing nothing
+ * past the cut) until released or `holdRemainingMs` runs out; `released` after; slot 0 then
+ * `written` once the savepoint's manifest is; `failed` with a message when its part could not be.
+ */
+export const workerSavepointSchema = z.object({
+  name: text(128),
+  state: z.enum(['cutting', 'holding', 'released', 'written', 'failed']),
+  /** The checkpoint that is this slot's cut. */
+  checkpointId: count.exactOptional(),
+  /** While cutting or holding: how long the worker still holds before it gives the savepoint up. */
+  holdRemainingMs: count.exactOptional(),
+  message: text(WORKER_STATUS_LIMITS.message).exactOptional(),
+})
+export type WorkerSavepoint = z.output<typeof workerSavepointSchema>
+
 /** Unknown fields are dropped, so a newer worker's additions do not disturb an older operator. */
 export const workerStatusSchema = z.object({
   formatVersion: z.literal(1),
@@ -96,6 +113,7 @@ export const workerStatusSchema = z.object({
   restoreDurationMs: z.number().min(0).exactOptional(),
   /** Transactions the coordinator had forgotten that this worker's recovery closed with a marker. */
   hangingTransactionsClosed: count.exactOptional(),
+  savepoint: workerSavepointSchema.exactOptional(),
   failure: z
     .object({ reason: text(WORKER_STATUS_LIMITS.reason), message: text(WORKER_STATUS_LIMITS.message) })
     .exactOptional(),

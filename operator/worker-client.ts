@@ -1,10 +1,11 @@
 /**
  * The operator's side of the worker HTTP contract (runtime/worker/handlers.ts): read a worker's
- * /status, ask it to stop with POST /stop. Short timeouts: a worker that does not answer is
+ * /status, ask it to stop with POST /stop, take a savepoint's steps. Short timeouts: a worker that does not answer is
  * reported as such, never waited for.
  */
 
 import { WORKER_PORT } from '../contract/defaults.ts'
+import { type SavepointStep, savepointStepPath } from '../contract/worker-savepoint.ts'
 import { parseWorkerStatus, type WorkerStatus } from '../contract/worker-status.ts'
 
 const TIMEOUT_MS = 1500
@@ -87,8 +88,22 @@ export async function requestWorkerStop(
   signed: Record<string, string>,
   port = WORKER_PORT,
 ): Promise<boolean> {
+  return postSigned(podIP, '/stop', signed, port)
+}
+
+/** A savepoint step (contract/worker-savepoint.ts), signed for it: true once the worker took it (202). */
+export async function requestWorkerSavepointStep(
+  podIP: string,
+  step: SavepointStep,
+  signed: Record<string, string>,
+  port = WORKER_PORT,
+): Promise<boolean> {
+  return postSigned(podIP, savepointStepPath(step), signed, port)
+}
+
+async function postSigned(podIP: string, path: string, signed: Record<string, string>, port: number) {
   try {
-    const res = await fetch(`http://${podIP}:${port}/stop`, {
+    const res = await fetch(`http://${podIP}:${port}${path}`, {
       method: 'POST',
       headers: signed,
       signal: AbortSignal.timeout(TIMEOUT_MS),

@@ -143,6 +143,24 @@ const savepoint = obj(
   { required: ['name'] },
 )
 
+const runningSavepoint = obj(
+  'A savepoint being taken while the job runs: every worker cuts at its next checkpoint and holds its ' +
+    'commits until all have cut; then worker 0 writes it.',
+  {
+    name: str('Savepoint name.'),
+    trigger: str('The spec.savepointTrigger value that requested it.'),
+    generation: int('The generation it is taken of.', { minimum: 1 }),
+    startedAt: timestamp('When it was asked for.'),
+    stage: str(
+      'Holding (the workers cut and hold), Writing (released; worker 0 writes the manifest) or Abandoned ' +
+        '(it could not be taken while running: the job is stopped to take it).',
+      { enum: ['Holding', 'Writing', 'Abandoned'] },
+    ),
+    reason: str('Why it was abandoned.', { maxLength: 4096 }),
+  },
+  { required: ['name', 'generation', 'startedAt', 'stage'] },
+)
+
 export const statusSchema: Schema = obj('The observed state of the job, written by the operator.', {
   observedGeneration: int64('metadata.generation of the spec the operator last acted on.'),
   phase: str(
@@ -184,4 +202,5 @@ export const statusSchema: Schema = obj('The observed state of the job, written 
     'x-kubernetes-list-type': 'map',
     'x-kubernetes-list-map-keys': ['name'],
   }),
+  runningSavepoint,
 })

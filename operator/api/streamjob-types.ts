@@ -149,6 +149,17 @@ export interface LayoutTransition {
   recoverAttempts?: number
 }
 
+/** A savepoint being taken while the job runs (operator/reconcile/running-savepoint.ts). */
+export interface RunningSavepointStatus {
+  name: string
+  trigger?: string
+  generation: number
+  startedAt: string
+  /** Holding: every slot cuts and holds; Writing: released, slot 0 writes it; Abandoned: taken by a stop instead. */
+  stage: 'Holding' | 'Writing' | 'Abandoned'
+  reason?: string
+}
+
 export interface StreamJobStatus {
   observedGeneration?: number
   phase?: JobPhase
@@ -165,6 +176,7 @@ export interface StreamJobStatus {
   restarts?: number
   lastFailure?: { time: string; slot?: number; pod?: string; attempt?: number; reason: string; message?: string }
   savepoints?: Array<{ name: string; trigger?: string; completedAt?: string; uri?: string }>
+  runningSavepoint?: RunningSavepointStatus
 }
 
 export interface StreamJob {

@@ -3,7 +3,8 @@
  * function per action kind, in the plan's order, then the status (once, only when it changed),
  * the Events, and last letting go of the object, which may vanish at once.
  *
- *   applyPlan: addFinalizer | ensureNetworkPolicy | ensurePodDisruptionBudget | createPod | deletePod | stopWorker (each action) → patchStatus
+ *   applyPlan: addFinalizer | ensureNetworkPolicy | ensurePodDisruptionBudget | createPod | deletePod | stopWorker
+ *              | savepointStep (each action) → patchStatus
  *              → countRestarts → recordEvents → releaseFinalizer (when the plan removes it)
  *
  * A step that fails throws an ApplyError naming the step and carrying the status the pass meant
@@ -13,6 +14,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { Logger } from 'pino'
 import type { StopTarget } from '../../contract/stop-request.ts'
+import type { SavepointStep } from '../../contract/worker-savepoint.ts'
 import type { StreamJob, StreamJobStatus } from '../api/streamjob-types.ts'
 import type { Clock } from '../clock.ts'
 import type { KubeApi } from '../kube/kube-api.ts'
@@ -42,6 +44,8 @@ export interface ApplyContext {
   clock: Clock
   /** A signed POST /stop to a worker (worker-client.ts): true once the worker took the request. */
   requestStop(podIP: string, target: StopTarget): Promise<boolean>
+  /** A signed savepoint step to a worker: true once the worker took it. */
+  requestSavepointStep(podIP: string, target: StopTarget, step: SavepointStep): Promise<boolean>
   /** Our write returned `job`, superseding these resourceVersions: the controller reads it until its cache catches up. */
   remember(superseded: ReadonlyArray<string | undefined>, job: StreamJob): void
 }
@@ -120,6 +124,8 @@ async function applyAction(ctx: ApplyContext, pass: Pass, action: Action): Promi
       return deletePod(ctx, pass.job.metadata.namespace, action)
     case 'stopWorker':
       return stopWorker(ctx, pass.job, action)
+    case 'savepointStep':
+      return savepointStep(ctx, pass.job, action)
     default: {
       const unknown: never = action
       throw new TypeError(`Cannot apply action "${(unknown as Action).kind}": no step for it`)
@@ -198,6 +204,21 @@ async function stopWorker(
   // Not an error: the request is repeated on every pass until the worker has exited.
   if (!(await ctx.requestStop(action.podIP, target)))
     ctx.log.warn({ pod: action.pod }, 'the worker did not take the stop request yet')
+}
+
+async function savepointStep(
+  ctx: ApplyContext,
+  job: StreamJob,
+  action: Extract<Action, { kind: 'savepointStep' }>,
+): Promise<void> {
+  const { generation, slot, attempt, step } = action
+  const target = { jobUid: job.metadata.uid ?? '', generation, slot, attempt }
+  // Not an error either: the next pass reads where the worker is and asks again.
+  if (!(await ctx.requestSavepointStep(action.podIP, target, step)))
+    ctx.log.warn(
+      { pod: action.pod, savepoint: step.name, step: step.step },
+      'the worker did not take the savepoint step',
+    )
 }
 
 async function patchStatus(ctx: ApplyContext, pass: Pass): Promise<void> {

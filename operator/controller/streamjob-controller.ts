@@ -10,6 +10,7 @@
 import type { KeyObject } from 'node:crypto'
 import type { Logger } from 'pino'
 import { signStopRequest } from '../../contract/stop-request.ts'
+import { savepointStepCommand } from '../../contract/worker-savepoint.ts'
 import type { WorkerStatus } from '../../contract/worker-status.ts'
 import type { StreamJob } from '../api/streamjob-types.ts'
 import type { Clock } from '../clock.ts'
@@ -21,7 +22,7 @@ import { type KafkaSecretsState, kafkaAccess, kafkaSecretsState } from '../model
 import type { OperatorMetrics } from '../operator-metrics.ts'
 import { type DecideSettings, decide } from '../reconcile/decide.ts'
 import { type Observed, observePod } from '../reconcile/observed.ts'
-import { readWorkerStatus, requestWorkerStop } from '../worker-client.ts'
+import { readWorkerStatus, requestWorkerSavepointStep, requestWorkerStop } from '../worker-client.ts'
 import { type ApplyContext, applyPlan } from './apply-plan.ts'
 import { ReconcileQueue, type ReconcileResult } from './reconcile-queue.ts'
 
@@ -125,6 +126,12 @@ export class StreamJobController {
       clock,
       requestStop: (podIP, target) =>
         requestWorkerStop(podIP, signStopRequest(this.#o.stopSigningKey, target, this.#o.clock.now())),
+      requestSavepointStep: (podIP, target, step) =>
+        requestWorkerSavepointStep(
+          podIP,
+          step,
+          signStopRequest(this.#o.stopSigningKey, target, this.#o.clock.now(), savepointStepCommand(step)),
+        ),
       remember: (superseded, written) => this.#remember(key, superseded, written),
     }
   }

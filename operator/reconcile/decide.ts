@@ -23,6 +23,7 @@ import type { Observed } from './observed.ts'
 import type { Plan } from './plan.ts'
 import { blockedPods } from './pod-blocks.ts'
 import { resetRestartsWhenStable } from './restart-policy.ts'
+import { decideRunningSavepoint, savepointUnderWay, takesSavepointWhileRunning } from './running-savepoint.ts'
 import { pendingSavepoint, savepointTaken } from './savepoints.ts'
 import { buildConditions, transactionsCleanAtStart } from './status.ts'
 import { recordUnrecordedFailures } from './unrecorded-failures.ts'
@@ -46,6 +47,9 @@ const EPISODE_EVENTS: ReadonlySet<string> = new Set([
   R.ContainerConfigInvalid,
   R.KafkaSecretMissing,
 ])
+
+/** How long a savepoint while running may take beyond checkpoint.timeout before a stop takes it. */
+const SAVEPOINT_MARGIN_MS = 60_000
 
 /** Seconds a worker gets between SIGTERM and SIGKILL, beyond checkpoint.timeout, to stop cleanly. */
 const STOP_MARGIN_SECONDS = 30
@@ -139,9 +143,13 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
 
   // A closed (suspended) job's storage still has to go when it is deleted: a recover pod does it.
   const storageToDelete = deleting && job.spec.checkpoint.storage.onJobDelete !== 'retain' && !!previous.current
-  if (!transition && (current.running || storageToDelete)) {
-    const savepoint = pendingSavepoint(job.spec.savepointTrigger, previous, current.generation)
+  // A savepoint under way while the job runs is let finish first (bounded by its timeout).
+  const waitForSavepoint = savepointUnderWay(previous) && !deleting
+  if (!transition && !waitForSavepoint && (current.running || storageToDelete)) {
     const restoring = restoreFrom !== undefined && restoreFrom !== '' && restoreFrom !== current.restoredFrom
+    const pending = pendingSavepoint(job.spec.savepointTrigger, previous, current.generation)
+    const unchanged = !restoring && current.revision === revision
+    const savepoint = pending && !takesSavepointWhileRunning(job, previous, unchanged) ? pending : undefined
     if (deleting) transition = startTransition('delete', current, now, draft)
     else if (job.spec.state === 'suspended') transition = startTransition('suspend', current, now, draft)
     else if (savepoint || restoring || current.revision !== revision) {
@@ -185,8 +193,10 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
     }
     const lost = recoveryFindings(observed.pods, closing)
     if (lost) draft.event('Warning', lost.reason, lost.message)
+    // Whatever was under way of a savepoint while running belonged to the closed generation.
+    const { runningSavepoint: _closed, ...withoutRunningSavepoint } = draft.status
     draft.status = {
-      ...draft.status,
+      ...withoutRunningSavepoint,
       restarts: 0,
       conditions: transactionsCleanAtStart(draft.status.conditions ?? [], current.generation, lost?.message, now),
       ...savepointTaken(job, transition, now, draft),
@@ -243,6 +253,15 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
   }
   const outcome = decideSlots(observed, current, settings, now, draft)
   draft.requeue(settings.statusPollMs)
+  decideRunningSavepoint({
+    observed,
+    generation: current.generation,
+    parallelism: current.parallelism,
+    allReady: outcome === 'allReady',
+    timeoutMs: durations.checkpointTimeoutMs + SAVEPOINT_MARGIN_MS,
+    now,
+    draft,
+  })
   switch (outcome) {
     case 'failed':
       return finish('Failed', draft.status.lastFailure?.message ?? 'A worker failed', current)

@@ -3,6 +3,7 @@
  * Events to record and when to look again. Plain data; `controller/apply-plan.ts` carries it out.
  */
 import type { V1NetworkPolicy, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node'
+import type { SavepointStep } from '../../contract/worker-savepoint.ts'
 import type { StreamJobStatus } from '../api/streamjob-types.ts'
 
 export type Action =
@@ -22,6 +23,16 @@ export type Action =
    * repeated while waiting.
    */
   | { kind: 'stopWorker'; pod: string; podIP: string; generation: number; slot: number; attempt: number }
+  /** A signed savepoint step (contract/worker-savepoint.ts); idempotent, so repeated until it shows. */
+  | {
+      kind: 'savepointStep'
+      pod: string
+      podIP: string
+      generation: number
+      slot: number
+      attempt: number
+      step: SavepointStep
+    }
 
 export interface PlannedEvent {
   type: 'Normal' | 'Warning'

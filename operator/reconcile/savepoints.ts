@@ -23,7 +23,11 @@ export function savepointsPastHistory(status: StreamJobStatus, maxCount: number)
 }
 
 export function savepointTaken(job: StreamJob, transition: LayoutTransition, now: number, draft: Draft) {
-  if (!transition.savepoint) return {}
+  return transition.savepoint ? savepointRecorded(job, transition.savepoint, now, draft) : {}
+}
+
+/** The status entry of savepoint `name`, now written, and its Events; the ones past the history drop out. */
+export function savepointRecorded(job: StreamJob, name: string, now: number, draft: Draft) {
   const disposed = new Set(savepointsPastHistory(draft.status, job.spec.savepointHistory.maxCount))
   if (disposed.size > 0) {
     draft.event(
@@ -32,14 +36,14 @@ export function savepointTaken(job: StreamJob, transition: LayoutTransition, now
       `Deleted savepoint(s) ${[...disposed].join(', ')}: past spec.savepointHistory.maxCount (${job.spec.savepointHistory.maxCount})`,
     )
   }
-  const where = `${jobStorage(job).path}savepoints/${transition.savepoint}/`
+  const where = `${jobStorage(job).path}savepoints/${name}/`
   draft.event(
     'Normal',
     'SavepointTaken',
-    `Savepoint "${transition.savepoint}" is stored at ${where}; start from it with spec.restoreFrom`,
+    `Savepoint "${name}" is stored at ${where}; start from it with spec.restoreFrom`,
   )
   const entry = {
-    name: transition.savepoint,
+    name,
     ...(job.spec.savepointTrigger ? { trigger: job.spec.savepointTrigger } : {}),
     completedAt: new Date(now).toISOString(),
     uri: where,

@@ -171,15 +171,24 @@ export async function writeSavepoint(
   name: string,
   point: RestorePoint,
 ): Promise<'written' | 'alreadyWritten'> {
-  const key = layout.savepointManifest(name)
   const tasks = await copyTaskObjects(store, point.tasks, {
     snapshot: (partition) => layout.savepointSnapshot(name, partition),
     delta: (partition, index) => layout.savepointDelta(name, partition, index),
   })
-  const bytes = encodeRestorePoint({ ...point, tasks })
-  if ((await store.putIfAbsent(key, bytes)).written) return 'written'
+  return writeSavepointDocument(store, layout, name, { ...point, tasks })
+}
+
+/** The savepoint's manifest, once; its tasks must name objects already under its directory. */
+export async function writeSavepointDocument(
+  store: ObjectStore,
+  layout: CheckpointLayout,
+  name: string,
+  point: RestorePoint,
+): Promise<'written' | 'alreadyWritten'> {
+  const key = layout.savepointManifest(name)
+  if ((await store.putIfAbsent(key, encodeRestorePoint(point))).written) return 'written'
   const existing = await readSavepoint(store, layout, name)
-  if (existing && isDeepStrictEqual(existing.tasks, tasks)) return 'alreadyWritten'
+  if (existing && isDeepStrictEqual(existing.tasks, point.tasks)) return 'alreadyWritten'
   throw new CheckpointConflictError(`Cannot write savepoint "${name}": "${key}" already exists with other tasks`)
 }
 

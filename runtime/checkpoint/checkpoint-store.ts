@@ -149,13 +149,6 @@ export class CheckpointStore implements SlotStorage {
       }
       chains.set(s.partition, chainAfter(s, key))
     }
-    if (head.checkpointId === c.checkpointId && head.checkpointAttempt === attempt)
-      return { checkpointId: c.checkpointId, bytes, chains }
-    if (head.checkpointId !== null && c.checkpointId <= head.checkpointId) {
-      throw new RangeError(`Cannot ${action}: the head is already at checkpoint ${head.checkpointId}`)
-    }
-    await Promise.all(uploads.map((u) => store.put(u.key, u.bytes)))
-    this.#o.onStep?.('after-snapshots', c.checkpointId)
     const stored = tasks.map((s) => {
       const chain = chains.get(s.partition)!
       return {
@@ -165,6 +158,13 @@ export class CheckpointStore implements SlotStorage {
         ...(chain.deltas.length > 0 ? { deltas: chain.deltas } : {}),
       }
     })
+    if (head.checkpointId === c.checkpointId && head.checkpointAttempt === attempt)
+      return { checkpointId: c.checkpointId, bytes, chains, tasks: stored }
+    if (head.checkpointId !== null && c.checkpointId <= head.checkpointId) {
+      throw new RangeError(`Cannot ${action}: the head is already at checkpoint ${head.checkpointId}`)
+    }
+    await Promise.all(uploads.map((u) => store.put(u.key, u.bytes)))
+    this.#o.onStep?.('after-snapshots', c.checkpointId)
     const manifest: Manifest = {
       formatVersion: chainFormatVersion(stored),
       job: { namespace: job.namespace, name: job.name, uid: job.uid },
@@ -182,7 +182,7 @@ export class CheckpointStore implements SlotStorage {
     this.#o.onStep?.('after-manifest', c.checkpointId)
     const committableDone = c.committable === null
     await this.#moveHead({ ...head, checkpointId: c.checkpointId, checkpointAttempt: attempt, committableDone }, action)
-    return { checkpointId: c.checkpointId, bytes, chains }
+    return { checkpointId: c.checkpointId, bytes, chains, tasks: stored }
   }
 
   async markCommittableDone(checkpointId: number): Promise<void> {

@@ -8,6 +8,7 @@
  *     g<generation>/s<slot>/chk-<id>-a<attempt>/task-<partition>.snap
  *     restore-points/g<generation>.json                             where generation g starts from
  *     savepoints/<name>/manifest.json, savepoints/<name>/task-<partition>[-d<i>].snap   copies: self-contained
+ *     savepoints/<name>/slot-<s>.json                  a running savepoint's part of slot s
  *
  * Why the attempt is part of a checkpoint's directory: after a crash between writing manifest k
  * and moving the head to k, the next attempt restores k-1 and takes checkpoint k again. With
@@ -73,6 +74,8 @@ export interface CheckpointLayout {
   savepointSnapshot(name: string, partition: number): string
   /** The `index`-th delta of a task's chain, copied into a savepoint. */
   savepointDelta(name: string, partition: number, index: number): string
+  /** One slot's tasks of a savepoint taken while running, until slot 0 writes the manifest from them. */
+  savepointPart(name: string, slot: number): string
   /** What a key of this job names (head, manifest, snapshot, restore point, savepoint object); undefined for other keys. */
   parse(key: string): ParsedCheckpointKey | undefined
 }
@@ -126,6 +129,7 @@ export function checkpointLayoutAt(jobDir: string): CheckpointLayout {
     savepointSnapshot: (name, partition) => `${savepointDir(name)}task-${integer('partition', partition, 0)}.snap`,
     savepointDelta: (name, partition, index) =>
       `${savepointDir(name)}task-${integer('partition', partition, 0)}-d${integer('delta index', index, 0)}.snap`,
+    savepointPart: (name, slot) => `${savepointDir(name)}slot-${integer('slot', slot, 0)}.json`,
     parse: (key) => parseSlotKey(key, jobDir),
   }
 }

@@ -7,6 +7,7 @@ import type { StateValue } from '../api/context.ts'
 import type { ProducerIdentity } from '../kafka/kafka-client.ts'
 import type { SnapshotChain } from '../state/snapshot-chain.ts'
 import type { TaskSnapshot } from '../state/task-snapshots.ts'
+import type { ManifestTask } from './manifest.ts'
 
 /** One task as a manifest, restore point or savepoint stores it: offsets and its state chain. */
 export interface StoredTask {
@@ -41,6 +42,8 @@ export interface StoredCheckpoint {
   /** Bytes uploaded by this checkpoint (deltas and snapshots written now, not the chains' totals). */
   bytes: number
   chains: Map<number, SnapshotChain>
+  /** The tasks as the manifest names them: what a savepoint taken while running copies. */
+  tasks: ManifestTask[]
 }
 
 export interface SlotStorage {

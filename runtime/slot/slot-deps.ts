@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import type { WorkerConfig } from '../../contract/worker-config.ts'
 import type { Job } from '../api/define-job.ts'
 import type { FailpointHook } from '../checkpoint/failpoint.ts'
+import type { ManifestTask } from '../checkpoint/manifest.ts'
 import type { SlotStorage } from '../checkpoint/slot-storage.ts'
 import type { KafkaClient } from '../kafka/kafka-client.ts'
 
@@ -48,11 +49,20 @@ export interface SlotMetrics {
   ownOutputWait: Count
 }
 
+/** Where a savepoint taken while running goes (runtime/checkpoint/savepoint-parts.ts). */
+export interface SavepointStorage {
+  writePart(name: string, checkpointId: number, tasks: readonly ManifestTask[]): Promise<void>
+  writeManifest(name: string, dispose: readonly string[]): Promise<'written' | 'alreadyWritten'>
+  drop(name: string): Promise<void>
+}
+
 export interface SlotDeps {
   config: WorkerConfig
   job: Job
   kafka: KafkaClient
   storage: SlotStorage
+  /** Absent: the slot takes no savepoints while running. */
+  savepoints?: SavepointStorage | undefined
   metrics: SlotMetrics
   log: Logger
   failpoint?: FailpointHook

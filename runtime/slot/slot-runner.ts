@@ -33,6 +33,8 @@ import { SlotChains } from '../state/task-snapshots.ts'
 import type { Task } from '../task/task.ts'
 import { type HangingWatch, startHangingWatch } from './hanging-watch.ts'
 import { processSlice, SlotLag } from './process-slice.ts'
+import { RunningSavepoint } from './running-savepoint.ts'
+import { maxHoldMs } from './savepoint-hold.ts'
 import type { SlotDeps } from './slot-deps.ts'
 import {
   CheckpointTimeoutError,
@@ -64,11 +66,19 @@ export class SlotRunner {
   #watch: HangingWatch | undefined
   /** Where lineage goes (spec.kafka.sink.lineageTopic), once recovery knows its partition count. */
   #lineage: { topic: string; partitions: number } | undefined
+  /** A savepoint taken while running: the operator's hold and release (contract/worker-savepoint.ts). */
+  readonly savepoint: RunningSavepoint
 
   constructor(deps: SlotDeps) {
     this.#deps = deps
     this.#now = deps.now ?? Date.now
     const c = deps.config
+    this.savepoint = new RunningSavepoint({
+      maxHoldMs: maxHoldMs(c.kafka.transactionTimeoutMs, c.checkpoint.timeoutMs),
+      storage: deps.savepoints,
+      slot: c.slot,
+      log: deps.log,
+    })
     this.status = initialWorkerStatus({
       namespace: c.job.namespace,
       name: c.job.name,
@@ -80,6 +90,13 @@ export class SlotRunner {
 
   requestStop(): void {
     this.#stopRequested = true
+    this.savepoint.stopping()
+  }
+
+  /** GET /status: the status with the savepoint's hold as of now. */
+  statusNow(): WorkerStatus {
+    const savepoint = this.savepoint.report(this.#now())
+    return savepoint ? { ...this.status, savepoint } : this.status
   }
 
   /** Restores, then runs until a stop request (resolves) or a failure (rejects). */
@@ -167,16 +184,19 @@ export class SlotRunner {
         if (this.#fatal) throw this.#fatal
         return
       }
-      if (decision.kind === 'barrier') {
+      // A savepoint's cut is taken at once; past it, no barrier until the release (savepoint-hold.ts).
+      const hold = this.savepoint.step(this.#cycle, this.#now())
+      if (hold === 'cut' || (decision.kind === 'barrier' && hold === 'none')) {
         await this.#barrier()
         continue
       }
       if (this.#tasks.length === 0) {
-        await sleep(Math.min(100, decision.dueInMs))
+        await sleep(decision.kind === 'none' ? Math.min(100, decision.dueInMs) : 100)
         continue
       }
       const fetchStarted = this.#now()
-      const slice = await reader.next(positions, Math.max(1, Math.min(100, decision.dueInMs)))
+      const waitMs = decision.kind === 'none' ? decision.dueInMs : 100
+      const slice = await reader.next(positions, Math.max(1, Math.min(100, waitMs)))
       this.status.recordsIn += processSlice(slice, byPartition, out, lag, this.#deps.metrics, this.#now())
       this.status.lag = lag.total()
       this.#caughtUp = slice.records === 0 && this.status.lag === 0
@@ -279,6 +299,7 @@ export class SlotRunner {
     this.#ownOutputCommitting = false
     this.#cycle = transitionCheckpoint(this.#cycle, 'Idle', this.#now())
     log.info({ checkpointId: k, durationMs, bytes: stored.bytes }, 'checkpoint complete and committed')
+    this.savepoint.checkpointDone(k, stored.tasks)
     void storage.applyRetention().catch((error) => log.warn({ error: String(error) }, 'retention failed'))
   }
 

@@ -7,10 +7,15 @@
  *   GET /status   WorkerStatus JSON (what the operator reads)
  *   POST /stop    graceful stop: final checkpoint, commit, exit 0 (202 Accepted), only when signed
  *                 by the operator for this worker (contract/stop-request.ts); 401 otherwise
+ *   POST /savepoint/hold, /savepoint/release
+ *                 a savepoint while running (contract/worker-savepoint.ts), signed the same way:
+ *                 202 taken, 400 bad parameters, 401 not the operator's, 409 refused here
  * Answers never quote a failure's message (it may hold record contents): /healthz names the
  * reason, /status carries the worker's public failure text.
  */
 import type { Registry } from 'prom-client'
+import type { WorkerCommand } from '../../contract/stop-request.ts'
+import { parseSavepointStep, type SavepointStep, savepointStepCommand } from '../../contract/worker-savepoint.ts'
 import type { WorkerStatus } from '../../contract/worker-status.ts'
 
 export interface WorkerEndpoints {
@@ -18,7 +23,8 @@ export interface WorkerEndpoints {
   registry: Registry
   requestStop(reason: string): void
   /** Undefined when `request` is a stop the operator signed for this worker; else why not. */
-  refuseStop(request: Request): string | undefined
+  refuseStop(request: Request, command?: WorkerCommand): string | undefined
+  savepoint(step: SavepointStep): { accepted: true } | { accepted: false; reason: string }
 }
 
 export function workerHandler(endpoints: WorkerEndpoints): (request: Request) => Promise<Response> {
@@ -48,7 +54,18 @@ export function workerHandler(endpoints: WorkerEndpoints): (request: Request) =>
       endpoints.requestStop('stop requested by the operator over HTTP')
       return text(202, 'stopping: final checkpoint, then exit\n')
     }
-    if (['/healthz', '/readyz', '/metrics', '/status', '/stop'].includes(pathname)) {
+    if (method === 'POST' && pathname.startsWith('/savepoint/')) {
+      const step = parseSavepointStep(new URL(request.url))
+      if (typeof step === 'string') return text(400, `not a savepoint request: ${step}\n`)
+      const refused = endpoints.refuseStop(request, savepointStepCommand(step))
+      if (refused) return text(401, `not taken: ${refused}\n`)
+      const answer = endpoints.savepoint(step)
+      return answer.accepted ? text(202, `savepoint ${step.step}: taken\n`) : text(409, `${answer.reason}\n`)
+    }
+    if (
+      ['/healthz', '/readyz', '/metrics', '/status', '/stop'].includes(pathname) ||
+      pathname.startsWith('/savepoint')
+    ) {
       return text(405, `${method} is not allowed on ${pathname}\n`)
     }
     return text(404, `no such endpoint ${pathname}; try /status, /metrics, /healthz, /readyz or POST /stop\n`)

@@ -11,11 +11,14 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { type Logger, pino } from 'pino'
 import { EXIT_FAILED, EXIT_NEEDS_A_PERSON, EXIT_STOPPED, EXIT_SUPERSEDED } from '../../contract/exit-codes.ts'
 import { serve } from '../../contract/serve-http.ts'
-import { refuseStopRequest } from '../../contract/stop-request.ts'
+import { refuseStopRequest, type WorkerCommand } from '../../contract/stop-request.ts'
 import { parseWorkerConfig, type WorkerConfig, WorkerConfigError } from '../../contract/worker-config.ts'
+import type { SavepointStep } from '../../contract/worker-savepoint.ts'
 import type { Job } from '../api/define-job.ts'
 import { CheckpointStore } from '../checkpoint/checkpoint-store.ts'
 import type { Failpoint } from '../checkpoint/failpoint.ts'
+import { checkpointLayout, storageJobName } from '../checkpoint/layout.ts'
+import { SavepointParts } from '../checkpoint/savepoint-parts.ts'
 import { aclHintsOf, KafkajsClient } from '../kafka/kafkajs/kafkajs-client.ts'
 import { reasonOf } from '../slot/slot-failures.ts'
 import { SlotRunner } from '../slot/slot-runner.ts'
@@ -118,11 +121,24 @@ export async function runWorker(
     retained: config.checkpoint.retained,
     onStep: failpoint,
   })
+  // At-least-once output is readable before its checkpoint: holding its commit would not make a cut.
+  const savepoints =
+    config.kafka.delivery === 'exactly-once'
+      ? new SavepointParts({
+          store: objects,
+          layout: checkpointLayout(s3.prefix, storageJobName(config.job, s3.uidDirectory)),
+          job: { namespace: config.job.namespace, name: config.job.name, uid: config.job.uid },
+          generation: config.generation,
+          slot: config.slot,
+          parallelism: config.parallelism,
+        })
+      : undefined
   const runner = new SlotRunner({
     config,
     job,
     kafka,
     storage,
+    savepoints,
     metrics,
     log,
     failpoint,
@@ -138,11 +154,16 @@ export async function runWorker(
   let server: Server | undefined
   try {
     const target = { jobUid: config.job.uid, generation: config.generation, slot: config.slot, attempt: config.attempt }
-    const refuseStop = (request: Request) => refuseStopRequest(config.stopKey, target, request.headers, Date.now())
-    server = await serve(
-      workerHandler({ status: () => runner.status, registry: metrics.registry, requestStop, refuseStop }),
-      http,
-    )
+    const refuseStop = (request: Request, command?: WorkerCommand) =>
+      refuseStopRequest(config.stopKey, target, request.headers, Date.now(), command)
+    const endpoints = {
+      status: () => runner.statusNow(),
+      registry: metrics.registry,
+      requestStop,
+      refuseStop,
+      savepoint: (step: SavepointStep) => runner.savepoint.take(step),
+    }
+    server = await serve(workerHandler(endpoints), http)
   } catch (error) {
     log.error({ err: error }, `Cannot serve the worker endpoints on ${http.host}:${http.port}`)
     return EXIT_FAILED

@@ -8,6 +8,7 @@ import {
   compareOutput,
   type ExpectedOutput,
   type InputRecord,
+  type OutputRecord,
   type VerifyReport,
 } from '../../../examples/verify-model.ts'
 import type { FetchedRecord } from '../../../runtime/kafka/kafka-client.ts'
@@ -67,4 +68,16 @@ export function differences(runtime: readonly FetchedRecord[], independent: read
   const onlyRuntime = [...a].filter((x) => !b.has(x)).map((x) => `only the runtime read ${x}`)
   const onlyIndependent = [...b].filter((x) => !a.has(x)).map((x) => `only the independent reader read ${x}`)
   return [...onlyRuntime, ...onlyIndependent].slice(0, limit)
+}
+
+/** `a` without one occurrence of each record of `b` (which must all be in `a`). */
+export function multisetMinus(a: readonly OutputRecord[], b: readonly OutputRecord[]): OutputRecord[] {
+  const id = (r: OutputRecord) => JSON.stringify([r.key, r.value])
+  const left = new Map<string, number>()
+  for (const r of b) left.set(id(r), (left.get(id(r)) ?? 0) + 1)
+  return a.filter((r) => {
+    const n = left.get(id(r)) ?? 0
+    if (n > 0) left.set(id(r), n - 1)
+    return n === 0
+  })
 }

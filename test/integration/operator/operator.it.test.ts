@@ -244,20 +244,35 @@ describe('exactly operator', () => {
     await auditOutput()
   })
 
-  it('a savepointTrigger takes a savepoint listed in status, and the job goes on exactly', async () => {
+  it('a savepointTrigger takes a savepoint while the job runs, listed in status, and the job goes on exactly', async () => {
+    const workerPods = async () =>
+      (await jobPods())
+        .map((p) => p.metadata?.name ?? '')
+        .filter((n) => /-g3-s\d+-a\d+$/.test(n))
+        .sort()
+    const podsBefore = await workerPods()
+    expect(podsBefore).toHaveLength(3)
+    const feeding = feed(200)
     await h.patchJob('counts', { spec: { savepointTrigger: 'before-upgrade' } })
-    const saved = await waitFor('the savepoint is listed and the job runs again', async () => {
+    const saved = await waitFor('the savepoint is listed', async () => {
       const j = await readJob()
-      return j.status?.savepoints?.length === 1 && j.status.phase === 'Running' ? j : undefined
+      return j.status?.savepoints?.length === 1 ? j : undefined
     })
     expect(saved.status?.savepoints?.[0]).toMatchObject({ name: 'sp-g3-before-upgrade', trigger: 'before-upgrade' })
-    expect(saved.status?.current?.generation).toBe(4)
+    // Taken while running: the same generation and the same worker pods, never stopped.
+    expect(saved.status?.current?.generation).toBe(3)
+    expect(saved.status?.phase).toBe('Running')
+    expect(saved.status?.runningSavepoint).toBeUndefined()
+    expect(await workerPods()).toEqual(podsBefore)
     const events = await h.core.listNamespacedEvent({
       namespace: h.namespace,
       fieldSelector: 'involvedObject.name=counts',
     })
-    expect(events.items.map((e) => e.reason)).toContain('SavepointTaken')
-    await feed(100)
+    const reasons = events.items.map((e) => e.reason)
+    expect(reasons).toContain('SavepointStarted')
+    expect(reasons).toContain('SavepointTaken')
+    expect(reasons).not.toContain('SavepointAbandoned')
+    await feeding
     await auditOutput()
   })
 
@@ -286,7 +301,7 @@ describe('exactly operator', () => {
   })
 
   it('deleting the StreamJob closes its generation and its storage but the savepoint; the name starts fresh again', async () => {
-    // Four generations (rescale, suspend, savepoint) went by: what they left is in this directory.
+    // Three generations (rescale, suspend) and a savepoint went by: what they left is in this directory.
     const storagePath = (await readJob()).status?.storagePath ?? ''
     const [, bucket, jobDir] = /^s3:\/\/([^/]+)\/(.+)$/.exec(storagePath) ?? []
     expect(bucket, `status.storagePath ${storagePath}`).toBe(stack.s3!.bucket)

@@ -99,6 +99,7 @@ describe('readWorkerStatus()', () => {
       registry: metrics.registry,
       requestStop: () => {},
       refuseStop: () => 'not in this test',
+      savepoint: () => ({ accepted: false as const, reason: 'not in this test' }),
     }
     const server = await serve(workerHandler(endpoints), { host: HOST, port: 0 })
     servers.push(server)

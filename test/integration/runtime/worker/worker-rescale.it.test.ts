@@ -7,12 +7,13 @@
  */
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { compareOutput, type OutputRecord } from '../../../../examples/verify-model.ts'
+import { compareOutput } from '../../../../examples/verify-model.ts'
 import { expectedWordCount } from '../../../../examples/word-count/expected.ts'
 import { checkpointLayout } from '../../../../runtime/checkpoint/layout.ts'
 import { readToEnd } from '../../../../runtime/kafka/read-to-end.ts'
 import { runExactly } from '../../../../stack/run-command.ts'
 import { createTopic } from '../../../../stack/topics.ts'
+import { multisetMinus } from '../../helpers/audit.ts'
 import { readCommitted } from '../../helpers/committed-reader.ts'
 import { produceSlowly } from '../../helpers/kafka.ts'
 import { objectStoreFor } from '../../helpers/s3.ts'
@@ -286,15 +287,3 @@ describe.concurrent('exactly recover and a new generation', () => {
     expect(again.stderr).toContain('Cannot delete savepoint b: nothing is stored under')
   })
 })
-
-/** `a` without one occurrence of each record of `b` (which must all be in `a`). */
-function multisetMinus(a: readonly OutputRecord[], b: readonly OutputRecord[]): OutputRecord[] {
-  const id = (r: OutputRecord) => JSON.stringify([r.key, r.value])
-  const left = new Map<string, number>()
-  for (const r of b) left.set(id(r), (left.get(id(r)) ?? 0) + 1)
-  return a.filter((r) => {
-    const n = left.get(id(r)) ?? 0
-    if (n > 0) left.set(id(r), n - 1)
-    return n === 0
-  })
-}

@@ -183,6 +183,13 @@ const STATUS_PATHS = [
   'savepoints?[].trigger?',
   'savepoints?[].completedAt?',
   'savepoints?[].uri?',
+  'runningSavepoint?',
+  'runningSavepoint?.name',
+  'runningSavepoint?.trigger?',
+  'runningSavepoint?.generation',
+  'runningSavepoint?.startedAt',
+  'runningSavepoint?.stage',
+  'runningSavepoint?.reason?',
 ] as const satisfies readonly PathOf<StreamJobStatus>[]
 
 type Unlisted =

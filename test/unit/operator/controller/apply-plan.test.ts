@@ -65,6 +65,8 @@ function fakeContext(fail: Partial<Record<string, Error>> = {}) {
     clock: { now: () => T0 },
     requestStop: (podIP, target) =>
       call(`requestStop ${podIP} ${target.jobUid}-g${target.generation}-s${target.slot}-a${target.attempt}`, true),
+    requestSavepointStep: (podIP, target, step) =>
+      call(`savepoint ${step.step} ${step.name} ${podIP} ${target.jobUid}-s${target.slot}-a${target.attempt}`, true),
     remember: (superseded, job) => void remembered.push([[...superseded], job.metadata.resourceVersion]),
   }
   return { ctx, calls, remembered, counted, labelled }

@@ -1,0 +1,137 @@
+/**
+ * A savepoint taken while the job runs (contract/worker-savepoint.ts), driven as the operator
+ * drives it: real worker processes of two slots take the signed hold, cut at their next
+ * checkpoint and hold their commits while they go on processing; released, slot 0 writes the
+ * savepoint. The job's own output stays exact, and the savepoint, restored by its URI into a new
+ * job with another name, storage prefix and output topic, writes exactly the output of the input
+ * past its offsets: a model of word count over the input says which, record by record.
+ */
+import { randomUUID } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { signStopRequest, stopKeyPair } from '../../../../contract/stop-request.ts'
+import { type SavepointStep, savepointStepCommand, savepointStepPath } from '../../../../contract/worker-savepoint.ts'
+import type { WorkerSavepoint } from '../../../../contract/worker-status.ts'
+import { compareOutput } from '../../../../examples/verify-model.ts'
+import { expectedWordCount } from '../../../../examples/word-count/expected.ts'
+import { checkpointLayout } from '../../../../runtime/checkpoint/layout.ts'
+import { decodeRestorePoint } from '../../../../runtime/checkpoint/manifest.ts'
+import { createTopic } from '../../../../stack/topics.ts'
+import { waitFor } from '../../../../stack/wait.ts'
+import { multisetMinus } from '../../helpers/audit.ts'
+import { readCommitted } from '../../helpers/committed-reader.ts'
+import { objectStoreFor } from '../../helpers/s3.ts'
+import { useScenarioContext, WordCountScenario } from '../../helpers/word-count-scenario.ts'
+import { runRecover, startWorker, type WorkerProcess } from '../../helpers/worker-process.ts'
+
+const ctx = useScenarioContext()
+const { stack } = ctx
+const objects = objectStoreFor(stack)
+const operator = stopKeyPair(undefined)
+
+describe('a savepoint while the job runs', () => {
+  it('cuts every slot at one moment without stopping it, and restores elsewhere into exactly the rest', async () => {
+    const run = await WordCountScenario.create(ctx, 'sp-running', {
+      parallelism: 2,
+      inputRecords: 3000,
+      stopKey: operator.publicKeyPem,
+    })
+    run.feed(100)
+    const workers = [await run.start(0, 1), await run.start(1, 1)]
+    const ask = (worker: WorkerProcess, slot: number, step: SavepointStep) =>
+      fetch(`http://127.0.0.1:${worker.port}${savepointStepPath(step)}`, {
+        method: 'POST',
+        headers: signStopRequest(
+          operator.privateKey,
+          { jobUid: run.job.uid, generation: 1, slot, attempt: 1 },
+          Date.now(),
+          savepointStepCommand(step),
+        ),
+        signal: AbortSignal.timeout(2000),
+      })
+    const part = async (worker: WorkerProcess) =>
+      (await worker.status()) as unknown as {
+        savepoint?: WorkerSavepoint
+        recordsIn: number
+        lastCheckpoint?: { id: number }
+      }
+    await waitFor(
+      'both slots checkpointed with records',
+      async () => (await Promise.all(workers.map(part))).every((s) => s.lastCheckpoint && s.recordsIn > 0),
+      60_000,
+    )
+
+    const name = 'sp-g1-live'
+    for (const [slot, worker] of workers.entries())
+      expect((await ask(worker, slot, { step: 'hold', name })).status).toBe(202)
+    const held = await waitFor(
+      'both slots hold',
+      async () => {
+        const parts = await Promise.all(workers.map(part))
+        return parts.every((s) => s.savepoint?.state === 'holding') ? parts : undefined
+      },
+      30_000,
+    )
+    for (const s of held) expect(s.savepoint?.holdRemainingMs).toBeGreaterThan(5000)
+    // Holding does not stop processing: records keep coming in while no commit goes past the cut.
+    await waitFor(
+      'the slots process while they hold',
+      async () => {
+        const parts = await Promise.all(workers.map(part))
+        const more = parts.reduce((n, s, i) => n + s.recordsIn - held[i]!.recordsIn, 0)
+        return parts.every((s) => s.savepoint?.state === 'holding') && more > 0 ? true : undefined
+      },
+      5000,
+    )
+    // Another savepoint while this one holds is refused.
+    expect((await ask(workers[1]!, 1, { step: 'hold', name: 'sp-g1-other' })).status).toBe(409)
+    for (const [slot, worker] of workers.entries())
+      expect((await ask(worker, slot, { step: 'release', name, keep: true, dispose: [] })).status).toBe(202)
+    await waitFor(
+      'slot 0 wrote the savepoint',
+      async () => ((await part(workers[0]!)).savepoint?.state === 'written' ? true : undefined),
+      30_000,
+    )
+    await run.runToEnd(workers)
+    await run.verify()
+
+    // What the savepoint covers: per partition, the input before its offsets.
+    const layout = checkpointLayout(run.job.prefix, { namespace: 'test', name: run.job.name })
+    const manifest = await objects.get(layout.savepointManifest(name))
+    expect(manifest, 'the savepoint manifest').toBeDefined()
+    const point = decodeRestorePoint(manifest!.body, layout.savepointManifest(name))
+    expect(point.tasks.map((t) => t.partition)).toEqual([0, 1])
+    const input = run.job.sourceTopics[0]!
+    const cut = new Map(point.tasks.map((t) => [t.partition, BigInt(t.offsets[input] ?? '0')]))
+    const all = await readCommitted(stack.kafka.bootstrap, input)
+    const covered = all.filter((r) => BigInt(r.offset) < cut.get(r.partition)!)
+    expect(covered.length, 'the cut is inside the input, not at either end').toBeGreaterThan(0)
+    expect(covered.length).toBeLessThan(all.length)
+
+    const uri = `s3://${stack.s3!.bucket}/${layout.savepointDir(name)}`
+    const moved = {
+      ...run.job,
+      name: 'sp-running-moved',
+      uid: randomUUID(),
+      parallelism: 1,
+      prefix: `worker-tests/moved-${randomUUID().slice(0, 8)}`,
+      sinkTopic: await createTopic(ctx.kafka, 'sp-running-moved-out', 2),
+    }
+    const started = await runRecover(stack, moved, {
+      generation: 0,
+      parallelism: 0,
+      nextGeneration: 1,
+      restore: { kind: 'savepointUri', uri },
+    })
+    expect(started.code, started.stderr).toBe(0)
+    await run.runToEnd([await startWorker(stack, moved, 0, { attempt: 1, generation: 1 })])
+    const onePass = expectedWordCount(all).records
+    const rest = multisetMinus(onePass, expectedWordCount(covered).records)
+    const report = compareOutput({ records: rest }, await readCommitted(stack.kafka.bootstrap, moved.sinkTopic))
+    expect({
+      duplicates: report.duplicates.slice(0, 5),
+      missing: report.missing.slice(0, 5),
+      unexpected: report.unexpected.slice(0, 5),
+      actual: report.actual,
+    }).toEqual({ duplicates: [], missing: [], unexpected: [], actual: all.length - covered.length })
+  })
+})
