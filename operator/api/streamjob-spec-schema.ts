@@ -7,7 +7,17 @@
 
 import { checkpointSchema } from './checkpoint-schema.ts'
 import { kafkaSchema } from './kafka-schema.ts'
-import { type CelRule, duration, durationsParse, int, matches, obj, type Schema, str } from './openapi.ts'
+import {
+  type CelRule,
+  DURATION_PATTERN,
+  duration,
+  durationsParse,
+  int,
+  matches,
+  obj,
+  type Schema,
+  str,
+} from './openapi.ts'
 import { podTemplateSchema, resourcesSchema } from './pod-template-schema.ts'
 
 const SAVEPOINT_NAME_PATTERN = '^[A-Za-z0-9._-]+$'
@@ -140,6 +150,20 @@ export const specSchema: Schema = obj(
       'A nonce: set or change it to take a savepoint. The savepoint is listed in status.savepoints with this value.',
       { maxLength: 63 },
     ),
+    savepointInterval: {
+      ...duration(
+        'spec.savepointInterval',
+        'Take a savepoint this often while the job runs, e.g. 6h (at least 1m); the first one interval after the ' +
+          'job first runs with it. Named sp-g<generation>-periodic-<time>, listed in status.savepoints and bounded ' +
+          'by savepointHistory like the others.',
+      ),
+      'x-kubernetes-validations': [
+        {
+          rule: `${matches('self', DURATION_PATTERN)} && duration(self) >= duration('1m')`,
+          message: 'spec.savepointInterval must be a duration of at least 1m, such as 30m, 6h or 24h',
+        },
+      ],
+    },
     savepointHistory: obj(
       'How many savepoints to keep. Taking one more deletes the oldest from storage and from status.savepoints ' +
         '(a savepoint a job restored from was copied into that job first, so deleting it breaks nothing).',

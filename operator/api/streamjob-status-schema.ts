@@ -203,4 +203,7 @@ export const statusSchema: Schema = obj('The observed state of the job, written 
     'x-kubernetes-list-map-keys': ['name'],
   }),
   runningSavepoint,
+  periodicSavepointAt: timestamp(
+    'When the last periodic savepoint (spec.savepointInterval) was started, or when the schedule began.',
+  ),
 })

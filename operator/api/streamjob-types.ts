@@ -92,6 +92,8 @@ export interface StreamJobSpec {
   upgradeMode: 'last-state' | 'stateless'
   state: 'running' | 'suspended'
   savepointTrigger?: string
+  /** Take a savepoint (while running) this often. */
+  savepointInterval?: Duration
   /** How many savepoints status.savepoints (and storage) keep; older ones are deleted as new ones come. */
   savepointHistory: { maxCount: number }
   restoreFrom?: string
@@ -177,6 +179,8 @@ export interface StreamJobStatus {
   lastFailure?: { time: string; slot?: number; pod?: string; attempt?: number; reason: string; message?: string }
   savepoints?: Array<{ name: string; trigger?: string; completedAt?: string; uri?: string }>
   runningSavepoint?: RunningSavepointStatus
+  /** When the last periodic savepoint (spec.savepointInterval) was started, or the schedule began. */
+  periodicSavepointAt?: string
 }
 
 export interface StreamJob {

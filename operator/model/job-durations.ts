@@ -15,6 +15,8 @@ export interface JobDurations {
   backoffInitialMs: number
   backoffMaxMs: number
   restartResetAfterMs: number
+  /** spec.savepointInterval; undefined: no periodic savepoints. */
+  savepointIntervalMs: number | undefined
 }
 
 export function jobDurations(spec: StreamJobSpec): JobDurations {
@@ -25,5 +27,8 @@ export function jobDurations(spec: StreamJobSpec): JobDurations {
     backoffInitialMs: parseDuration(spec.restartPolicy.backoff.initial, 'spec.restartPolicy.backoff.initial'),
     backoffMaxMs: parseDuration(spec.restartPolicy.backoff.max, 'spec.restartPolicy.backoff.max'),
     restartResetAfterMs: parseDuration(spec.restartPolicy.resetAfter, 'spec.restartPolicy.resetAfter'),
+    savepointIntervalMs: spec.savepointInterval
+      ? parseDuration(spec.savepointInterval, 'spec.savepointInterval')
+      : undefined,
   }
 }

@@ -259,6 +259,7 @@ export function decide(observed: Observed, now: number, decideSettings: DecideSe
     parallelism: current.parallelism,
     allReady: outcome === 'allReady',
     timeoutMs: durations.checkpointTimeoutMs + SAVEPOINT_MARGIN_MS,
+    intervalMs: durations.savepointIntervalMs,
     now,
     draft,
   })

@@ -51,6 +51,8 @@ export function decideRunningSavepoint(o: {
   parallelism: number
   allReady: boolean
   timeoutMs: number
+  /** spec.savepointInterval; undefined: savepoints only on a trigger. */
+  intervalMs: number | undefined
   now: number
   draft: Draft
 }): void {
@@ -59,11 +61,14 @@ export function decideRunningSavepoint(o: {
   const running = draft.status.runningSavepoint
   const slots = slotsOf(observed, o.generation, o.parallelism)
   if (!running || running.stage === 'Abandoned') {
-    const name = pendingSavepoint(job.spec.savepointTrigger, draft.status, o.generation)
-    if (!name || !o.allReady || running?.name === name) return
+    if (!o.allReady) return
+    const asked = pendingSavepoint(job.spec.savepointTrigger, draft.status, o.generation)
+    if (asked && running?.name === asked) return
+    const name = asked ?? periodicSavepoint(o.intervalMs, o.generation, now, draft)
+    if (!name) return
     const entry: RunningSavepointStatus = {
       name,
-      ...(job.spec.savepointTrigger ? { trigger: job.spec.savepointTrigger } : {}),
+      ...(asked && job.spec.savepointTrigger ? { trigger: job.spec.savepointTrigger } : {}),
       generation: o.generation,
       startedAt: new Date(now).toISOString(),
       stage: 'Holding',
@@ -87,10 +92,12 @@ export function decideRunningSavepoint(o: {
           : `not written within ${Math.round(o.timeoutMs / 1000)}s`
     for (const s of slots) if (mine(s)) ask(draft, s, { step: 'release', name, keep: false, dispose: [] })
     draft.status = { ...draft.status, runningSavepoint: { ...running, stage: 'Abandoned', reason } }
+    // A trigger's savepoint is then taken by a stop (decide.ts); a periodic one waits for its next turn.
+    const then = running.trigger ? 'taking it by stopping the job' : 'the next periodic one is taken in its turn'
     draft.event(
       'Warning',
       'SavepointAbandoned',
-      `Savepoint "${name}" could not be taken while the job runs (${reason}): taking it by stopping the job`,
+      `Savepoint "${name}" could not be taken while the job runs (${reason}): ${then}`,
     )
     return
   }
@@ -110,13 +117,28 @@ export function decideRunningSavepoint(o: {
   if (mine(slots[0]!)?.state === 'written') {
     const { runningSavepoint: _done, ...rest } = draft.status
     draft.status = rest
-    draft.status = { ...draft.status, ...savepointRecorded(job, name, now, draft) }
+    draft.status = { ...draft.status, ...savepointRecorded(job, name, running.trigger, now, draft) }
     return
   }
   const dispose = savepointsPastHistory(draft.status, job.spec.savepointHistory.maxCount)
   for (const s of slots)
     if (mine(s)?.state === 'holding')
       ask(draft, s, { step: 'release', name, keep: true, dispose: s.slot === 0 ? dispose : [] })
+}
+
+/**
+ * The name of the periodic savepoint due now (spec.savepointInterval), with the time it is taken
+ * at recorded; undefined when none is due. The schedule starts when a running job first has it.
+ */
+function periodicSavepoint(intervalMs: number | undefined, generation: number, now: number, draft: Draft) {
+  if (intervalMs === undefined) return undefined
+  const last = draft.status.periodicSavepointAt
+  const due = last === undefined ? undefined : Date.parse(last) + intervalMs
+  if (due === undefined || now >= due)
+    draft.status = { ...draft.status, periodicSavepointAt: new Date(now).toISOString() }
+  if (due === undefined || now < due) return undefined
+  const time = new Date(now).toISOString().replace(/[-:]|\.\d+/g, '')
+  return `sp-g${generation}-periodic-${time}`
 }
 
 /** Each slot of the generation with its newest live pod that can be asked, and what it reports. */

@@ -23,11 +23,20 @@ export function savepointsPastHistory(status: StreamJobStatus, maxCount: number)
 }
 
 export function savepointTaken(job: StreamJob, transition: LayoutTransition, now: number, draft: Draft) {
-  return transition.savepoint ? savepointRecorded(job, transition.savepoint, now, draft) : {}
+  return transition.savepoint ? savepointRecorded(job, transition.savepoint, job.spec.savepointTrigger, now, draft) : {}
 }
 
-/** The status entry of savepoint `name`, now written, and its Events; the ones past the history drop out. */
-export function savepointRecorded(job: StreamJob, name: string, now: number, draft: Draft) {
+/**
+ * The status entry of savepoint `name`, now written, and its Events; the ones past the history
+ * drop out. `trigger`: the spec.savepointTrigger that asked for it (none for a periodic one).
+ */
+export function savepointRecorded(
+  job: StreamJob,
+  name: string,
+  trigger: string | undefined,
+  now: number,
+  draft: Draft,
+) {
   const disposed = new Set(savepointsPastHistory(draft.status, job.spec.savepointHistory.maxCount))
   if (disposed.size > 0) {
     draft.event(
@@ -44,7 +53,7 @@ export function savepointRecorded(job: StreamJob, name: string, now: number, dra
   )
   const entry = {
     name,
-    ...(job.spec.savepointTrigger ? { trigger: job.spec.savepointTrigger } : {}),
+    ...(trigger ? { trigger } : {}),
     completedAt: new Date(now).toISOString(),
     uri: where,
   }

@@ -250,6 +250,11 @@ export const INVALID_CASES: InvalidCase[] = [
     message: 'spec.upgradeMode: Unsupported value: "savepoint"',
   },
   {
+    what: 'savepointInterval under a minute',
+    edit: (j) => (spec(j).savepointInterval = '30s'),
+    message: 'spec.savepointInterval must be a duration of at least 1m',
+  },
+  {
     what: 'restoreFrom that is a path',
     edit: (j) => (spec(j).restoreFrom = '../other-job/savepoints/x'),
     message: 'spec.restoreFrom must be a savepoint name (letters',

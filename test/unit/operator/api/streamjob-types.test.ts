@@ -115,6 +115,7 @@ const SPEC_PATHS = [
   'upgradeMode',
   'state',
   'savepointTrigger?',
+  'savepointInterval?',
   'savepointHistory',
   'savepointHistory.maxCount',
   'restoreFrom?',
@@ -190,6 +191,7 @@ const STATUS_PATHS = [
   'runningSavepoint?.startedAt',
   'runningSavepoint?.stage',
   'runningSavepoint?.reason?',
+  'periodicSavepointAt?',
 ] as const satisfies readonly PathOf<StreamJobStatus>[]
 
 type Unlisted =

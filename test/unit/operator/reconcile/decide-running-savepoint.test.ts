@@ -158,4 +158,47 @@ describe('decide(): a savepoint while the job runs', () => {
     expect(plan.status?.transition).toMatchObject({ kind: 'savepoint', savepoint: 'sp-g1-nightly' })
     expect(plan.status?.runningSavepoint).toBeUndefined()
   })
+
+  it('spec.savepointInterval takes one every interval, the first an interval after the job runs with it', () => {
+    const { job: withTrigger, pods } = asked()
+    const { savepointTrigger: _none, ...spec } = withTrigger.spec
+    const job = { ...withTrigger, spec: { ...spec, savepointInterval: '1h' } }
+    const first = pass(job, pods, [], T0 + 2000)
+    expect(steps(first)).toEqual([])
+    expect(first.status?.periodicSavepointAt).toBe(new Date(T0 + 2000).toISOString())
+    expect(steps(pass(after(job, first), pods, [], T0 + 2000 + 3_599_999))).toEqual([])
+    const at = T0 + 2000 + 3_600_000
+    const due = pass(after(job, first), pods, [], at)
+    const name = `sp-g1-periodic-${new Date(at).toISOString().replace(/[-:]|\.\d+/g, '')}`
+    expect(name).toBe('sp-g1-periodic-20261125T110002Z')
+    expect(due.status?.runningSavepoint).toMatchObject({ name, stage: 'Holding' })
+    expect(due.status?.runningSavepoint?.trigger).toBeUndefined()
+    expect(due.status?.periodicSavepointAt).toBe(new Date(at).toISOString())
+    const part = (state: WorkerSavepoint['state']): WorkerSavepoint => ({ name, state, holdRemainingMs: 20_000 })
+    const release = pass(after(job, due), pods, [part('holding'), part('holding')], at + 500)
+    const written = pass(after(job, release), pods, [part('written'), part('released')], at + 1000)
+    expect(written.status?.savepoints).toEqual([
+      { name, completedAt: new Date(at + 1000).toISOString(), uri: expect.stringContaining(`/savepoints/${name}/`) },
+    ])
+    // Not again before another interval.
+    expect(steps(pass(after(job, written), pods, [], at + 60_000))).toEqual([])
+  })
+
+  it('a periodic savepoint abandoned is not taken by a stop: the next one comes in its turn', () => {
+    const { job: withTrigger, pods } = asked()
+    const { savepointTrigger: _none, ...spec } = withTrigger.spec
+    const job = {
+      ...withTrigger,
+      spec: { ...spec, savepointInterval: '1h' },
+      status: { ...withTrigger.status, periodicSavepointAt: new Date(T0 - 3_600_000).toISOString() },
+    }
+    const due = pass(job, pods, [], T0 + 2000)
+    const name = due.status?.runningSavepoint?.name ?? ''
+    const failed: WorkerSavepoint = { name, state: 'failed', message: 'S3 down' }
+    const abandon = pass(after(job, due), pods, [failed, undefined], T0 + 2500)
+    expect(abandon.events.find((e) => e.reason === 'SavepointAbandoned')?.message).toContain('in its turn')
+    const next = pass(after(job, abandon), pods, [], T0 + 3000)
+    expect(next.status?.transition).toBeUndefined()
+    expect(steps(next)).toEqual([])
+  })
 })
