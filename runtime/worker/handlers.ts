@@ -13,10 +13,11 @@
  * Answers never quote a failure's message (it may hold record contents): /healthz names the
  * reason, /status carries the worker's public failure text.
  */
-import type { Registry } from 'prom-client'
+
 import type { WorkerCommand } from '../../contract/stop-request.ts'
 import { parseSavepointStep, type SavepointStep, savepointStepCommand } from '../../contract/worker-savepoint.ts'
 import type { WorkerStatus } from '../../contract/worker-status.ts'
+import type { Registry } from './prom-client-core.ts'
 
 export interface WorkerEndpoints {
   status(): WorkerStatus

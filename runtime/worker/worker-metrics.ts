@@ -1,5 +1,5 @@
 /** The worker's Prometheus metrics (prom-client), one registry per worker, labelled by job and slot. */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry } from './prom-client-core.ts'
 
 export interface WorkerMetrics {
   registry: Registry

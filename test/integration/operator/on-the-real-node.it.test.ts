@@ -226,7 +226,7 @@ describe('worker pods under the real kubelet', () => {
     await hungry.words.audit()
     await h.deleteJob('hungry')
   })
-  it('evictions through the Eviction API (a drain) are disruptions: the budget lets one worker go at a time, no restart is counted, the output is exact', async () => {
+  it('20 evictions through the Eviction API (a drain) in one generation are disruptions: the budget lets one worker go at a time, no restart is counted, the job stays Running, the output is exact', async () => {
     type Budget = { spec: unknown; status?: { expectedPods?: number; disruptionsAllowed?: number } }
     const budget = async () =>
       (
@@ -242,31 +242,52 @@ describe('worker pods under the real kubelet', () => {
       const status = (await budget())?.status
       return status?.expectedPods === 2 && status.disruptionsAllowed === 1 ? true : undefined
     })
+    const generation = (await h.readJob('counts')).status?.current?.generation
     const evict = (name: string) =>
-      h.core.createNamespacedPodEviction({
-        name,
-        namespace: h.namespace,
-        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: h.namespace } },
-      })
-    for (let i = 0; i < 3; i++) {
-      await counts.words.feed(100)
-      const [first, second] = await Promise.all([counts.worker(i % 2), counts.worker((i + 1) % 2)])
-      await evict(first.metadata!.name!)
-      // While the first is away, the budget refuses the second (429 Too Many Requests).
-      const refused = await evict(second.metadata!.name!).then(
-        () => undefined,
-        (error: { code?: number }) => error.code,
-      )
-      expect(refused, `evicting ${second.metadata!.name} with ${first.metadata!.name} gone`).toBe(429)
-      await counts.wait(`slot ${i % 2} replaced after the eviction of ${first.metadata!.name}`, async () => {
-        const now = await counts.worker(i % 2)
-        return now.metadata!.name !== first.metadata!.name ? now : undefined
+      h.core
+        .createNamespacedPodEviction({
+          name,
+          namespace: h.namespace,
+          body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: h.namespace } },
+        })
+        .then(
+          () => 201,
+          (error: { code?: number }) => error.code,
+        )
+    // Twice maxRestarts (5) and more: were evictions counted, the job would be Failed halfway.
+    const EVICTIONS = 20
+    const feeding = counts.words.feed(400)
+    const started = Date.now()
+    let refusals = 0
+    for (let i = 0; i < EVICTIONS; i++) {
+      const pod = (await counts.worker(i % 2)).metadata!.name!
+      // While the other slot's worker is away, the budget refuses this one (429 Too Many Requests).
+      for (let answer = await evict(pod); answer !== 201; answer = await evict(pod)) {
+        expect(answer, `evicting ${pod}`).toBe(429)
+        refusals++
+        await sleep(100)
+      }
+      if (i === 0) {
+        const other = (await counts.worker(1)).metadata!.name!
+        expect(await evict(other), `evicting ${other} with ${pod} gone`).toBe(429)
+      }
+      await counts.wait(`slot ${i % 2} replaced after the eviction of ${pod}`, async () => {
+        const pods = await h.jobPods('counts')
+        const replaced = pods.some(
+          (p) => p.metadata?.labels?.['exactly.dev/slot'] === String(i % 2) && p.metadata?.name !== pod,
+        )
+        return replaced ? true : undefined
       })
     }
-    const job = await h.readJob('counts')
+    process.stdout.write(
+      `[node] ${EVICTIONS} evictions in ${((Date.now() - started) / 1000).toFixed(1)} s (${refusals} refused by the budget)\n`,
+    )
+    await feeding
+    const job = await counts.running()
     expect(job.status?.restarts ?? 0).toBe(0)
+    expect(job.status?.current?.generation).toBe(generation)
     expect(await warningEvents(h, 'counts')).not.toContainEqual(expect.stringMatching(/^WorkerGone/))
-    await counts.words.feed(200)
+    await counts.words.feed(100)
     await counts.words.audit()
   })
 })
