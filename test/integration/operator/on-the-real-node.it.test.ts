@@ -226,70 +226,6 @@ describe('worker pods under the real kubelet', () => {
     await hungry.words.audit()
     await h.deleteJob('hungry')
   })
-  it('20 evictions through the Eviction API (a drain) in one generation are disruptions: the budget lets one worker go at a time, no restart is counted, the job stays Running, the output is exact', async () => {
-    type Budget = { spec: unknown; status?: { expectedPods?: number; disruptionsAllowed?: number } }
-    const budget = async () =>
-      (
-        JSON.parse(await h.kubectl('get', 'pdb', '-n', h.namespace, '-l', 'exactly.dev/job=counts', '-o', 'json'))
-          .items as Budget[]
-      )[0]
-    expect((await budget())?.spec).toEqual(
-      expect.objectContaining({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow' }),
-    )
-    // The disruption controller finds the expected count through the StreamJob's scale
-    // subresource; its discovery learns of a CRD installed after it started within about 30 s.
-    await counts.wait('the disruption budget synced (2 workers expected, 1 disruption allowed)', async () => {
-      const status = (await budget())?.status
-      return status?.expectedPods === 2 && status.disruptionsAllowed === 1 ? true : undefined
-    })
-    const generation = (await h.readJob('counts')).status?.current?.generation
-    const evict = (name: string) =>
-      h.core
-        .createNamespacedPodEviction({
-          name,
-          namespace: h.namespace,
-          body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: h.namespace } },
-        })
-        .then(
-          () => 201,
-          (error: { code?: number }) => error.code,
-        )
-    // Twice maxRestarts (5) and more: were evictions counted, the job would be Failed halfway.
-    const EVICTIONS = 20
-    const feeding = counts.words.feed(400)
-    const started = Date.now()
-    let refusals = 0
-    for (let i = 0; i < EVICTIONS; i++) {
-      const pod = (await counts.worker(i % 2)).metadata!.name!
-      // While the other slot's worker is away, the budget refuses this one (429 Too Many Requests).
-      for (let answer = await evict(pod); answer !== 201; answer = await evict(pod)) {
-        expect(answer, `evicting ${pod}`).toBe(429)
-        refusals++
-        await sleep(100)
-      }
-      if (i === 0) {
-        const other = (await counts.worker(1)).metadata!.name!
-        expect(await evict(other), `evicting ${other} with ${pod} gone`).toBe(429)
-      }
-      await counts.wait(`slot ${i % 2} replaced after the eviction of ${pod}`, async () => {
-        const pods = await h.jobPods('counts')
-        const replaced = pods.some(
-          (p) => p.metadata?.labels?.['exactly.dev/slot'] === String(i % 2) && p.metadata?.name !== pod,
-        )
-        return replaced ? true : undefined
-      })
-    }
-    process.stdout.write(
-      `[node] ${EVICTIONS} evictions in ${((Date.now() - started) / 1000).toFixed(1)} s (${refusals} refused by the budget)\n`,
-    )
-    await feeding
-    const job = await counts.running()
-    expect(job.status?.restarts ?? 0).toBe(0)
-    expect(job.status?.current?.generation).toBe(generation)
-    expect(await warningEvents(h, 'counts')).not.toContainEqual(expect.stringMatching(/^WorkerGone/))
-    await counts.words.feed(100)
-    await counts.words.audit()
-  })
 })
 
 describe('a job on a secured Kafka (SASL_SSL, SCRAM-SHA-512, exactly the job ACLs)', () => {
@@ -369,7 +305,72 @@ describe('a job on a secured Kafka (SASL_SSL, SCRAM-SHA-512, exactly the job ACL
 })
 
 // Side by side: each case has its own job and topics, and mostly waits for the node and the operator.
-describe.concurrent('pods that cannot start, and your own job', () => {
+describe.concurrent('a drain, pods that cannot start, and your own job (side by side: each waits on Kubernetes more than it works)', () => {
+  it('20 evictions through the Eviction API (a drain) in one generation are disruptions: the budget lets one worker go at a time, no restart is counted, the job stays Running, the output is exact', async () => {
+    type Budget = { spec: unknown; status?: { expectedPods?: number; disruptionsAllowed?: number } }
+    const budget = async () =>
+      (
+        JSON.parse(await h.kubectl('get', 'pdb', '-n', h.namespace, '-l', 'exactly.dev/job=counts', '-o', 'json'))
+          .items as Budget[]
+      )[0]
+    expect((await budget())?.spec).toEqual(
+      expect.objectContaining({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow' }),
+    )
+    // The disruption controller finds the expected count through the StreamJob's scale
+    // subresource; its discovery learns of a CRD installed after it started within about 30 s.
+    await counts.wait('the disruption budget synced (2 workers expected, 1 disruption allowed)', async () => {
+      const status = (await budget())?.status
+      return status?.expectedPods === 2 && status.disruptionsAllowed === 1 ? true : undefined
+    })
+    const generation = (await h.readJob('counts')).status?.current?.generation
+    const evict = (name: string) =>
+      h.core
+        .createNamespacedPodEviction({
+          name,
+          namespace: h.namespace,
+          body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: h.namespace } },
+        })
+        .then(
+          () => 201,
+          (error: { code?: number }) => error.code,
+        )
+    // Twice maxRestarts (5) and more: were evictions counted, the job would be Failed halfway.
+    const EVICTIONS = 20
+    const feeding = counts.words.feed(400)
+    const started = Date.now()
+    let refusals = 0
+    for (let i = 0; i < EVICTIONS; i++) {
+      const pod = (await counts.worker(i % 2)).metadata!.name!
+      // While the other slot's worker is away, the budget refuses this one (429 Too Many Requests).
+      for (let answer = await evict(pod); answer !== 201; answer = await evict(pod)) {
+        expect(answer, `evicting ${pod}`).toBe(429)
+        refusals++
+        await sleep(100)
+      }
+      if (i === 0) {
+        const other = (await counts.worker(1)).metadata!.name!
+        expect(await evict(other), `evicting ${other} with ${pod} gone`).toBe(429)
+      }
+      await counts.wait(`slot ${i % 2} replaced after the eviction of ${pod}`, async () => {
+        const pods = await h.jobPods('counts')
+        const replaced = pods.some(
+          (p) => p.metadata?.labels?.['exactly.dev/slot'] === String(i % 2) && p.metadata?.name !== pod,
+        )
+        return replaced ? true : undefined
+      })
+    }
+    process.stdout.write(
+      `[node] ${EVICTIONS} evictions in ${((Date.now() - started) / 1000).toFixed(1)} s (${refusals} refused by the budget)\n`,
+    )
+    await feeding
+    const job = await counts.running()
+    expect(job.status?.restarts ?? 0).toBe(0)
+    expect(job.status?.current?.generation).toBe(generation)
+    expect(await warningEvents(h, 'counts')).not.toContainEqual(expect.stringMatching(/^WorkerGone/))
+    await counts.words.feed(100)
+    await counts.words.audit()
+  })
+
   it('an image that does not exist: ImageUnavailable naming the image and spec.image; corrected, the output is exact', async () => {
     const job = await nodeJob(h, kafka, client, {
       name: 'no-image',
