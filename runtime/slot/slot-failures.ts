@@ -93,3 +93,16 @@ export function raiseExpired(
   deps.metrics.transactionsExpired.inc()
   deps.log.error({ checkpointId: k, transactionalId: committable.transactionalId }, message)
 }
+
+/**
+ * SupersededError if a newer attempt owns the slot. Best effort otherwise: with S3 down the
+ * check cannot be made, and processing must go on (the head CAS still stops a zombie).
+ */
+export async function assertOwnerIfKnown(deps: Pick<SlotDeps, 'storage' | 'log'>): Promise<void> {
+  try {
+    await deps.storage.assertOwner()
+  } catch (error) {
+    if ((error as { code?: string }).code === 'EXACTLY_SUPERSEDED') throw error
+    deps.log.warn({ error: String(error) }, 'cannot check who owns the slot head; going on')
+  }
+}

@@ -31,12 +31,14 @@ import { lineageRecords } from '../source/lineage.ts'
 import { SourceReader } from '../source/source-reader.ts'
 import { SlotChains } from '../state/task-snapshots.ts'
 import type { Task } from '../task/task.ts'
+import { recordCheckpointStored } from './checkpoint-status.ts'
 import { type HangingWatch, startHangingWatch } from './hanging-watch.ts'
 import { processSlice, SlotLag } from './process-slice.ts'
 import { RunningSavepoint } from './running-savepoint.ts'
 import { maxHoldMs } from './savepoint-hold.ts'
 import type { SlotDeps } from './slot-deps.ts'
 import {
+  assertOwnerIfKnown,
   CheckpointTimeoutError,
   raiseExpired,
   reasonOf,
@@ -265,19 +267,9 @@ export class SlotRunner {
     )
     this.#cycle = transitionCheckpoint(this.#cycle, 'Committing', this.#now())
     const durationMs = this.#now() - barrierAt
-    metrics.checkpointDuration.observe(durationMs / 1000)
-    metrics.checkpointBytes.set(stored.bytes)
     this.#chains.stored(stored.chains)
-    metrics.stateBytes.set(this.#chains.bytes())
-    this.status.lastCheckpoint = {
-      id: k,
-      completedAt: new Date(this.#now()).toISOString(),
-      durationMs,
-      bytes: stored.bytes,
-      stateBytes: this.#chains.bytes(),
-    }
-    this.status.consecutiveCheckpointFailures = 0
-    delete this.status.lastCheckpointError
+    const figures = { id: k, durationMs, bytes: stored.bytes, stateBytes: this.#chains.bytes(), now: this.#now() }
+    recordCheckpointStored(this.status, metrics, figures)
     failpoint?.('before-commit', k)
     if (checkpoint.committable) {
       const committable = checkpoint.committable
@@ -303,17 +295,8 @@ export class SlotRunner {
     void storage.applyRetention().catch((error) => log.warn({ error: String(error) }, 'retention failed'))
   }
 
-  /**
-   * SupersededError if a newer attempt owns the slot. Best effort otherwise: with S3 down the
-   * check cannot be made, and processing must go on (the head CAS still stops a zombie).
-   */
-  async #assertOwner(): Promise<void> {
-    try {
-      await this.#deps.storage.assertOwner()
-    } catch (error) {
-      if ((error as { code?: string }).code === 'EXACTLY_SUPERSEDED') throw error
-      this.#deps.log.warn({ error: String(error) }, 'cannot check who owns the slot head; going on')
-    }
+  #assertOwner(): Promise<void> {
+    return assertOwnerIfKnown(this.#deps)
   }
 
   #raiseExpired(k: number, committable: ProducerIdentity, errorType: string): void {

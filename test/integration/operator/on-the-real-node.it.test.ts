@@ -5,8 +5,8 @@
  *   operator cannot stop a worker; `kubectl delete pod` delivers SIGTERM, the worker takes its
  *   final checkpoint within the grace period and the replacement restores from it; the kubelet
  *   and then containerd killed and started again (a node's service manager does that; the stack's
- *   supervisor here) leave the same containers running; a worker killed by its memory limit is
- *   reported as such, with the fix;
+ *   supervisor here) leave the same containers running; 20 evictions (a drain) are disruptions,
+ *   one worker at a time; a worker killed by its memory limit is reported as such, with the fix;
  * - bad input: an image that does not exist, resources no node can hold, a job.config too large
  *   for a pod say so in Degraded with the fix (not an endless "Starting"), and lose nothing when
  *   corrected; a job.config past what one environment variable holds reaches the workers as a file.
@@ -200,6 +200,76 @@ describe('worker pods under the real kubelet', () => {
     await counts.words.audit()
     expect((await h.readJob('counts')).status?.phase).toBe('Running')
   })
+})
+
+// Side by side: each case has its own job and topics, and waits on Kubernetes (a drain's budget,
+// restarts, pods that cannot start, a build) far more than it works.
+describe.concurrent('a drain, a memory limit, secured Kafka, pods that cannot start, and your own job', () => {
+  it('20 evictions through the Eviction API (a drain) in one generation are disruptions: the budget lets one worker go at a time, no restart is counted, the job stays Running, the output is exact', async () => {
+    type Budget = { spec: unknown; status?: { expectedPods?: number; disruptionsAllowed?: number } }
+    const budget = async () =>
+      (
+        JSON.parse(await h.kubectl('get', 'pdb', '-n', h.namespace, '-l', 'exactly.dev/job=counts', '-o', 'json'))
+          .items as Budget[]
+      )[0]
+    expect((await budget())?.spec).toEqual(
+      expect.objectContaining({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow' }),
+    )
+    // The disruption controller finds the expected count through the StreamJob's scale
+    // subresource; its discovery learns of a CRD installed after it started within about 30 s.
+    await counts.wait('the disruption budget synced (2 workers expected, 1 disruption allowed)', async () => {
+      const status = (await budget())?.status
+      return status?.expectedPods === 2 && status.disruptionsAllowed === 1 ? true : undefined
+    })
+    const generation = (await h.readJob('counts')).status?.current?.generation
+    const evict = (name: string) =>
+      h.core
+        .createNamespacedPodEviction({
+          name,
+          namespace: h.namespace,
+          body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: h.namespace } },
+        })
+        .then(
+          () => 201,
+          (error: { code?: number }) => error.code,
+        )
+    // Twice maxRestarts (5) and more: were evictions counted, the job would be Failed halfway.
+    const EVICTIONS = 20
+    const feeding = counts.words.feed(400)
+    const started = Date.now()
+    let refusals = 0
+    for (let i = 0; i < EVICTIONS; i++) {
+      const pod = (await counts.worker(i % 2)).metadata!.name!
+      // While the other slot's worker is away, the budget refuses this one (429 Too Many Requests).
+      for (let answer = await evict(pod); answer !== 201; answer = await evict(pod)) {
+        expect(answer, `evicting ${pod}`).toBe(429)
+        refusals++
+        await sleep(100)
+      }
+      if (i === 0) {
+        const other = (await counts.worker(1)).metadata!.name!
+        expect(await evict(other), `evicting ${other} with ${pod} gone`).toBe(429)
+      }
+      await counts.wait(`slot ${i % 2} replaced after the eviction of ${pod}`, async () => {
+        const pods = await h.jobPods('counts')
+        const replaced = pods.some(
+          (p) => p.metadata?.labels?.['exactly.dev/slot'] === String(i % 2) && p.metadata?.name !== pod,
+        )
+        return replaced ? true : undefined
+      })
+    }
+    process.stdout.write(
+      `[node] ${EVICTIONS} evictions in ${((Date.now() - started) / 1000).toFixed(1)} s (${refusals} refused by the budget)\n`,
+    )
+    await feeding
+    const job = await counts.running()
+    expect(job.status?.restarts ?? 0).toBe(0)
+    expect(job.status?.current?.generation).toBe(generation)
+    expect(await warningEvents(h, 'counts')).not.toContainEqual(expect.stringMatching(/^WorkerGone/))
+    await counts.words.feed(100)
+    await counts.words.audit()
+    // About 58 s alone; slower beside the other cases, which share the node's two cores.
+  }, 240_000)
 
   it('a worker killed by its memory limit: the status says OOMKilled with the limit and the fix, it is replaced, and raised, the output is exact', async () => {
     const hungry = await nodeJob(h, kafka, client, {
@@ -226,10 +296,8 @@ describe('worker pods under the real kubelet', () => {
     await hungry.words.audit()
     await h.deleteJob('hungry')
   })
-})
 
-describe('a job on a secured Kafka (SASL_SSL, SCRAM-SHA-512, exactly the job ACLs)', () => {
-  it('a missing CA Secret, then a wrong password, each named with the fix; corrected, and rolled onto a renewed CA, the output is exact', async () => {
+  it('secured Kafka (SASL_SSL, SCRAM-SHA-512, exactly the job ACLs): a missing CA Secret, then a wrong password, each named with the fix; corrected, and rolled onto a renewed CA, the output is exact', async () => {
     const security = stack.kafka!.security
     const ca = readFileSync(security.caFile, 'utf8')
     const secret = (name: string, data: Record<string, string>) =>
@@ -301,74 +369,6 @@ describe('a job on a secured Kafka (SASL_SSL, SCRAM-SHA-512, exactly the job ACL
     await job.words.feed(100)
     await job.words.audit()
     await h.deleteJob('secured')
-  })
-})
-
-// Side by side: each case has its own job and topics, and mostly waits for the node and the operator.
-describe.concurrent('a drain, pods that cannot start, and your own job (side by side: each waits on Kubernetes more than it works)', () => {
-  it('20 evictions through the Eviction API (a drain) in one generation are disruptions: the budget lets one worker go at a time, no restart is counted, the job stays Running, the output is exact', async () => {
-    type Budget = { spec: unknown; status?: { expectedPods?: number; disruptionsAllowed?: number } }
-    const budget = async () =>
-      (
-        JSON.parse(await h.kubectl('get', 'pdb', '-n', h.namespace, '-l', 'exactly.dev/job=counts', '-o', 'json'))
-          .items as Budget[]
-      )[0]
-    expect((await budget())?.spec).toEqual(
-      expect.objectContaining({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow' }),
-    )
-    // The disruption controller finds the expected count through the StreamJob's scale
-    // subresource; its discovery learns of a CRD installed after it started within about 30 s.
-    await counts.wait('the disruption budget synced (2 workers expected, 1 disruption allowed)', async () => {
-      const status = (await budget())?.status
-      return status?.expectedPods === 2 && status.disruptionsAllowed === 1 ? true : undefined
-    })
-    const generation = (await h.readJob('counts')).status?.current?.generation
-    const evict = (name: string) =>
-      h.core
-        .createNamespacedPodEviction({
-          name,
-          namespace: h.namespace,
-          body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: h.namespace } },
-        })
-        .then(
-          () => 201,
-          (error: { code?: number }) => error.code,
-        )
-    // Twice maxRestarts (5) and more: were evictions counted, the job would be Failed halfway.
-    const EVICTIONS = 20
-    const feeding = counts.words.feed(400)
-    const started = Date.now()
-    let refusals = 0
-    for (let i = 0; i < EVICTIONS; i++) {
-      const pod = (await counts.worker(i % 2)).metadata!.name!
-      // While the other slot's worker is away, the budget refuses this one (429 Too Many Requests).
-      for (let answer = await evict(pod); answer !== 201; answer = await evict(pod)) {
-        expect(answer, `evicting ${pod}`).toBe(429)
-        refusals++
-        await sleep(100)
-      }
-      if (i === 0) {
-        const other = (await counts.worker(1)).metadata!.name!
-        expect(await evict(other), `evicting ${other} with ${pod} gone`).toBe(429)
-      }
-      await counts.wait(`slot ${i % 2} replaced after the eviction of ${pod}`, async () => {
-        const pods = await h.jobPods('counts')
-        const replaced = pods.some(
-          (p) => p.metadata?.labels?.['exactly.dev/slot'] === String(i % 2) && p.metadata?.name !== pod,
-        )
-        return replaced ? true : undefined
-      })
-    }
-    process.stdout.write(
-      `[node] ${EVICTIONS} evictions in ${((Date.now() - started) / 1000).toFixed(1)} s (${refusals} refused by the budget)\n`,
-    )
-    await feeding
-    const job = await counts.running()
-    expect(job.status?.restarts ?? 0).toBe(0)
-    expect(job.status?.current?.generation).toBe(generation)
-    expect(await warningEvents(h, 'counts')).not.toContainEqual(expect.stringMatching(/^WorkerGone/))
-    await counts.words.feed(100)
-    await counts.words.audit()
   })
 
   it('an image that does not exist: ImageUnavailable naming the image and spec.image; corrected, the output is exact', async () => {
