@@ -20,9 +20,6 @@ export default defineConfig({
           hookTimeout: 180_000,
           // Two cores: one test file at a time keeps timings honest and the broker responsive.
           fileParallelism: false,
-          // Within a file, describe.concurrent cases that mostly wait on Kubernetes all start at
-          // once (the real-node file has seven such; vitest's default is five).
-          maxConcurrency: 8,
         },
       },
     ],
