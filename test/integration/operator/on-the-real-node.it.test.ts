@@ -203,7 +203,8 @@ describe('worker pods under the real kubelet', () => {
 })
 
 // Side by side: each case has its own job and topics, and waits on Kubernetes (a drain's budget,
-// restarts, pods that cannot start, a build) far more than it works.
+// restarts, pods that cannot start, a build) far more than it works. Vitest runs five at a time:
+// the longest come first.
 describe.concurrent('a drain, a memory limit, secured Kafka, pods that cannot start, and your own job', () => {
   it('20 evictions through the Eviction API (a drain) in one generation are disruptions: the budget lets one worker go at a time, no restart is counted, the job stays Running, the output is exact', async () => {
     type Budget = { spec: unknown; status?: { expectedPods?: number; disruptionsAllowed?: number } }
@@ -270,6 +271,83 @@ describe.concurrent('a drain, a memory limit, secured Kafka, pods that cannot st
     await counts.words.audit()
     // About 58 s alone; slower beside the other cases, which share the node's two cores.
   }, 240_000)
+
+  it('your own job: a project of its own with an npm dependency, deployed by make dev, SIGKILLed and force-deleted while fed, audited by replaying its own code', async () => {
+    const project = await starter
+    const suffix = randomUUID().slice(0, 8)
+    const topics = { input: `starter-in-${suffix}`, output: `starter-out-${suffix}` }
+    // As a user runs it (make dev JOB=… DEV_ARGS=…), on this run's stack and operator.
+    const dev = await runCommand(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'stack/dev/dev-job.ts'),
+        project,
+        ...['--name', 'starter', '--namespace', h.namespace, '--skip-operator', '--no-follow'],
+        ...['--input', topics.input, '--output', topics.output, '--partitions', '2', '--parallelism', '2'],
+      ],
+      { env: { ...process.env, EXACTLY_STACK_DIR: stack.dir }, timeoutMs: 300_000 },
+    )
+    expect(dev.code, `${dev.stdout}${dev.stderr}`).toBe(0)
+    expect(dev.stdout).toMatch(/\[dev\] image localhost\/starter:dev-[0-9a-f]+ is in the node's containerd/)
+    expect(dev.stdout).toContain('[dev] starter runs')
+    // This run's operator watches the namespace; one for the whole cluster would reach other tests' jobs.
+    expect(dev.stdout).not.toContain('installing the operator')
+    expect(dev.stdout).toContain(`exactly verify --bootstrap ${stack.kafka!.bootstrap} --job ${project}/src/job.ts`)
+
+    const worker = (slot: number) =>
+      waitFor(
+        `a ready worker of starter in slot ${slot}`,
+        async () =>
+          (await h.jobPods('starter')).find(
+            (p) =>
+              p.metadata?.labels?.['exactly.dev/slot'] === String(slot) &&
+              !p.metadata.deletionTimestamp &&
+              p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+          ),
+        60_000,
+      )
+    const feeding = produceSlowly(kafka, topics.input, 900, (i) => ({ key: `k${i % 11}`, value: `v${i}` }), {
+      batch: 50,
+      pauseMs: 150,
+    })
+    await sleep(800)
+    process.kill(containerPid(await worker(0))!, 'SIGKILL')
+    await sleep(800)
+    await h.kubectl(
+      'delete',
+      'pod',
+      '-n',
+      h.namespace,
+      (await worker(1)).metadata!.name!,
+      '--grace-period=0',
+      '--force',
+    )
+    expect(await feeding).toBe(900)
+    // The job's own module (its `ms` from the project's node_modules), replayed over the input.
+    const verify = () =>
+      runExactly(
+        ['verify', '--bootstrap', stack.kafka!.bootstrap, '--job', join(project, 'src/job.ts')].concat([
+          '--input',
+          topics.input,
+          '--output',
+          topics.output,
+          '--json',
+        ]),
+      )
+    const report = await waitFor(
+      'the starter job output audits exact',
+      async () => {
+        const run = await verify()
+        const parsed = JSON.parse(run.stdout || '{}') as { ok?: boolean; report?: { actual: number } }
+        return parsed.ok ? parsed : undefined
+      },
+      90_000,
+      { intervalMs: 2000 },
+    )
+    expect(report.report?.actual).toBe(900)
+    const job = await h.readJob('starter')
+    expect(job.status?.restarts ?? 0, 'the SIGKILLed worker was counted as a restart').toBeGreaterThanOrEqual(1)
+  })
 
   it('a worker killed by its memory limit: the status says OOMKilled with the limit and the fix, it is replaced, and raised, the output is exact', async () => {
     const hungry = await nodeJob(h, kafka, client, {
@@ -444,82 +522,5 @@ describe.concurrent('a drain, a memory limit, secured Kafka, pods that cannot st
     await job.running()
     await job.words.feed(100)
     await job.words.audit()
-  })
-
-  it('your own job: a project of its own with an npm dependency, deployed by make dev, SIGKILLed and force-deleted while fed, audited by replaying its own code', async () => {
-    const project = await starter
-    const suffix = randomUUID().slice(0, 8)
-    const topics = { input: `starter-in-${suffix}`, output: `starter-out-${suffix}` }
-    // As a user runs it (make dev JOB=… DEV_ARGS=…), on this run's stack and operator.
-    const dev = await runCommand(
-      process.execPath,
-      [
-        join(REPO_ROOT, 'stack/dev/dev-job.ts'),
-        project,
-        ...['--name', 'starter', '--namespace', h.namespace, '--skip-operator', '--no-follow'],
-        ...['--input', topics.input, '--output', topics.output, '--partitions', '2', '--parallelism', '2'],
-      ],
-      { env: { ...process.env, EXACTLY_STACK_DIR: stack.dir }, timeoutMs: 300_000 },
-    )
-    expect(dev.code, `${dev.stdout}${dev.stderr}`).toBe(0)
-    expect(dev.stdout).toMatch(/\[dev\] image localhost\/starter:dev-[0-9a-f]+ is in the node's containerd/)
-    expect(dev.stdout).toContain('[dev] starter runs')
-    // This run's operator watches the namespace; one for the whole cluster would reach other tests' jobs.
-    expect(dev.stdout).not.toContain('installing the operator')
-    expect(dev.stdout).toContain(`exactly verify --bootstrap ${stack.kafka!.bootstrap} --job ${project}/src/job.ts`)
-
-    const worker = (slot: number) =>
-      waitFor(
-        `a ready worker of starter in slot ${slot}`,
-        async () =>
-          (await h.jobPods('starter')).find(
-            (p) =>
-              p.metadata?.labels?.['exactly.dev/slot'] === String(slot) &&
-              !p.metadata.deletionTimestamp &&
-              p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-          ),
-        60_000,
-      )
-    const feeding = produceSlowly(kafka, topics.input, 900, (i) => ({ key: `k${i % 11}`, value: `v${i}` }), {
-      batch: 50,
-      pauseMs: 150,
-    })
-    await sleep(800)
-    process.kill(containerPid(await worker(0))!, 'SIGKILL')
-    await sleep(800)
-    await h.kubectl(
-      'delete',
-      'pod',
-      '-n',
-      h.namespace,
-      (await worker(1)).metadata!.name!,
-      '--grace-period=0',
-      '--force',
-    )
-    expect(await feeding).toBe(900)
-    // The job's own module (its `ms` from the project's node_modules), replayed over the input.
-    const verify = () =>
-      runExactly(
-        ['verify', '--bootstrap', stack.kafka!.bootstrap, '--job', join(project, 'src/job.ts')].concat([
-          '--input',
-          topics.input,
-          '--output',
-          topics.output,
-          '--json',
-        ]),
-      )
-    const report = await waitFor(
-      'the starter job output audits exact',
-      async () => {
-        const run = await verify()
-        const parsed = JSON.parse(run.stdout || '{}') as { ok?: boolean; report?: { actual: number } }
-        return parsed.ok ? parsed : undefined
-      },
-      90_000,
-      { intervalMs: 2000 },
-    )
-    expect(report.report?.actual).toBe(900)
-    const job = await h.readJob('starter')
-    expect(job.status?.restarts ?? 0, 'the SIGKILLed worker was counted as a restart').toBeGreaterThanOrEqual(1)
   })
 })
