@@ -23,7 +23,8 @@ COPY crds ./crds
 ENV NODE_COMPILE_CACHE=/app/.compile-cache
 RUN mkdir .compile-cache && chown 10001:10001 .compile-cache
 USER 10001:10001
-RUN node --input-type=module -e "for (const m of ['runtime/worker/worker.ts', 'operator/main.ts', 'operator/crd-apply.ts', 'runtime/cli/recover.ts', 'runtime/cli/checkpoints.ts', 'runtime/cli/verify.ts', 'runtime/cli/stop-while-loading.ts', 'contract/exit-codes.ts', ...['bank-transfers', 'dedup', 'page-views', 'user-sessions', 'word-count'].map((e) => 'examples/' + e + '/job.ts')]) await import('/app/' + m)"
+RUN node --input-type=module -e "for (const m of ['runtime/worker/worker.ts', 'operator/main.ts', 'operator/crd-apply.ts', 'runtime/cli/recover.ts', 'runtime/cli/checkpoints.ts', 'runtime/cli/verify.ts', 'runtime/cli/stop-while-loading.ts', 'contract/exit-codes.ts', ...['bank-transfers', 'dedup', 'page-views', 'user-sessions', 'word-count'].map((e) => 'examples/' + e + '/job.ts')]) await import('/app/' + m)" \
+ && node /app/runtime/cli/exactly.ts help >/dev/null
 USER root
 RUN chown -R root:root .compile-cache && chmod -R a+rX .compile-cache
 # The uid the chart and worker pods run as (runAsNonRoot, runAsUser 10001).

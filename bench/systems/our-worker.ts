@@ -7,6 +7,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { WorkerStatus } from '../../contract/worker-status.ts'
@@ -115,6 +116,9 @@ export async function startOurWorker(
         AWS_ACCESS_KEY_ID: stack.s3!.accessKeyId,
         AWS_SECRET_ACCESS_KEY: stack.s3!.secretAccessKey,
         EXACTLY_FAILPOINTS: '',
+        // As the image runs it (Dockerfile: ENV NODE_COMPILE_CACHE): the cache is on from the
+        // process's first line, so even the CLI's own module is compiled from it.
+        NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'exactly-bench-compile-cache'),
       },
     },
   )

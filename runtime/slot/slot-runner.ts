@@ -131,6 +131,8 @@ export class SlotRunner {
   async #restore(): Promise<void> {
     const { kafka, log } = this.#deps
     const started = this.#now()
+    // Since the process started (node's own clock): what a restart costs before the restore.
+    const startupMs = Math.round(performance.now())
     this.status.phase = 'Restoring'
     const recovered = await recoverSlot({
       ...this.#deps,
@@ -159,7 +161,7 @@ export class SlotRunner {
     this.status.phase = 'Running'
     this.status.ready = true
     // The deltas each task's restored chain holds: how much of the state came from incremental checkpoints.
-    log.info({ restoreMs, nextCheckpointId: first, ...this.#chains.describe() }, 'slot restored and running')
+    log.info({ startupMs, restoreMs, nextCheckpointId: first, ...this.#chains.describe() }, 'slot restored and running')
   }
 
   async #loop(): Promise<void> {
