@@ -8,7 +8,8 @@
  *   POST /savepoint/release?name=N&keep=1[&dispose=A,B]
  *                                    once every worker holds at the same moment: checkpoints go
  *                                    on, and slot 0 writes the savepoint's manifest (and deletes
- *                                    the savepoints past the history); keep=0 abandons it.
+ *                                    the savepoints past the history); keep=0 abandons it
+ *                                    (slot 0 deletes only what `dispose` names).
  *
  * Both are signed like a stop request (contract/stop-request.ts), the step and its parameters
  * part of the signed text. Pure: paths, commands and their parsing.

@@ -90,7 +90,11 @@ export function decideRunningSavepoint(o: {
         : failed
           ? `slot ${failed.slot}: ${mine(failed)?.message ?? 'failed'}`
           : `not written within ${Math.round(o.timeoutMs / 1000)}s`
-    for (const s of slots) if (mine(s)) ask(draft, s, { step: 'release', name, keep: false, dispose: [] })
+    // A trigger's copies stay for the stop that takes it under the same name; a periodic one's go.
+    const dispose = running.trigger ? [] : [name]
+    for (const s of slots)
+      if (mine(s) || s.slot === 0)
+        ask(draft, s, { step: 'release', name, keep: false, dispose: s.slot === 0 ? dispose : [] })
     draft.status = { ...draft.status, runningSavepoint: { ...running, stage: 'Abandoned', reason } }
     // A trigger's savepoint is then taken by a stop (decide.ts); a periodic one waits for its next turn.
     const then = running.trigger ? 'taking it by stopping the job' : 'the next periodic one is taken in its turn'

@@ -72,13 +72,13 @@ export class SavepointParts {
       throw new CheckpointCorruptError(`write savepoint "${name}"`, key, `task ${twice.partition} is in two parts`)
     }
     const outcome = await writeSavepointDocument(store, layout, name, this.#document(`savepoint ${name}`, tasks))
-    for (const old of dispose) await deleteSavepoint(store, layout, old)
+    await this.dispose(dispose)
     return outcome
   }
 
-  /** An abandoned savepoint: what the slots copied so far goes. */
-  async drop(name: string): Promise<void> {
-    await deleteSavepoint(this.#o.store, this.#o.layout, name)
+  /** Savepoints past the history, or an abandoned one nobody will write: every object under them. */
+  async dispose(names: readonly string[]): Promise<void> {
+    for (const name of names) await deleteSavepoint(this.#o.store, this.#o.layout, name)
   }
 
   #document(reason: string, tasks: ManifestTask[]): RestorePoint {

@@ -71,8 +71,9 @@ export class RunningSavepoint {
   async #finish(name: string, keep: boolean, dispose: readonly string[]): Promise<void> {
     try {
       if (!keep) {
-        await this.#storage!.drop(name)
-        this.#log.info({ savepoint: name }, 'savepoint abandoned: its copies are deleted')
+        // Not its own copies unless the operator names them: a stop may be about to write them again.
+        await this.#storage!.dispose(dispose)
+        this.#log.info({ savepoint: name, disposed: dispose }, 'savepoint abandoned')
         return
       }
       const outcome = await this.#storage!.writeManifest(name, dispose)

@@ -53,7 +53,7 @@ export interface SlotMetrics {
 export interface SavepointStorage {
   writePart(name: string, checkpointId: number, tasks: readonly ManifestTask[]): Promise<void>
   writeManifest(name: string, dispose: readonly string[]): Promise<'written' | 'alreadyWritten'>
-  drop(name: string): Promise<void>
+  dispose(names: readonly string[]): Promise<void>
 }
 
 export interface SlotDeps {

@@ -91,11 +91,32 @@ describe('a savepoint while the job runs', () => {
       async () => ((await part(workers[0]!)).savepoint?.state === 'written' ? true : undefined),
       30_000,
     )
+    // A savepoint abandoned (keep=0): slot 0 deletes what the operator names, here its own copies.
+    const gone = 'sp-g1-gone'
+    for (const [slot, worker] of workers.entries())
+      expect((await ask(worker, slot, { step: 'hold', name: gone })).status).toBe(202)
+    await waitFor(
+      'both slots hold the second savepoint',
+      async () =>
+        (await Promise.all(workers.map(part))).every((s) => s.savepoint?.state === 'holding') ? true : undefined,
+      30_000,
+    )
+    const layout = checkpointLayout(run.job.prefix, { namespace: 'test', name: run.job.name })
+    expect(await objects.list(layout.savepointDir(gone))).toContain(layout.savepointPart(gone, 1))
+    for (const [slot, worker] of workers.entries()) {
+      const release = { step: 'release', name: gone, keep: false, dispose: slot === 0 ? [gone] : [] } as const
+      expect((await ask(worker, slot, release)).status).toBe(202)
+    }
+    await waitFor(
+      'slot 0 deleted the abandoned savepoint',
+      async () => ((await objects.list(layout.savepointDir(gone))).length === 0 ? true : undefined),
+      30_000,
+    )
+    expect(await objects.list(layout.savepointManifest(name))).toEqual([layout.savepointManifest(name)])
     await run.runToEnd(workers)
     await run.verify()
 
     // What the savepoint covers: per partition, the input before its offsets.
-    const layout = checkpointLayout(run.job.prefix, { namespace: 'test', name: run.job.name })
     const manifest = await objects.get(layout.savepointManifest(name))
     expect(manifest, 'the savepoint manifest').toBeDefined()
     const point = decodeRestorePoint(manifest!.body, layout.savepointManifest(name))

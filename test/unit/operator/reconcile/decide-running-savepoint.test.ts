@@ -197,6 +197,8 @@ describe('decide(): a savepoint while the job runs', () => {
     const failed: WorkerSavepoint = { name, state: 'failed', message: 'S3 down' }
     const abandon = pass(after(job, due), pods, [failed, undefined], T0 + 2500)
     expect(abandon.events.find((e) => e.reason === 'SavepointAbandoned')?.message).toContain('in its turn')
+    // No stop will write it under this name: slot 0 deletes what the slots copied.
+    expect(steps(abandon)).toEqual([{ slot: 0, attempt: 1, step: 'release', name, keep: false, dispose: [name] }])
     const next = pass(after(job, abandon), pods, [], T0 + 3000)
     expect(next.status?.transition).toBeUndefined()
     expect(steps(next)).toEqual([])
