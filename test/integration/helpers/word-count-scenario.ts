@@ -20,7 +20,14 @@ import { createTopic, kafkaFor } from '../../../stack/topics.ts'
 import { waitFor } from '../../../stack/wait.ts'
 import { auditIndependently, differences } from './audit.ts'
 import { produceSlowly } from './kafka.ts'
-import { type JobSpec, startWorker, stopAllWorkers, type WorkerProcess, waitForExit } from './worker-process.ts'
+import {
+  type JobSpec,
+  runRecover,
+  startWorker,
+  stopAllWorkers,
+  type WorkerProcess,
+  waitForExit,
+} from './worker-process.ts'
 
 const WORDS = ['apple', 'banana', 'cherry', 'date', 'elder', 'fig', 'grape', 'hazel', 'iris', 'jade', 'kiwi']
 
@@ -193,6 +200,35 @@ export class WordCountScenario {
         signal: null,
       })
     }
+  }
+
+  /**
+   * A new job of one slot (another name, uid, storage prefix and output topic) started from the
+   * savepoint at `uri` by `exactly recover`, then run to the end of the input. Its output topic
+   * holds what it wrote: the output of the input past the savepoint's offsets.
+   */
+  async runMovedFrom(
+    uri: string,
+    name: string,
+  ): Promise<{ job: JobSpec; summary: Record<string, unknown> | undefined }> {
+    const moved = {
+      ...this.job,
+      name,
+      uid: randomUUID(),
+      parallelism: 1,
+      prefix: `worker-tests/moved-${randomUUID().slice(0, 8)}`,
+      sinkTopic: await createTopic(this.#ctx.kafka, `${name}-out`, 2),
+    }
+    const restore = { kind: 'savepointUri', uri } as const
+    const started = await runRecover(this.#ctx.stack, moved, {
+      generation: 0,
+      parallelism: 0,
+      nextGeneration: 1,
+      restore,
+    })
+    expect(started.code, started.stderr).toBe(0)
+    await this.runToEnd([await startWorker(this.#ctx.stack, moved, 0, { attempt: 1, generation: 1 })])
+    return { job: moved, summary: started.summary }
   }
 
   /**

@@ -5,20 +5,18 @@
  * runs with three slots from it. The read_committed output must stay exact across the change,
  * and a worker of the closed generation can never write a checkpoint again.
  */
-import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { compareOutput } from '../../../../examples/verify-model.ts'
 import { expectedWordCount } from '../../../../examples/word-count/expected.ts'
 import { checkpointLayout } from '../../../../runtime/checkpoint/layout.ts'
 import { readToEnd } from '../../../../runtime/kafka/read-to-end.ts'
 import { runExactly } from '../../../../stack/run-command.ts'
-import { createTopic } from '../../../../stack/topics.ts'
 import { multisetMinus } from '../../helpers/audit.ts'
 import { readCommitted } from '../../helpers/committed-reader.ts'
 import { produceSlowly } from '../../helpers/kafka.ts'
 import { objectStoreFor } from '../../helpers/s3.ts'
 import { useScenarioContext, WordCountScenario } from '../../helpers/word-count-scenario.ts'
-import { runRecover, startWorker, waitForExit, waitUntil } from '../../helpers/worker-process.ts'
+import { runRecover, waitForExit, waitUntil } from '../../helpers/worker-process.ts'
 
 const ctx = useScenarioContext()
 const { stack } = ctx
@@ -232,22 +230,8 @@ describe.concurrent('exactly recover and a new generation', () => {
     // topic: it starts from the savepoint's state and offsets and writes exactly the output of
     // the input after it (from its own copy of the state, not from the first job's storage).
     const uri = `s3://${stack.s3!.bucket}/${layout.savepointDir('first')}`
-    const moved = {
-      ...run.job,
-      name: 'savepoint-moved',
-      uid: randomUUID(),
-      prefix: `worker-tests/moved-${randomUUID().slice(0, 8)}`,
-      sinkTopic: await createTopic(ctx.kafka, 'savepoint-moved-out', 2),
-    }
-    const started = await runRecover(stack, moved, {
-      generation: 0,
-      parallelism: 0,
-      nextGeneration: 1,
-      restore: { kind: 'savepointUri', uri },
-    })
-    expect(started.code, started.stderr).toBe(0)
-    expect(started.summary).toMatchObject({ restorePoint: { generation: 1, from: `savepoint ${uri}` } })
-    await run.runToEnd([await startWorker(stack, moved, 0, { attempt: 1, generation: 1 })])
+    const { job: moved, summary } = await run.runMovedFrom(uri, 'savepoint-moved')
+    expect(summary).toMatchObject({ restorePoint: { generation: 1, from: `savepoint ${uri}` } })
     const remaining = compareOutput(
       { records: multisetMinus(onePass, untilSavepoint) },
       await readCommitted(stack.kafka.bootstrap, moved.sinkTopic),

@@ -6,7 +6,6 @@
  * job with another name, storage prefix and output topic, writes exactly the output of the input
  * past its offsets: a model of word count over the input says which, record by record.
  */
-import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { signStopRequest, stopKeyPair } from '../../../../contract/stop-request.ts'
 import { type SavepointStep, savepointStepCommand, savepointStepPath } from '../../../../contract/worker-savepoint.ts'
@@ -15,13 +14,12 @@ import { compareOutput } from '../../../../examples/verify-model.ts'
 import { expectedWordCount } from '../../../../examples/word-count/expected.ts'
 import { checkpointLayout } from '../../../../runtime/checkpoint/layout.ts'
 import { decodeRestorePoint } from '../../../../runtime/checkpoint/manifest.ts'
-import { createTopic } from '../../../../stack/topics.ts'
 import { waitFor } from '../../../../stack/wait.ts'
 import { multisetMinus } from '../../helpers/audit.ts'
 import { readCommitted } from '../../helpers/committed-reader.ts'
 import { objectStoreFor } from '../../helpers/s3.ts'
 import { useScenarioContext, WordCountScenario } from '../../helpers/word-count-scenario.ts'
-import { runRecover, startWorker, type WorkerProcess } from '../../helpers/worker-process.ts'
+import type { WorkerProcess } from '../../helpers/worker-process.ts'
 
 const ctx = useScenarioContext()
 const { stack } = ctx
@@ -129,25 +127,10 @@ describe('a savepoint while the job runs', () => {
     expect(covered.length).toBeLessThan(all.length)
 
     const uri = `s3://${stack.s3!.bucket}/${layout.savepointDir(name)}`
-    const moved = {
-      ...run.job,
-      name: 'sp-running-moved',
-      uid: randomUUID(),
-      parallelism: 1,
-      prefix: `worker-tests/moved-${randomUUID().slice(0, 8)}`,
-      sinkTopic: await createTopic(ctx.kafka, 'sp-running-moved-out', 2),
-    }
-    const started = await runRecover(stack, moved, {
-      generation: 0,
-      parallelism: 0,
-      nextGeneration: 1,
-      restore: { kind: 'savepointUri', uri },
-    })
-    expect(started.code, started.stderr).toBe(0)
-    await run.runToEnd([await startWorker(stack, moved, 0, { attempt: 1, generation: 1 })])
+    const moved = await run.runMovedFrom(uri, 'sp-running-moved')
     const onePass = expectedWordCount(all).records
     const rest = multisetMinus(onePass, expectedWordCount(covered).records)
-    const report = compareOutput({ records: rest }, await readCommitted(stack.kafka.bootstrap, moved.sinkTopic))
+    const report = compareOutput({ records: rest }, await readCommitted(stack.kafka.bootstrap, moved.job.sinkTopic))
     expect({
       duplicates: report.duplicates.slice(0, 5),
       missing: report.missing.slice(0, 5),
