@@ -218,16 +218,19 @@ export class OperatorHarness {
       }
     }
     if (!this.installed) return problems
-    for (const job of jobs) {
-      if (!(await this.jobExists(job).catch(() => false))) continue
-      await attempt(`delete StreamJob ${job}`, () => this.deleteJob(job))
-      const gone = async () => !(await this.jobExists(job).catch(() => false))
-      await waitFor(`StreamJob ${job} is gone`, gone, waitMs, { intervalMs: 1000 }).catch(() => {})
-      if (!(await gone())) {
-        problems.push(`StreamJob ${job} was still there ${waitMs / 1000}s after its deletion: removed its finalizer`)
-        await attempt(`remove the finalizer of ${job}`, () => this.patchJob(job, { metadata: { finalizers: null } }))
-      }
-    }
+    // All at once: each deletion waits for its recover pod, and they do not depend on each other.
+    await Promise.all(
+      jobs.map(async (job) => {
+        if (!(await this.jobExists(job).catch(() => false))) return
+        await attempt(`delete StreamJob ${job}`, () => this.deleteJob(job))
+        const gone = async () => !(await this.jobExists(job).catch(() => false))
+        await waitFor(`StreamJob ${job} is gone`, gone, waitMs, { intervalMs: 250 }).catch(() => {})
+        if (!(await gone())) {
+          problems.push(`StreamJob ${job} was still there ${waitMs / 1000}s after its deletion: removed its finalizer`)
+          await attempt(`remove the finalizer of ${job}`, () => this.patchJob(job, { metadata: { finalizers: null } }))
+        }
+      }),
+    )
     await attempt('helm uninstall', async () => {
       const result = await (await this.tools()).run('helm', [
         'uninstall',
